@@ -1,0 +1,229 @@
+package sim
+
+import (
+	"time"
+
+	"github.com/squall/squall/core"
+	"github.com/squall/squall/sim/zkmodel"
+)
+
+// ZKConfig sets the ZooKeeper ensemble's behaviour.
+type ZKConfig struct {
+	SessionTimeout time.Duration // default 4s
+	TickPeriod     time.Duration // session-expiry check period, default 200ms (tickTime)
+	// LostReplyRate is the probability that a request is applied but its reply
+	// is lost with the connection: the client sees ConnectionLoss.
+	LostReplyRate float64
+}
+
+func (c ZKConfig) withDefaults() ZKConfig {
+	if c.SessionTimeout == 0 {
+		c.SessionTimeout = 4 * time.Second
+	}
+	if c.TickPeriod == 0 {
+		c.TickPeriod = 200 * time.Millisecond
+	}
+	return c
+}
+
+// heldNotificationsMax bounds the watch notifications kept for a session whose
+// connection is down; past it the session is expired, which a client survives
+// by rebuilding its state, rather than silently losing a watch.
+const heldNotificationsMax = 1 << 12
+
+// Applied describes one request the ensemble executed, for invariant checkers.
+type Applied struct {
+	Node    core.NodeID
+	Session core.SessionID
+	Req     core.Request
+	Reply   core.Reply
+}
+
+// zkServer is the ensemble seen from the network: it wraps the znode model,
+// binds sessions to connections, expires silent sessions, can suffer a
+// whole-ensemble outage, and can lose replies of applied requests.
+type zkServer struct {
+	w           *World
+	cfg         ZKConfig
+	model       *zkmodel.Server
+	up          bool
+	connSession map[*conn]core.SessionID
+	sessionConn map[core.SessionID]*conn
+	sessionNode map[core.SessionID]core.NodeID
+	held        map[core.SessionID][]core.WatchFired
+	onApply     []func(Applied)
+
+	LostReplies, Expirations uint64
+}
+
+func newZKServer(w *World, cfg ZKConfig) *zkServer {
+	s := &zkServer{
+		w:           w,
+		cfg:         cfg,
+		model:       zkmodel.New(),
+		up:          true,
+		connSession: map[*conn]core.SessionID{},
+		sessionConn: map[core.SessionID]*conn{},
+		sessionNode: map[core.SessionID]core.NodeID{},
+		held:        map[core.SessionID][]core.WatchFired{},
+	}
+	w.net.handlers[ZKEndpoint] = s.onMessage
+	w.schedule(w.now.Add(cfg.TickPeriod), kindZKServer, -1, 0, nil)
+	return s
+}
+
+// ZK is the ensemble's znode model, for invariant checkers to observe.
+func (w *World) ZK() *zkmodel.Server { return w.zk.model }
+
+// OnZKApply registers fn to see every request the ensemble applies, right
+// after it is applied; invariant checkers use it.
+func (w *World) OnZKApply(fn func(Applied)) { w.zk.onApply = append(w.zk.onApply, fn) }
+
+// SessionNode names the node whose client opened session id.
+func (w *World) SessionNode(id core.SessionID) core.NodeID { return w.zk.sessionNode[id] }
+
+// SetLostReplyRate changes the probability of losing a reply.
+func (w *World) SetLostReplyRate(p float64) { w.zk.cfg.LostReplyRate = p }
+
+// ZKOutage takes the whole ensemble down for d: connections are refused and
+// reset, nothing is applied. When it returns, every live session's timer
+// restarts, as a newly elected ZooKeeper leader does.
+func (w *World) ZKOutage(d time.Duration) {
+	s := w.zk
+	if !s.up {
+		return
+	}
+	w.trace.record(w.now, "zk", "outage", d.String())
+	s.up = false
+	w.net.ResetConns(ZKEndpoint)
+	w.After(d, "zk-recover", func() {
+		s.up = true
+		s.model.RenewAll(w.now)
+	})
+}
+
+// ExpireSession makes the ensemble expire a node's session now.
+func (w *World) ExpireSession(n *Node) {
+	id := n.Session()
+	if id == 0 || !w.zk.model.Alive(id) {
+		return
+	}
+	w.trace.record(w.now, "zk", "expire", string(n.cfg.ID))
+	w.zk.expire([]core.SessionID{id}, true)
+}
+
+func (s *zkServer) reply(c *conn, body any) { s.w.net.send(c, ZKEndpoint, body) }
+
+func (s *zkServer) onMessage(m *message) {
+	if !s.up {
+		s.w.net.reset(m.c) // connection refused
+		return
+	}
+	switch b := m.body.(type) {
+	case *zkConnect:
+		s.onConnect(m, b.session)
+	case *zkPing:
+		if id := s.connSession[m.c]; id != 0 {
+			if !s.model.Touch(id, s.w.now) {
+				s.reply(m.c, &zkExpired{})
+				return
+			}
+			s.reply(m.c, &zkPong{})
+		}
+	case *zkRequest:
+		s.onRequest(m, b.coord)
+	default:
+		core.Assert(false, "unknown ZooKeeper message %T", m.body)
+	}
+}
+
+func (s *zkServer) onConnect(m *message, id core.SessionID) {
+	if id == 0 {
+		id = s.model.OpenSession(s.w.now, s.cfg.SessionTimeout)
+		s.sessionNode[id] = core.NodeID(s.w.net.names[m.from])
+	} else if !s.model.Touch(id, s.w.now) {
+		s.reply(m.c, &zkExpired{})
+		return
+	}
+	if old := s.sessionConn[id]; old != nil {
+		delete(s.connSession, old)
+	}
+	s.connSession[m.c] = id
+	s.sessionConn[id] = m.c
+	s.reply(m.c, &zkConnected{session: id})
+	for _, ev := range s.held[id] {
+		s.reply(m.c, &zkWatch{ev: ev})
+	}
+	delete(s.held, id)
+}
+
+func (s *zkServer) onRequest(m *message, e core.Coord) {
+	id := s.connSession[m.c]
+	if id == 0 {
+		return // not a session's connection: a client bug would assert elsewhere
+	}
+	reply := s.model.Apply(id, s.w.now, e.Req)
+	for _, fn := range s.onApply {
+		fn(Applied{Node: s.sessionNode[id], Session: id, Req: e.Req, Reply: reply})
+	}
+	s.notify()
+	if reply.Code == core.CodeSessionExpired {
+		s.reply(m.c, &zkReply{op: e.Op, reply: reply})
+		s.reply(m.c, &zkExpired{})
+		return
+	}
+	if s.cfg.LostReplyRate > 0 && s.w.rng.Float64() < s.cfg.LostReplyRate {
+		s.LostReplies++
+		s.w.trace.record(s.w.now, "zk", "lost-reply", e.String())
+		s.w.net.reset(m.c)
+		return
+	}
+	s.reply(m.c, &zkReply{op: e.Op, reply: reply})
+}
+
+// notify routes the watch notifications the model produced.
+func (s *zkServer) notify() {
+	for _, note := range s.model.TakeNotifications() {
+		c := s.sessionConn[note.Session]
+		if c != nil && c.alive {
+			s.reply(c, &zkWatch{ev: note.Event})
+			continue
+		}
+		held := append(s.held[note.Session], note.Event)
+		s.held[note.Session] = held
+		if len(held) > heldNotificationsMax {
+			s.expire([]core.SessionID{note.Session}, true)
+		}
+	}
+}
+
+func (s *zkServer) onTimer() {
+	s.w.schedule(s.w.now.Add(s.cfg.TickPeriod), kindZKServer, -1, 0, nil)
+	if !s.up {
+		return
+	}
+	if ids := s.model.ExpireDue(s.w.now); len(ids) > 0 {
+		s.expire(ids, false)
+	}
+}
+
+// expire ends sessions at the server; force says the model has not yet
+// expired them.
+func (s *zkServer) expire(ids []core.SessionID, force bool) {
+	for _, id := range ids {
+		s.Expirations++
+		if force {
+			s.model.Expire(id)
+		}
+		s.w.trace.record(s.w.now, "zk", "session-expired", string(s.sessionNode[id]))
+		if c := s.sessionConn[id]; c != nil {
+			if c.alive {
+				s.reply(c, &zkExpired{})
+			}
+			delete(s.connSession, c)
+		}
+		delete(s.sessionConn, id)
+		delete(s.held, id)
+	}
+	s.notify()
+}
