@@ -64,7 +64,9 @@ func (m CreateMode) String() string {
 }
 
 // Create makes a znode. With a sequential mode the created name is Path followed
-// by the parent's counter printed as %010d; the reply's Path holds it.
+// by the parent's Cversion printed as %010d (Cversion counts child creations,
+// so names are never reused and deletes do not advance it); the reply's Path
+// holds the name.
 type Create struct {
 	Path string
 	Data []byte
@@ -86,7 +88,8 @@ type SetData struct {
 }
 
 // Check succeeds when the znode exists and its version matches. Only valid
-// inside Multi; it is how fenced writes are expressed.
+// inside Multi (alone it gets CodeBadArguments); it is how fenced writes are
+// expressed.
 type Check struct {
 	Path    string
 	Version int32
@@ -215,7 +218,7 @@ type Reply struct {
 	Data     []byte   // GetData
 	Stat     Stat     // GetData, Exists, SetData, Children
 	Children []string // Children, sorted
-	Multi    []Reply  // Multi: one per operation, in order
+	Multi    []Reply  // Multi: one per operation, in order; nil when rejected whole
 }
 
 func (r Reply) String() string {
