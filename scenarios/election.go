@@ -52,6 +52,9 @@ func runElectionChaos(opts Options) Result {
 	r := w.Rand()
 	run := &electionRun{w: w, stableAt: -1}
 	candidates := 3 + r.IntN(3)
+	if opts.Nodes > 0 {
+		candidates = opts.Nodes
+	}
 	for i := range candidates {
 		cfg := election.Config{
 			ID:          core.NodeID("nimbus-" + strconv.Itoa(i+1)),

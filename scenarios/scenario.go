@@ -14,6 +14,8 @@ type Options struct {
 	// FaultPhase overrides the scenario's safety-phase length (benchmarks use
 	// one virtual hour); zero keeps the scenario's default.
 	FaultPhase time.Duration
+	// Nodes overrides the cluster size the seed would draw; zero keeps it.
+	Nodes int
 	// Break selects a deliberately broken build of a machine, so that tests
 	// can show the checkers catch it. Only tests set it; "" is the real thing.
 	Break string

@@ -1,0 +1,30 @@
+# Squall's build and test entry points. `make test` is what CI runs.
+
+GO ?= go
+PKGS := ./...
+
+.PHONY: all build test vet fmt-check bench sim-check clean
+
+all: build
+
+build:
+	$(GO) build -o squall ./cmd/squall
+
+# test runs every test: formatting, vet, unit and property tests, the
+# ZooKeeper conformance suite on the model, and the scenario seeds.
+test: fmt-check vet
+	$(GO) test -count=1 $(PKGS)
+
+vet:
+	$(GO) vet $(PKGS)
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+# bench runs the benchmarks whose figures the README reports.
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 2s ./sim/ ./scenarios/ ./storage/
+
+clean:
+	rm -f squall
