@@ -146,16 +146,48 @@ func (n *Network) send(c *conn, from Endpoint, body any) {
 
 func (n *Network) deliver(m *message) {
 	if !m.c.alive {
-		n.Dropped++
+		n.drop(m, "conn-dead")
 		return
 	}
 	if n.blocked[m.from][m.to] {
 		n.kill(m.c) // the partition began while the message was in flight
-		n.Dropped++
+		n.drop(m, "partitioned")
 		return
 	}
 	n.Delivered++
+	n.w.trace.record(n.w.now, n.names[m.to], "net-recv", n.names[m.from]+" "+bodyName(m.body))
 	n.handlers[m.to](m)
+}
+
+func (n *Network) drop(m *message, why string) {
+	n.Dropped++
+	n.w.trace.record(n.w.now, n.names[m.to], "net-drop", n.names[m.from]+" "+bodyName(m.body)+" "+why)
+}
+
+// bodyName names a message's type for the trace; the content is traced where
+// the receiver acts on it.
+func bodyName(body any) string {
+	switch body.(type) {
+	case *peerMsg:
+		return "peer"
+	case *zkConnect:
+		return "zk-connect"
+	case *zkRequest:
+		return "zk-request"
+	case *zkPing:
+		return "zk-ping"
+	case *zkConnected:
+		return "zk-connected"
+	case *zkExpired:
+		return "zk-expired"
+	case *zkReply:
+		return "zk-reply"
+	case *zkWatch:
+		return "zk-watch"
+	case *zkPong:
+		return "zk-pong"
+	}
+	return "unknown"
 }
 
 // kill ends c silently: the ends learn of it only by timing out.

@@ -141,10 +141,13 @@ func (w *World) dispatch(it *item) {
 	case kindMachine:
 		w.nodes[it.node].onMachineEvent(it.inc, it.p.(core.Event))
 	case kindZKClient:
-		if n := w.nodes[it.node]; n.live(it.inc) && n.zk != nil {
+		n := w.nodes[it.node]
+		w.trace.record(w.now, string(n.cfg.ID), "zk-client-timer", "")
+		if n.live(it.inc) && n.zk != nil {
 			n.zk.onTimer(it.inc, it.p.(uint64))
 		}
 	case kindZKServer:
+		w.trace.record(w.now, "zk", "server-tick", "")
 		w.zk.onTimer()
 	case kindCall:
 		c := it.p.(*call)
