@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/squall/squall/core"
+	"github.com/squall/squall/storage"
 )
 
 // NodeConfig describes one simulated process.
@@ -19,6 +20,9 @@ type NodeConfig struct {
 	// ZK gives the node a ZooKeeper client whose session state and results
 	// reach the machine as events.
 	ZK bool
+	// Disk gives the node a crashable disk with a Pebble store on which its
+	// Persist effects run; the disk outlives crashes, losing unsynced writes.
+	Disk bool
 }
 
 // DefaultTick is the tick period of a node that does not set one.
@@ -54,6 +58,10 @@ type Node struct {
 	lastLocal    core.Time
 
 	zk *zkClient
+
+	disk     *storage.Disk
+	store    *storage.Store
+	storeErr error
 }
 
 // AddNode adds a process and starts it now.
@@ -64,6 +72,9 @@ func (w *World) AddNode(cfg NodeConfig) *Node {
 	}
 	n := &Node{w: w, idx: int32(len(w.nodes)), cfg: cfg, rate: 1}
 	n.ep = w.net.addEndpoint(string(cfg.ID), n.onNetMessage)
+	if cfg.Disk {
+		n.disk = storage.NewDisk()
+	}
 	w.nodes = append(w.nodes, n)
 	n.start()
 	return n
@@ -95,6 +106,9 @@ func (n *Node) Session() core.SessionID {
 func (n *Node) start() {
 	n.up = true
 	n.inc++
+	if n.disk != nil {
+		n.openStore()
+	}
 	seed1, seed2 := n.w.rng.Uint64(), n.w.rng.Uint64()
 	n.m = n.cfg.New(rand.New(rand.NewPCG(seed1, seed2)))
 	n.w.trace.record(n.w.now, string(n.cfg.ID), "start", "")
@@ -120,6 +134,9 @@ func (w *World) Crash(n *Node) {
 	if n.zk != nil {
 		n.zk.close()
 		n.zk = nil
+	}
+	if n.disk != nil {
+		n.crashDisk()
 	}
 	w.net.closeEndpointConns(n.ep)
 }
@@ -269,9 +286,8 @@ func (n *Node) execute(e core.Effect) {
 	case core.Send:
 		n.w.net.sendFrom(n, e)
 	case core.Persist:
-		// Local storage arrives with the storage layer; until a node has a disk,
-		// a Persist is a programmer error.
-		core.Assert(false, "%s has no disk for %s", n.cfg.ID, e)
+		core.Assert(n.disk != nil, "%s has no disk for %s", n.cfg.ID, e)
+		n.persist(e)
 	default:
 		core.Assert(false, "unknown effect %T", e)
 	}
