@@ -1,0 +1,152 @@
+package protocol
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/squall/squall/core"
+)
+
+// ErrBadMessage marks a message that cannot be decoded.
+var ErrBadMessage = errors.New("protocol: bad message")
+
+// Message is one of the types below; each knows its type tag.
+type Message interface{ messageType() string }
+
+// WorkerHeartbeat: worker → its supervisor, every worker heartbeat period.
+type WorkerHeartbeat struct {
+	Topology core.TopologyID `json:"topology"`
+	Port     core.Port       `json:"port"`
+	Epoch    uint64          `json:"epoch"`
+}
+
+// WorkerAssign: supervisor → worker, at start and on every change. A worker
+// told Assigned=false shuts down.
+type WorkerAssign struct {
+	Topology core.TopologyID `json:"topology"`
+	Port     core.Port       `json:"port"`
+	Epoch    uint64          `json:"epoch"`
+	Assigned bool            `json:"assigned"`
+	Tasks    []core.TaskID   `json:"tasks"`
+}
+
+// WorkerStatus is one worker as its supervisor sees it.
+type WorkerStatus struct {
+	Topology core.TopologyID `json:"topology"`
+	Port     core.Port       `json:"port"`
+	Epoch    uint64          `json:"epoch"`
+	Alive    bool            `json:"alive"` // heartbeating within the supervisor's worker timeout
+}
+
+// SupervisorHeartbeat: supervisor → nimbus leader, every supervisor heartbeat
+// period, with the state of its workers. This is how nimbus learns worker
+// health; it never reads heartbeats from ZooKeeper.
+type SupervisorHeartbeat struct {
+	Supervisor core.SupervisorID `json:"supervisor"`
+	Workers    []WorkerStatus    `json:"workers"`
+}
+
+// Client operations.
+const (
+	OpSubmit     = "submit"
+	OpKill       = "kill"
+	OpActivate   = "activate"
+	OpDeactivate = "deactivate"
+	OpRebalance  = "rebalance"
+	OpList       = "list"
+	OpStatus     = "status"
+)
+
+// ClientRequest: client → any nimbus.
+type ClientRequest struct {
+	ID          uint64          `json:"id"`
+	Op          string          `json:"op"`
+	Topology    string          `json:"topology,omitempty"` // the topology's name
+	Spec        json.RawMessage `json:"spec,omitempty"`     // submit
+	Wait        time.Duration   `json:"wait_ns,omitempty"`  // kill, rebalance
+	Workers     int             `json:"workers,omitempty"`  // rebalance
+	Parallelism map[string]int  `json:"parallelism,omitempty"`
+}
+
+// TopologySummary is one line of a list or status answer.
+type TopologySummary struct {
+	ID      core.TopologyID `json:"id"`
+	Name    string          `json:"name"`
+	Status  string          `json:"status"`
+	Workers int             `json:"workers"`
+	Tasks   int             `json:"tasks"`
+	Epoch   uint64          `json:"epoch"`
+	Reason  string          `json:"reason,omitempty"` // why it is not (fully) scheduled
+}
+
+// ClientReply: nimbus → client. A follower answers NotLeader with the
+// leader's id when it knows it.
+type ClientReply struct {
+	ID         uint64            `json:"id"`
+	OK         bool              `json:"ok"`
+	Error      string            `json:"error,omitempty"`
+	NotLeader  bool              `json:"not_leader,omitempty"`
+	Leader     core.NodeID       `json:"leader,omitempty"`
+	Topologies []TopologySummary `json:"topologies,omitempty"`
+}
+
+func (WorkerHeartbeat) messageType() string     { return "worker-heartbeat" }
+func (WorkerAssign) messageType() string        { return "worker-assign" }
+func (SupervisorHeartbeat) messageType() string { return "supervisor-heartbeat" }
+func (ClientRequest) messageType() string       { return "client-request" }
+func (ClientReply) messageType() string         { return "client-reply" }
+
+type envelope struct {
+	Type string          `json:"type"`
+	Body json.RawMessage `json:"body"`
+}
+
+// EncodeMessage frames m with its type tag.
+func EncodeMessage(m Message) []byte {
+	return Encode(envelope{Type: m.messageType(), Body: Encode(m)})
+}
+
+// DecodeMessage parses a framed message.
+func DecodeMessage(data []byte) (Message, error) {
+	var env envelope
+	if err := decode(data, &env); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadMessage, err)
+	}
+	var m Message
+	switch env.Type {
+	case "worker-heartbeat":
+		m = &WorkerHeartbeat{}
+	case "worker-assign":
+		m = &WorkerAssign{}
+	case "supervisor-heartbeat":
+		m = &SupervisorHeartbeat{}
+	case "client-request":
+		m = &ClientRequest{}
+	case "client-reply":
+		m = &ClientReply{}
+	default:
+		return nil, fmt.Errorf("%w: unknown type %q", ErrBadMessage, env.Type)
+	}
+	if err := decode(env.Body, m); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadMessage, err)
+	}
+	return derefMessage(m), nil
+}
+
+func derefMessage(m Message) Message {
+	switch m := m.(type) {
+	case *WorkerHeartbeat:
+		return *m
+	case *WorkerAssign:
+		return *m
+	case *SupervisorHeartbeat:
+		return *m
+	case *ClientRequest:
+		return *m
+	case *ClientReply:
+		return *m
+	}
+	return m
+}

@@ -1,0 +1,179 @@
+package protocol
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/squall/squall/core"
+)
+
+// ErrBadRecord marks a znode whose data cannot be decoded or is invalid.
+var ErrBadRecord = errors.New("protocol: bad record")
+
+// Resources is capacity or demand on the four scheduling dimensions.
+type Resources struct {
+	CPU         core.CPUPercent  `json:"cpu"`
+	MemoryMB    core.MemoryMB    `json:"memory_mb"`
+	NetworkMbps core.NetworkMbps `json:"network_mbps"`
+	DiskMB      core.DiskMB      `json:"disk_mb"`
+}
+
+// SupervisorInfo is a supervisor's ephemeral registration.
+type SupervisorInfo struct {
+	ID       core.SupervisorID `json:"id"`
+	Host     string            `json:"host"`
+	Address  core.NodeID       `json:"address"` // where nimbus sends to it
+	Slots    []core.Port       `json:"slots"`
+	Capacity Resources         `json:"capacity"`
+}
+
+// Topology statuses, as Storm's.
+const (
+	StatusActive      = "ACTIVE"
+	StatusInactive    = "INACTIVE"
+	StatusKilled      = "KILLED"      // kill with wait in progress
+	StatusRebalancing = "REBALANCING" // rebalance with wait in progress
+)
+
+// Pending is a kill or rebalance waiting for its deadline. It lives in the
+// topology record, so it survives a nimbus crash (STORM-3516). Because each
+// nimbus has its own monotonic clock, the wait is stored as a duration: a new
+// leader restarts the full wait from its takeover, which can only make the
+// wait longer, never shorter.
+type Pending struct {
+	Kind        string         `json:"kind"` // "kill" or "rebalance"
+	Wait        time.Duration  `json:"wait_ns"`
+	Workers     int            `json:"workers,omitempty"`
+	Parallelism map[string]int `json:"parallelism,omitempty"`
+	Previous    string         `json:"previous_status,omitempty"` // rebalance: status to return to
+}
+
+// TopologyRecord is a submitted topology's persistent state.
+type TopologyRecord struct {
+	ID      core.TopologyID `json:"id"`
+	Name    string          `json:"name"`
+	Spec    json.RawMessage `json:"spec"` // the topology's versioned JSON spec
+	Status  string          `json:"status"`
+	Pending *Pending        `json:"pending,omitempty"`
+}
+
+// WorkerAssignment is one worker of an assignment.
+type WorkerAssignment struct {
+	Supervisor core.SupervisorID `json:"supervisor"`
+	Host       string            `json:"host"`
+	Port       core.Port         `json:"port"`
+	Tasks      []core.TaskID     `json:"tasks"`
+	Resources  Resources         `json:"resources"`
+}
+
+// Assignment is where a topology's tasks run. Epoch increases with every
+// change, so a supervisor or worker can tell a newer assignment from an older.
+type Assignment struct {
+	Topology core.TopologyID    `json:"topology"`
+	Epoch    uint64             `json:"epoch"`
+	Workers  []WorkerAssignment `json:"workers"` // sorted by (supervisor, port)
+}
+
+// Encode returns v's JSON; records are plain data, so this cannot fail.
+func Encode(v any) []byte {
+	b, err := json.Marshal(v)
+	core.Assert(err == nil, "encode %T: %v", v, err)
+	return b
+}
+
+// decode strictly decodes one record.
+func decode(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("%w: %T: %w", ErrBadRecord, v, err)
+	}
+	return nil
+}
+
+// DecodeSupervisor decodes and validates a supervisor registration.
+func DecodeSupervisor(data []byte) (SupervisorInfo, error) {
+	var s SupervisorInfo
+	if err := decode(data, &s); err != nil {
+		return s, err
+	}
+	if s.ID == "" || s.Address == "" || len(s.Slots) == 0 {
+		return s, fmt.Errorf("%w: supervisor needs id, address and slots", ErrBadRecord)
+	}
+	return s, nil
+}
+
+// DecodeTopology decodes and validates a topology record.
+func DecodeTopology(data []byte) (TopologyRecord, error) {
+	var t TopologyRecord
+	if err := decode(data, &t); err != nil {
+		return t, err
+	}
+	switch t.Status {
+	case StatusActive, StatusInactive, StatusKilled, StatusRebalancing:
+	default:
+		return t, fmt.Errorf("%w: topology %q has unknown status %q", ErrBadRecord, t.ID, t.Status)
+	}
+	if t.ID == "" {
+		return t, fmt.Errorf("%w: topology record without id", ErrBadRecord)
+	}
+	return t, nil
+}
+
+// DecodeAssignment decodes and validates an assignment: workers sorted and
+// distinct, no task twice.
+func DecodeAssignment(data []byte) (Assignment, error) {
+	var a Assignment
+	if err := decode(data, &a); err != nil {
+		return a, err
+	}
+	seen := map[core.TaskID]bool{}
+	for i, w := range a.Workers {
+		if i > 0 && !workerBefore(a.Workers[i-1], w) {
+			return a, fmt.Errorf("%w: assignment %q workers not sorted or duplicated at %s:%d",
+				ErrBadRecord, a.Topology, w.Supervisor, w.Port)
+		}
+		for _, t := range w.Tasks {
+			if seen[t] {
+				return a, fmt.Errorf("%w: assignment %q places task %d twice", ErrBadRecord, a.Topology, t)
+			}
+			seen[t] = true
+		}
+	}
+	return a, nil
+}
+
+func workerBefore(a, b WorkerAssignment) bool {
+	if a.Supervisor != b.Supervisor {
+		return a.Supervisor < b.Supervisor
+	}
+	return a.Port < b.Port
+}
+
+// SortWorkers puts workers in the order DecodeAssignment requires.
+func SortWorkers(ws []WorkerAssignment) {
+	slices.SortFunc(ws, func(a, b WorkerAssignment) int {
+		switch {
+		case workerBefore(a, b):
+			return -1
+		case workerBefore(b, a):
+			return 1
+		}
+		return 0
+	})
+}
+
+// WorkersOn returns the assignment's workers on one supervisor.
+func (a Assignment) WorkersOn(sup core.SupervisorID) []WorkerAssignment {
+	var out []WorkerAssignment
+	for _, w := range a.Workers {
+		if w.Supervisor == sup {
+			out = append(out, w)
+		}
+	}
+	return out
+}
