@@ -3,6 +3,7 @@ package core
 import (
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // Event is an input to a machine. The set is sealed: only this package defines
@@ -71,4 +72,28 @@ func (e Persisted) String() string {
 		return "persisted op=" + strconv.FormatUint(uint64(e.Op), 10)
 	}
 	return "persisted op=" + strconv.FormatUint(uint64(e.Op), 10) + " err=" + strconv.Quote(e.Err)
+}
+
+// KV is one entry of a machine's local store.
+type KV struct {
+	Key, Value []byte
+}
+
+// Restored is the first event a machine with local storage receives after its
+// process starts: every entry of its store, in key order, as Persist effects
+// of earlier incarnations left them (synced writes survive a crash; unsynced
+// ones may not). A supervisor rebuilds its launched-worker table from it.
+type Restored struct {
+	Entries []KV
+}
+
+func (Restored) isEvent() {}
+
+func (e Restored) String() string {
+	var b strings.Builder
+	b.WriteString("restored")
+	for _, kv := range e.Entries {
+		b.WriteString(" " + quoteData(kv.Key) + "=" + quoteData(kv.Value))
+	}
+	return b.String()
 }

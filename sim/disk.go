@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"bytes"
 	"fmt"
 
 	"github.com/squall/squall/core"
@@ -68,4 +69,25 @@ func (w *World) StopDiskErrors(n *Node) {
 	core.Assert(n.disk != nil, "%s has no disk", n.cfg.ID)
 	w.trace.record(w.now, string(n.cfg.ID), "disk-errors-stop", "")
 	n.disk.StopErrors()
+}
+
+// restoredMax bounds the entries a Restored event carries.
+const restoredMax = 1 << 16
+
+// restore hands the machine its store's entries, before anything else.
+func (n *Node) restore() {
+	var entries []core.KV
+	if n.store != nil {
+		err := n.store.Scan(nil, func(k, v []byte) error {
+			if len(entries) >= restoredMax {
+				return fmt.Errorf("sim: %s: store holds over %d entries", n.cfg.ID, restoredMax)
+			}
+			entries = append(entries, core.KV{Key: bytes.Clone(k), Value: bytes.Clone(v)})
+			return nil
+		})
+		if err != nil {
+			n.w.trace.record(n.w.now, string(n.cfg.ID), "store-scan-failed", err.Error())
+		}
+	}
+	n.deliverLater(core.Restored{Entries: entries})
 }

@@ -297,14 +297,7 @@ type peerMsg struct {
 	payload []byte
 }
 
-func (w *World) nodeByID(id core.NodeID) *Node {
-	for _, n := range w.nodes {
-		if n.cfg.ID == id {
-			return n
-		}
-	}
-	return nil
-}
+func (w *World) nodeByID(id core.NodeID) *Node { return w.byID[id] }
 
 // onNetMessage receives a message addressed to the node.
 func (n *Node) onNetMessage(m *message) {

@@ -59,6 +59,11 @@ type Node struct {
 
 	zk *zkClient
 
+	// Worker processes: the supervisor that started it and its spec.
+	parent *Node
+	spec   core.WorkerSpec
+	exit   string // why the process last ended, told to its parent
+
 	disk     *storage.Disk
 	store    *storage.Store
 	storeErr error
@@ -71,7 +76,9 @@ func (w *World) AddNode(cfg NodeConfig) *Node {
 		cfg.Tick = DefaultTick
 	}
 	n := &Node{w: w, idx: int32(len(w.nodes)), cfg: cfg, rate: 1}
+	core.Assert(w.byID[cfg.ID] == nil, "node %s added twice", cfg.ID)
 	n.ep = w.net.addEndpoint(string(cfg.ID), n.onNetMessage)
+	w.byID[cfg.ID] = n
 	if cfg.Disk {
 		n.disk = storage.NewDisk()
 	}
@@ -112,6 +119,9 @@ func (n *Node) start() {
 	seed1, seed2 := n.w.rng.Uint64(), n.w.rng.Uint64()
 	n.m = n.cfg.New(rand.New(rand.NewPCG(seed1, seed2)))
 	n.w.trace.record(n.w.now, string(n.cfg.ID), "start", "")
+	if n.disk != nil {
+		n.restore()
+	}
 	// A random phase keeps nodes' ticks from running in lockstep.
 	phase := time.Duration(n.w.rng.Int64N(int64(n.cfg.Tick))) + 1
 	n.w.schedule(n.w.now.Add(n.toGlobal(phase)), kindTick, n.idx, n.inc, nil)
@@ -139,6 +149,7 @@ func (w *World) Crash(n *Node) {
 		n.crashDisk()
 	}
 	w.net.closeEndpointConns(n.ep)
+	n.reportExit()
 }
 
 // Restart starts a crashed process with a fresh machine.
@@ -288,6 +299,12 @@ func (n *Node) execute(e core.Effect) {
 	case core.Persist:
 		core.Assert(n.disk != nil, "%s has no disk for %s", n.cfg.ID, e)
 		n.persist(e)
+	case core.StartWorker:
+		n.startWorker(e)
+	case core.StopWorker:
+		n.stopWorker(e)
+	case core.Exit:
+		n.exitSelf(e)
 	default:
 		core.Assert(false, "unknown effect %T", e)
 	}

@@ -32,10 +32,13 @@ type World struct {
 	rng   *rand.Rand
 	trace *trace
 	nodes []*Node
+	byID  map[core.NodeID]*Node
 	net   *Network
 	zk    *zkServer
 	steps uint64 // events dispatched
 	err   error  // first error met while dispatching; stops Run
+
+	workers WorkerFactory
 }
 
 // New returns an empty world at virtual time zero.
@@ -45,6 +48,7 @@ func New(cfg Config) *World {
 		cfg:   cfg,
 		rng:   rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)),
 		trace: newTrace(cfg.Trace),
+		byID:  map[core.NodeID]*Node{},
 	}
 	w.net = newNetwork(w, cfg.Net)
 	w.zk = newZKServer(w, cfg.ZK)
