@@ -13,3 +13,13 @@ type Machine interface {
 	Step(now Time, ev Event)
 	Ready() []Effect
 }
+
+// OpSeq allocates OpIDs. Machines composed of parts (nimbus embeds an election
+// candidate) share one, so that results route to the part that asked.
+type OpSeq struct{ last OpID }
+
+// Next returns a new OpID, strictly greater than every earlier one.
+func (s *OpSeq) Next() OpID {
+	s.last++
+	return s.last
+}

@@ -23,6 +23,9 @@ type Config struct {
 	// WritePeriod is the period of the leader's fenced workload writes;
 	// 0 disables them.
 	WritePeriod time.Duration
+	// Ops allocates the candidate's OpIDs; a machine that embeds the candidate
+	// shares its own so that results route by OpID. Nil: the candidate's own.
+	Ops *core.OpSeq
 	// TestOnlyUnfenced makes the leader write without checking its election
 	// node. It exists only so that tests can show the invariant checker
 	// catching a broken election; nothing else may set it.
@@ -112,7 +115,7 @@ type Candidate struct {
 	nextRefresh  core.Time
 	view         view
 
-	nextOp core.OpID
+	seq    *core.OpSeq
 	ops    map[core.OpID]opInfo
 	out    []core.Effect
 	stats  Stats
@@ -140,7 +143,12 @@ func New(cfg Config) *Candidate {
 	cfg = cfg.withDefaults()
 	core.Assert(cfg.ID != "", "election candidate needs an ID")
 	base := strings.TrimSuffix(cfg.Root, "/") + "/nimbus"
+	seq := cfg.Ops
+	if seq == nil {
+		seq = &core.OpSeq{}
+	}
 	return &Candidate{
+		seq:         seq,
 		cfg:         cfg,
 		electionDir: base + "/election",
 		leaderPath:  base + "/leader",
@@ -163,6 +171,21 @@ func (c *Candidate) Paths() (electionDir, leaderPath, counter string) {
 	return c.electionDir, c.leaderPath, c.counter
 }
 
+// Owns reports whether a CoordResult with this OpID answers the candidate.
+func (c *Candidate) Owns(op core.OpID) bool {
+	_, ok := c.ops[op]
+	return ok
+}
+
+// Fence returns the check that must lead every multi the leader writes: its
+// own election node exists. ok is false while not leading.
+func (c *Candidate) Fence() (check core.Check, ok bool) {
+	if c.phase != phaseLeader || c.myPath == "" {
+		return core.Check{}, false
+	}
+	return core.Check{Path: c.myPath, Version: core.AnyVersion}, true
+}
+
 // Ready drains the effects produced since the last call.
 func (c *Candidate) Ready() []core.Effect {
 	out := c.out
@@ -179,9 +202,9 @@ const (
 
 func (c *Candidate) issue(kind opKind, path string, req core.Request) {
 	core.Assert(len(c.ops) < opsMax, "%s: more than %d requests in flight", c.cfg.ID, opsMax)
-	c.nextOp++
-	c.ops[c.nextOp] = opInfo{kind: kind, epoch: c.epoch, round: c.round, path: path}
-	c.out = append(c.out, core.Coord{Op: c.nextOp, Req: req})
+	op := c.seq.Next()
+	c.ops[op] = opInfo{kind: kind, epoch: c.epoch, round: c.round, path: path}
+	c.out = append(c.out, core.Coord{Op: op, Req: req})
 }
 
 // Step consumes one event.
