@@ -52,26 +52,33 @@ type queue struct {
 
 func (q *queue) len() int { return len(q.items) }
 
+// push and pop move a hole up or down the heap instead of swapping items:
+// one copy of an item per level rather than three. This is the kernel's
+// hottest loop.
 func (q *queue) push(it item) {
 	q.items = append(q.items, it)
 	i := len(q.items) - 1
 	for i > 0 {
 		parent := (i - 1) / 2
-		if !q.items[i].before(&q.items[parent]) {
+		if !it.before(&q.items[parent]) {
 			break
 		}
-		q.items[i], q.items[parent] = q.items[parent], q.items[i]
+		q.items[i] = q.items[parent]
 		i = parent
 	}
+	q.items[i] = it
 }
 
 func (q *queue) pop() item {
 	n := len(q.items) - 1
 	core.Assert(n >= 0, "pop from an empty queue")
 	top := q.items[0]
-	q.items[0] = q.items[n]
-	q.items[n] = item{}
+	last := q.items[n]
+	q.items[n] = item{} // drop the payload's reference
 	q.items = q.items[:n]
+	if n == 0 {
+		return top
+	}
 	i := 0
 	for {
 		l := 2*i + 1
@@ -82,12 +89,13 @@ func (q *queue) pop() item {
 		if r := l + 1; r < n && q.items[r].before(&q.items[l]) {
 			least = r
 		}
-		if !q.items[least].before(&q.items[i]) {
+		if !q.items[least].before(&last) {
 			break
 		}
-		q.items[i], q.items[least] = q.items[least], q.items[i]
+		q.items[i] = q.items[least]
 		i = least
 	}
+	q.items[i] = last
 	return top
 }
 

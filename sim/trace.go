@@ -15,7 +15,8 @@ const (
 )
 
 // trace is the run's record: every event is one line, and a running FNV-1a hash
-// of the lines is the trace hash. Lines are only formatted as text when a writer
+// of each line's fields (time, who, what, detail, each followed by a separator
+// byte) is the trace hash. Lines are only formatted as text when a writer
 // is attached; the hash is computed over the same fields either way, so the hash
 // does not depend on whether the trace is written.
 type trace struct {
@@ -52,13 +53,22 @@ func (t *trace) mixString(s string) {
 	t.hash = h
 }
 
+// mixSep separates fields, so that ("ab","c") and ("a","bc") hash apart.
+func (t *trace) mixSep() {
+	t.hash ^= 0xff
+	t.hash *= fnvPrime64
+}
+
 // record adds one line: "<time> <who> <what> <detail>".
 func (t *trace) record(now core.Time, who string, what string, detail string) {
 	t.lines++
 	t.mixUint(uint64(now))
 	t.mixString(who)
+	t.mixSep()
 	t.mixString(what)
+	t.mixSep()
 	t.mixString(detail)
+	t.mixSep()
 	if t.w == nil {
 		return
 	}

@@ -17,8 +17,11 @@ type (
 		op    core.OpID
 		reply core.Reply
 	}
-	zkWatch struct{ ev core.WatchFired }
-	zkPong  struct{}
+	zkWatch struct {
+		ev  core.WatchFired
+		got bool // set by the client on receipt; the server resends what it did not get
+	}
+	zkPong struct{}
 )
 
 // zkQueueMax bounds the requests a client holds while it has no connection;
@@ -134,7 +137,7 @@ func (z *zkClient) onTimer(inc uint32, gen uint64) {
 			return
 		}
 		z.send(&zkPing{})
-		z.arm(z.timeout() / 3)
+		z.arm(min(z.timeout()/3, z.timeout()*2/3-now.Sub(z.lastRecv)))
 	}
 }
 
@@ -162,11 +165,13 @@ func (z *zkClient) onMessage(m *message) {
 	case *zkExpired:
 		z.onExpired()
 	case *zkReply:
-		core.Assert(len(z.pending) > 0 && z.pending[0] == b.op,
-			"%s: reply for op %d out of order", z.n.cfg.ID, b.op)
+		if len(z.pending) == 0 || z.pending[0] != b.op {
+			core.Assert(false, "%s: reply for op %d out of order", z.n.cfg.ID, b.op)
+		}
 		z.pending = z.pending[1:]
 		z.n.deliver(core.CoordResult{Op: b.op, Reply: b.reply})
 	case *zkWatch:
+		b.got = true
 		z.n.deliver(b.ev)
 	case *zkPong:
 	default:

@@ -51,7 +51,12 @@ type zkServer struct {
 	sessionConn map[core.SessionID]*conn
 	sessionNode map[core.SessionID]core.NodeID
 	held        map[core.SessionID][]core.WatchFired
-	onApply     []func(Applied)
+	// unacked holds, per session, the notifications written to its current
+	// connection that the client has not received yet. A partition or a reset
+	// can drop them in flight; a reconnect on the session sends them again,
+	// as a ZooKeeper client's SetWatches makes the server fire them again.
+	unacked map[core.SessionID][]*zkWatch
+	onApply []func(Applied)
 
 	LostReplies, Expirations uint64
 }
@@ -66,6 +71,7 @@ func newZKServer(w *World, cfg ZKConfig) *zkServer {
 		sessionConn: map[core.SessionID]*conn{},
 		sessionNode: map[core.SessionID]core.NodeID{},
 		held:        map[core.SessionID][]core.WatchFired{},
+		unacked:     map[core.SessionID][]*zkWatch{},
 	}
 	w.net.handlers[ZKEndpoint] = s.onMessage
 	w.schedule(w.now.Add(cfg.TickPeriod), kindZKServer, -1, 0, nil)
@@ -151,10 +157,31 @@ func (s *zkServer) onConnect(m *message, id core.SessionID) {
 	s.connSession[m.c] = id
 	s.sessionConn[id] = m.c
 	s.reply(m.c, &zkConnected{session: id})
-	for _, ev := range s.held[id] {
-		s.reply(m.c, &zkWatch{ev: ev})
+	// Lost in flight first: they fired before any that were held.
+	var again []core.WatchFired
+	for _, wm := range s.unacked[id] {
+		if !wm.got {
+			again = append(again, wm.ev)
+		}
+	}
+	delete(s.unacked, id)
+	for _, ev := range append(again, s.held[id]...) {
+		s.sendWatch(id, m.c, ev)
 	}
 	delete(s.held, id)
+}
+
+// sendWatch writes a notification to the session's connection and keeps it
+// until the client has it. The client receives in order, so what it has is a
+// prefix, dropped here.
+func (s *zkServer) sendWatch(id core.SessionID, c *conn, ev core.WatchFired) {
+	q := s.unacked[id]
+	for len(q) > 0 && q[0].got {
+		q = q[1:]
+	}
+	wm := &zkWatch{ev: ev}
+	s.unacked[id] = append(q, wm)
+	s.reply(c, wm)
 }
 
 func (s *zkServer) onRequest(m *message, e core.Coord) {
@@ -186,7 +213,7 @@ func (s *zkServer) notify() {
 	for _, note := range s.model.TakeNotifications() {
 		c := s.sessionConn[note.Session]
 		if c != nil && c.alive {
-			s.reply(c, &zkWatch{ev: note.Event})
+			s.sendWatch(note.Session, c, note.Event)
 			continue
 		}
 		held := append(s.held[note.Session], note.Event)
@@ -224,6 +251,7 @@ func (s *zkServer) expire(ids []core.SessionID, force bool) {
 		}
 		delete(s.sessionConn, id)
 		delete(s.held, id)
+		delete(s.unacked, id)
 	}
 	s.notify()
 }
