@@ -43,7 +43,7 @@ func TestElectionChaosTraceHashDeterministic(t *testing.T) {
 }
 
 // Of the first unfencedSeeds seeds, at least unfencedCaughtMin must catch a
-// leader that writes without fencing (15 of 20 do as of writing).
+// leader that writes without fencing (18 of 20 do as of writing).
 const (
 	unfencedSeeds     = 20
 	unfencedCaughtMin = 5

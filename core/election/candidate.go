@@ -124,6 +124,10 @@ type Candidate struct {
 
 // view is what one refresh round read.
 type view struct {
+	// unknown: a read failed with an unknown outcome (ConnectionLoss,
+	// SessionExpired), so the round proves nothing about the election.
+	unknown bool
+
 	leaderExists bool
 	leaderOwner  core.SessionID
 	leader       Member

@@ -44,8 +44,8 @@ func (c *Candidate) onStaleResult(info opInfo, r core.Reply) {
 	if info.kind == opEnroll && r.Code == core.CodeOK && c.session != 0 {
 		c.issue(opDeleteStray, r.Path, core.Delete{Path: r.Path, Version: core.AnyVersion})
 	}
-	if info.kind == opWrite && r.Code != core.CodeOK {
-		c.stats.WritesRejected++
+	if info.kind == opWrite && (r.Code == core.CodeNoNode || r.Code == core.CodeBadVersion) {
+		c.stats.WritesRejected++ // refused by the fence
 	}
 }
 
@@ -109,6 +109,11 @@ func (c *Candidate) onWrite(r core.Reply) {
 }
 
 func (c *Candidate) onRead(info opInfo, r core.Reply) {
+	if r.Code != core.CodeOK && r.Code != core.CodeNoNode {
+		// The node may or may not exist: NoNode is an answer, ConnectionLoss
+		// is not.
+		c.view.unknown = true
+	}
 	switch info.kind {
 	case opLeaderExists:
 		c.view.leaderExists = r.Code == core.CodeOK
@@ -181,6 +186,21 @@ func (c *Candidate) onMember(path string, r core.Reply) {
 // decide acts on a completed refresh round.
 func (c *Candidate) decide() {
 	c.round = 0
+	if !c.view.unknown {
+		c.act()
+	}
+	if c.refreshAgain {
+		c.refreshAgain = false
+		c.refresh()
+	}
+}
+
+// act reconciles the candidate with a round that read everything it asked
+// for. A round with a failed read is not acted on: a sitting leader would step
+// down, a follower forget whom it follows, and either drop its election node
+// and enroll another, once per round trip while reads keep failing. The next
+// refresh (tick, reconnect or watch) reads again.
+func (c *Candidate) act() {
 	c.adoptOwnNode()
 	v := &c.view
 	switch {
@@ -194,10 +214,6 @@ func (c *Candidate) decide() {
 	default:
 		c.stepDown()
 		c.planClaim()
-	}
-	if c.refreshAgain {
-		c.refreshAgain = false
-		c.refresh()
 	}
 }
 
