@@ -83,6 +83,7 @@ type KV struct {
 // process starts: every entry of its store, in key order, as Persist effects
 // of earlier incarnations left them (synced writes survive a crash; unsynced
 // ones may not). A supervisor rebuilds its launched-worker table from it.
+// Every driver, real or simulated, delivers it before the first SessionChanged.
 type Restored struct {
 	Entries []KV
 }

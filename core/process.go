@@ -24,7 +24,8 @@ type StartWorker struct {
 }
 
 // StopWorker asks the driver to kill whatever worker process holds Port, if
-// any. Its end is reported by WorkerExited.
+// any. Its end is reported by WorkerExited; if no process holds Port, no
+// WorkerExited follows (the supervisor bounds its wait).
 type StopWorker struct {
 	Port Port
 }

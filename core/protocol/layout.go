@@ -43,6 +43,12 @@ func (l Layout) Assignments() string { return l.root() + "/assignments" }
 // Assignment is one topology's assignment.
 func (l Layout) Assignment(id core.TopologyID) string { return l.Assignments() + "/" + string(id) }
 
+// Nimbus is the parent of the nimbus election's nodes.
+func (l Layout) Nimbus() string { return l.root() + "/nimbus" }
+
+// Leader is the ephemeral node the leading nimbus holds (see core/election).
+func (l Layout) Leader() string { return l.Nimbus() + "/leader" }
+
 // Parents lists the persistent nodes every daemon may create at start, in
 // creation order (a NodeExists answer is expected and fine).
 func (l Layout) Parents() []string {

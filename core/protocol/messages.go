@@ -19,7 +19,7 @@ type Message interface{ messageType() string }
 type WorkerHeartbeat struct {
 	Topology core.TopologyID `json:"topology"`
 	Port     core.Port       `json:"port"`
-	Epoch    uint64          `json:"epoch"`
+	Epoch    uint64          `json:"epoch"` // of the assignment it has taken; 0 before its first WorkerAssign
 }
 
 // WorkerAssign: supervisor → worker, at start and on every change. A worker

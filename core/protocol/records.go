@@ -70,8 +70,9 @@ type WorkerAssignment struct {
 	Resources  Resources         `json:"resources"`
 }
 
-// Assignment is where a topology's tasks run. Epoch increases with every
-// change, so a supervisor or worker can tell a newer assignment from an older.
+// Assignment is where a topology's tasks run. Epoch starts at 1 and increases
+// with every change, so a supervisor or worker can tell a newer assignment
+// from an older.
 type Assignment struct {
 	Topology core.TopologyID    `json:"topology"`
 	Epoch    uint64             `json:"epoch"`

@@ -1,0 +1,137 @@
+package worker
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/squall/squall/core"
+	"github.com/squall/squall/core/protocol"
+)
+
+// Config configures one worker process.
+type Config struct {
+	Spec       core.WorkerSpec // what it was started as
+	Supervisor core.NodeID     // where it heartbeats to
+	// HeartbeatPeriod is the period of heartbeats to the supervisor; default 1s.
+	HeartbeatPeriod time.Duration
+}
+
+// tasksMax bounds the tasks one assignment may give a worker; a larger one
+// is refused as a bad message.
+const tasksMax = 1 << 16
+
+// Stats count what a worker refused, for checkers.
+type Stats struct {
+	Assignments int // assignments taken
+	Stale       int // assignments older than the one held, ignored
+	BadMessages int // undecodable, unexpected, or from someone not its supervisor
+}
+
+// Machine is one worker's control logic.
+type Machine struct {
+	cfg         Config
+	now         core.Time
+	started     bool
+	heartbeatAt core.Time
+	assigned    bool // an assignment was taken
+	epoch       uint64
+	tasks       []core.TaskID
+	exited      bool
+	out         []core.Effect
+	stats       Stats
+}
+
+// New returns a worker that heartbeats on its first event.
+func New(cfg Config) *Machine {
+	if cfg.HeartbeatPeriod == 0 {
+		cfg.HeartbeatPeriod = time.Second
+	}
+	core.Assert(cfg.Spec.Topology != "" && cfg.Supervisor != "", "worker needs a topology and a supervisor: %+v", cfg)
+	core.Assert(cfg.HeartbeatPeriod > 0, "worker %s: heartbeat period %s", cfg.Spec, cfg.HeartbeatPeriod)
+	return &Machine{cfg: cfg}
+}
+
+// Ready drains the effects produced since the last call.
+func (m *Machine) Ready() []core.Effect {
+	out := m.out
+	m.out = nil
+	return out
+}
+
+// Step consumes one event. After Exit the machine does nothing.
+func (m *Machine) Step(now core.Time, ev core.Event) {
+	core.Assert(now >= m.now, "worker %s: time went backwards: %s < %s", m.cfg.Spec, now, m.now)
+	m.now = now
+	if m.exited {
+		return
+	}
+	if !m.started {
+		m.started = true
+		m.heartbeat()
+	}
+	switch ev := ev.(type) {
+	case core.Tick:
+		if m.now >= m.heartbeatAt {
+			m.heartbeat()
+		}
+	case core.Recv:
+		m.onRecv(ev)
+	}
+}
+
+func (m *Machine) heartbeat() {
+	m.heartbeatAt = m.now.Add(m.cfg.HeartbeatPeriod)
+	m.out = append(m.out, core.Send{To: m.cfg.Supervisor, Payload: protocol.EncodeMessage(
+		protocol.WorkerHeartbeat{Topology: m.cfg.Spec.Topology, Port: m.cfg.Spec.Port, Epoch: m.epoch})})
+}
+
+func (m *Machine) onRecv(ev core.Recv) {
+	if ev.From != m.cfg.Supervisor {
+		m.stats.BadMessages++
+		return
+	}
+	msg, err := protocol.DecodeMessage(ev.Payload)
+	if err != nil {
+		m.stats.BadMessages++
+		return
+	}
+	a, ok := msg.(protocol.WorkerAssign)
+	if !ok || len(a.Tasks) > tasksMax {
+		m.stats.BadMessages++
+		return
+	}
+	m.onAssign(a)
+}
+
+func (m *Machine) onAssign(a protocol.WorkerAssign) {
+	switch {
+	case a.Topology != m.cfg.Spec.Topology || a.Port != m.cfg.Spec.Port:
+		m.exit(fmt.Sprintf("assigned %s:%d, not %s:%d", a.Topology, a.Port, m.cfg.Spec.Topology, m.cfg.Spec.Port))
+	case !a.Assigned:
+		m.exit("unassigned")
+	case a.Epoch < m.cfg.Spec.Epoch || (m.assigned && a.Epoch < m.epoch):
+		m.stats.Stale++
+	default:
+		m.stats.Assignments++
+		m.assigned, m.epoch = true, a.Epoch
+		m.tasks = slices.Sorted(slices.Values(a.Tasks))
+	}
+}
+
+func (m *Machine) exit(reason string) {
+	m.exited = true
+	m.out = append(m.out, core.Exit{Reason: reason})
+}
+
+// Tasks returns the tasks of the assignment held, sorted.
+func (m *Machine) Tasks() []core.TaskID { return slices.Clone(m.tasks) }
+
+// Epoch is the epoch of the assignment held; 0 before the first.
+func (m *Machine) Epoch() uint64 { return m.epoch }
+
+// Exited reports whether the worker emitted its Exit.
+func (m *Machine) Exited() bool { return m.exited }
+
+// Stats returns the worker's counters.
+func (m *Machine) Stats() Stats { return m.stats }
