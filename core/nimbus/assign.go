@@ -1,0 +1,113 @@
+package nimbus
+
+import (
+	"slices"
+
+	"github.com/squall/squall/core"
+	"github.com/squall/squall/core/protocol"
+	"github.com/squall/squall/core/scheduler"
+)
+
+// reschedule plans every topology and writes the assignments that changed,
+// each with epoch+1, through fenced writes.
+func (m *Machine) reschedule() {
+	m.dirty = false
+	plan, err := scheduler.Schedule(m.input())
+	if err != nil {
+		// The input comes from records that decoded and validated; a
+		// refusal means registrations disagree (say, a supervisor listing a
+		// port twice). Keep what runs and say why in every status.
+		m.stats.Corrupt++
+		for _, t := range m.topos {
+			t.reason = err.Error()
+		}
+		return
+	}
+	for _, tp := range plan.Topologies {
+		m.applyPlan(m.topos[tp.ID], tp)
+	}
+}
+
+func (m *Machine) applyPlan(t *topo, tp scheduler.TopologyPlan) {
+	t.reason = tp.Reason
+	workers := assignmentWorkers(tp)
+	if t.assign == nil && len(workers) == 0 {
+		return
+	}
+	if t.assign != nil && slices.EqualFunc(t.assign.Workers, workers, sameWorker) {
+		t.rebalance = false
+		return
+	}
+	if t.writing {
+		m.dirty = true // after the write in flight
+		return
+	}
+	a := protocol.Assignment{Topology: t.rec.ID, Epoch: 1, Workers: workers}
+	var req core.Request = core.Create{Path: m.cfg.Layout.Assignment(t.rec.ID),
+		Data: protocol.Encode(a), Mode: core.Persistent}
+	if t.assign != nil {
+		a.Epoch = t.assign.Epoch + 1
+		req = core.SetData{Path: m.cfg.Layout.Assignment(t.rec.ID), Data: protocol.Encode(a), Version: t.assignVer}
+	}
+	if m.fenced(op{kind: opAssignWrite, id: string(t.rec.ID), assign: &a}, req) {
+		t.writing, t.rebalance = true, false
+	}
+}
+
+func assignmentWorkers(tp scheduler.TopologyPlan) []protocol.WorkerAssignment {
+	out := make([]protocol.WorkerAssignment, 0, len(tp.Workers))
+	for _, w := range tp.Workers {
+		out = append(out, protocol.WorkerAssignment{Supervisor: w.Slot.Supervisor, Host: w.Host,
+			Port: w.Slot.Port, Tasks: w.Tasks, Resources: protocol.Resources(w.Demand)})
+	}
+	protocol.SortWorkers(out)
+	return out
+}
+
+func sameWorker(a, b protocol.WorkerAssignment) bool {
+	return a.Supervisor == b.Supervisor && a.Port == b.Port && slices.Equal(a.Tasks, b.Tasks)
+}
+
+func (m *Machine) onAssignWrite(o op, r core.Reply) {
+	t := m.topos[core.TopologyID(o.id)]
+	if t == nil {
+		return // removed meanwhile
+	}
+	t.writing = false
+	if r.Code != core.CodeOK {
+		m.writeFailed(o, r)
+		// Our view of the assignment may be stale: read it again.
+		m.issue(op{kind: opAssignGet, id: o.id}, core.GetData{Path: m.cfg.Layout.Assignment(t.rec.ID)})
+		m.dirty = true
+		return
+	}
+	m.stats.AssignmentWrites++
+	version := int32(0) // a create
+	if t.assign != nil {
+		version = r.Multi[1].Stat.Version
+	}
+	kept := map[slot]core.Time{}
+	for _, w := range o.assign.Workers {
+		s := slot{w.Supervisor, w.Port}
+		at, ok := t.assignedAt[s]
+		if !ok {
+			at = m.now // a new slot starts its launch grace now
+		}
+		kept[s] = at
+	}
+	t.assign, t.assignVer, t.assignedAt = o.assign, version, kept
+}
+
+// dropOrphans removes assignments whose topology record is gone (a kill
+// interrupted between its two deletes cannot happen: they share a multi; but
+// an operator may delete a record by hand).
+func (m *Machine) dropOrphans() {
+	for _, id := range m.topologyIDs() {
+		t := m.topos[id]
+		if t.rec.ID != "" {
+			continue
+		}
+		delete(m.topos, id)
+		m.fenced(op{kind: opEnsure}, core.Delete{Path: m.cfg.Layout.Assignment(id), Version: core.AnyVersion})
+	}
+}

@@ -1,0 +1,129 @@
+package nimbus
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/squall/squall/core"
+	"github.com/squall/squall/core/protocol"
+)
+
+// waiter is a client waiting for the outcome of a write.
+type waiter struct {
+	from core.NodeID
+	id   uint64
+}
+
+func (m *Machine) reply(to core.NodeID, r protocol.ClientReply) {
+	if !r.OK {
+		m.stats.Rejected++
+	}
+	m.out = append(m.out, core.Send{To: to, Payload: protocol.EncodeMessage(r)})
+}
+
+func (m *Machine) fail(w *waiter, format string, args ...any) {
+	m.reply(w.from, protocol.ClientReply{ID: w.id, Error: fmt.Sprintf(format, args...)})
+}
+
+// failClients answers every client still waiting with an error.
+func (m *Machine) failClients(msg string) {
+	ids := make([]core.OpID, 0, len(m.ops))
+	for id, o := range m.ops {
+		if o.client != nil {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		m.fail(m.ops[id].client, "%s", msg)
+	}
+}
+
+func (m *Machine) onRecv(ev core.Recv) {
+	msg, err := protocol.DecodeMessage(ev.Payload)
+	if err != nil {
+		m.stats.Corrupt++
+		return
+	}
+	switch msg := msg.(type) {
+	case protocol.ClientRequest:
+		m.onClient(ev.From, msg)
+	case protocol.SupervisorHeartbeat:
+		m.onSupervisorHeartbeat(msg)
+	default:
+		m.stats.Corrupt++
+	}
+}
+
+func (m *Machine) onClient(from core.NodeID, req protocol.ClientRequest) {
+	w := &waiter{from: from, id: req.ID}
+	if !m.leading {
+		leader := m.cand.Leader()
+		if leader == m.cfg.ID {
+			leader = "" // leading but still loading: the client retries here
+		}
+		m.reply(from, protocol.ClientReply{ID: req.ID, NotLeader: true, Leader: leader,
+			Error: "nimbus: not the leader"})
+		return
+	}
+	switch req.Op {
+	case protocol.OpList:
+		m.reply(from, protocol.ClientReply{ID: req.ID, OK: true, Topologies: m.summaries("")})
+	case protocol.OpStatus:
+		m.status(w, req.Topology)
+	case protocol.OpSubmit:
+		m.submit(w, req)
+	case protocol.OpKill, protocol.OpActivate, protocol.OpDeactivate, protocol.OpRebalance:
+		m.change(w, req)
+	default:
+		m.fail(w, "nimbus: unknown operation %q", req.Op)
+	}
+}
+
+func (m *Machine) status(w *waiter, name string) {
+	if m.byName(name) == nil {
+		m.fail(w, "nimbus: unknown topology %q", name)
+		return
+	}
+	m.reply(w.from, protocol.ClientReply{ID: w.id, OK: true, Topologies: m.summaries(name)})
+}
+
+// byName finds a topology by its name (ids are names in Squall).
+func (m *Machine) byName(name string) *topo {
+	t := m.topos[core.TopologyID(name)]
+	if t == nil || t.rec.ID == "" {
+		return nil
+	}
+	return t
+}
+
+// summaries lists topologies sorted by id, all or the one named.
+func (m *Machine) summaries(name string) []protocol.TopologySummary {
+	ids := m.topologyIDs()
+	out := []protocol.TopologySummary{}
+	for _, id := range ids {
+		t := m.topos[id]
+		if t.rec.ID == "" || (name != "" && string(id) != name) {
+			continue
+		}
+		s := protocol.TopologySummary{ID: id, Name: t.rec.Name, Status: t.rec.Status, Reason: t.reason}
+		if t.assign != nil {
+			s.Epoch = t.assign.Epoch
+			s.Workers = len(t.assign.Workers)
+			for _, wa := range t.assign.Workers {
+				s.Tasks += len(wa.Tasks)
+			}
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func (m *Machine) topologyIDs() []core.TopologyID {
+	ids := make([]core.TopologyID, 0, len(m.topos))
+	for id := range m.topos {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}

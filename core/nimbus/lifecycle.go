@@ -1,0 +1,206 @@
+package nimbus
+
+import (
+	"github.com/squall/squall/core"
+	"github.com/squall/squall/core/protocol"
+	"github.com/squall/squall/core/topology"
+)
+
+func (m *Machine) submit(w *waiter, req protocol.ClientRequest) {
+	spec, err := topology.Decode(req.Spec)
+	if err != nil {
+		m.fail(w, "nimbus: submit: %v", err)
+		return
+	}
+	id := core.TopologyID(spec.Name)
+	if req.Topology != "" && req.Topology != spec.Name {
+		m.fail(w, "nimbus: submit: request names %q but the spec names %q", req.Topology, spec.Name)
+		return
+	}
+	if m.topos[id] != nil {
+		m.fail(w, "nimbus: submit: topology %q already exists", spec.Name)
+		return
+	}
+	if len(m.topos) >= topologiesMax {
+		m.fail(w, "nimbus: submit: %d topologies is the limit", topologiesMax)
+		return
+	}
+	if err := m.fitsSomeSupervisor(spec); err != nil {
+		m.fail(w, "nimbus: submit: %v", err)
+		return
+	}
+	data, err := topology.Encode(spec)
+	core.Assert(err == nil, "encode a decoded topology: %v", err)
+	rec := protocol.TopologyRecord{ID: id, Name: spec.Name, Spec: data, Status: protocol.StatusActive}
+	t := m.topo(id) // a placeholder until the record is written
+	t.writing = true
+	m.fenced(op{kind: opTopoWrite, id: string(id), client: w, rec: &rec},
+		core.Create{Path: m.cfg.Layout.Topology(id), Data: protocol.Encode(rec), Mode: core.Persistent})
+}
+
+// change applies kill, activate, deactivate or rebalance to a topology record.
+func (m *Machine) change(w *waiter, req protocol.ClientRequest) {
+	t := m.byName(req.Topology)
+	if t == nil {
+		m.fail(w, "nimbus: %s: unknown topology %q", req.Op, req.Topology)
+		return
+	}
+	if t.writing {
+		m.fail(w, "nimbus: %s: topology %q has an operation in flight; retry", req.Op, req.Topology)
+		return
+	}
+	rec, err := m.changed(t, req)
+	if err != nil {
+		m.fail(w, "nimbus: %s: %v", req.Op, err)
+		return
+	}
+	t.writing = true
+	m.fenced(op{kind: opTopoWrite, id: string(rec.ID), client: w, rec: &rec},
+		core.SetData{Path: m.cfg.Layout.Topology(rec.ID), Data: protocol.Encode(rec), Version: t.version})
+}
+
+type lifecycleError string
+
+func (e lifecycleError) Error() string { return string(e) }
+
+// changed returns the record after req, or why req is refused.
+func (m *Machine) changed(t *topo, req protocol.ClientRequest) (protocol.TopologyRecord, error) {
+	rec := t.rec
+	if rec.Status == protocol.StatusKilled {
+		return rec, lifecycleError("topology " + rec.Name + " is being killed")
+	}
+	switch req.Op {
+	case protocol.OpActivate, protocol.OpDeactivate:
+		if rec.Status == protocol.StatusRebalancing {
+			return rec, lifecycleError("topology " + rec.Name + " is rebalancing")
+		}
+		rec.Status = protocol.StatusActive
+		if req.Op == protocol.OpDeactivate {
+			rec.Status = protocol.StatusInactive
+		}
+	case protocol.OpKill:
+		rec.Pending = &protocol.Pending{Kind: protocol.OpKill, Wait: max(req.Wait, 0)}
+		rec.Status = protocol.StatusKilled
+	case protocol.OpRebalance:
+		if rec.Status == protocol.StatusRebalancing {
+			return rec, lifecycleError("topology " + rec.Name + " is already rebalancing")
+		}
+		if _, err := rebalanced(t.spec, req.Workers, req.Parallelism); err != nil {
+			return rec, err
+		}
+		rec.Pending = &protocol.Pending{Kind: protocol.OpRebalance, Wait: max(req.Wait, 0),
+			Workers: req.Workers, Parallelism: req.Parallelism, Previous: rec.Status}
+		rec.Status = protocol.StatusRebalancing
+	}
+	return rec, nil
+}
+
+// rebalanced applies a rebalance's new worker count and parallelism.
+func rebalanced(spec *topology.Topology, workers int, parallelism map[string]int) (*topology.Topology, error) {
+	out := spec
+	var err error
+	if workers > 0 {
+		if out, err = topology.WithWorkers(out, workers); err != nil {
+			return nil, err
+		}
+	}
+	for _, comp := range sortedKeys(parallelism) {
+		if out, err = topology.WithParallelism(out, comp, parallelism[comp]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (m *Machine) onTopoWrite(o op, r core.Reply) {
+	t := m.topos[core.TopologyID(o.id)]
+	core.Assert(t != nil && t.writing, "topology write result for %s without a write", o.id)
+	t.writing = false
+	if r.Code != core.CodeOK {
+		m.writeFailed(o, r)
+		if t.rec.ID == "" {
+			delete(m.topos, core.TopologyID(o.id)) // the submit's placeholder
+		}
+		return
+	}
+	spec, err := topology.Decode(o.rec.Spec)
+	core.Assert(err == nil, "decode a record this nimbus wrote: %v", err)
+	t.rec, t.spec, t.version = *o.rec, spec, r.Multi[1].Stat.Version
+	t.deadline = 0
+	if t.rec.Pending != nil {
+		t.deadline = m.now.Add(t.rec.Pending.Wait)
+	}
+	m.dirty = true
+	if o.client != nil {
+		m.reply(o.client.from, protocol.ClientReply{ID: o.client.id, OK: true, Topologies: m.summaries(o.id)})
+	}
+}
+
+// writeFailed explains a failed fenced write to the client waiting for it.
+func (m *Machine) writeFailed(o op, r core.Reply) {
+	why := r.Code.String()
+	if len(r.Multi) > 0 && r.Multi[0].Code == core.CodeNoNode {
+		m.stats.FencedOut++
+		why = "leadership lost"
+	} else if r.Code == core.CodeNodeExists {
+		why = "already exists"
+	}
+	if o.client != nil {
+		m.fail(o.client, "nimbus: write of %s failed: %s", o.id, why)
+	}
+}
+
+// checkDeadlines carries out kills and rebalances whose wait has passed.
+func (m *Machine) checkDeadlines() {
+	for _, id := range m.topologyIDs() {
+		t := m.topos[id]
+		if t.rec.Pending == nil || t.writing || m.now < t.deadline {
+			continue
+		}
+		switch t.rec.Pending.Kind {
+		case protocol.OpKill:
+			m.remove(t)
+		case protocol.OpRebalance:
+			m.finishRebalance(t)
+		}
+	}
+}
+
+// remove deletes a killed topology's assignment and record in one fenced multi.
+func (m *Machine) remove(t *topo) {
+	ops := []core.Request{}
+	if t.assign != nil {
+		ops = append(ops, core.Delete{Path: m.cfg.Layout.Assignment(t.rec.ID), Version: core.AnyVersion})
+	}
+	ops = append(ops, core.Delete{Path: m.cfg.Layout.Topology(t.rec.ID), Version: t.version})
+	t.writing = true
+	m.fenced(op{kind: opRemove, id: string(t.rec.ID)}, ops...)
+}
+
+func (m *Machine) onRemove(o op, r core.Reply) {
+	t := m.topos[core.TopologyID(o.id)]
+	core.Assert(t != nil, "remove result for unknown %s", o.id)
+	t.writing = false
+	if r.Code != core.CodeOK {
+		m.writeFailed(o, r)
+		return
+	}
+	delete(m.topos, core.TopologyID(o.id))
+	m.dirty = true
+}
+
+func (m *Machine) finishRebalance(t *topo) {
+	p := t.rec.Pending
+	spec, err := rebalanced(t.spec, p.Workers, p.Parallelism)
+	if err != nil { // validated at request time; the cluster cannot change that
+		spec = t.spec
+		m.stats.Rejected++
+	}
+	rec := t.rec
+	data, err := topology.Encode(spec)
+	core.Assert(err == nil, "encode a validated topology: %v", err)
+	rec.Spec, rec.Status, rec.Pending = data, p.Previous, nil
+	t.writing, t.rebalance = true, true
+	m.fenced(op{kind: opTopoWrite, id: string(rec.ID), rec: &rec},
+		core.SetData{Path: m.cfg.Layout.Topology(rec.ID), Data: protocol.Encode(rec), Version: t.version})
+}

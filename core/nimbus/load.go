@@ -1,0 +1,202 @@
+package nimbus
+
+import (
+	"slices"
+
+	"github.com/squall/squall/core"
+	"github.com/squall/squall/core/protocol"
+	"github.com/squall/squall/core/topology"
+)
+
+type opKind uint8
+
+const (
+	opEnsure opKind = iota + 1
+	opTopoChildren
+	opTopoGet
+	opAssignChildren
+	opAssignGet
+	opSupChildren
+	opSupGet
+	opTopoWrite
+	opAssignWrite
+	opRemove
+)
+
+// op is a request in flight: what it was for, and who waits for its answer.
+type op struct {
+	kind   opKind
+	id     string // topology or supervisor id
+	client *waiter
+	assign *protocol.Assignment // opAssignWrite: what was written
+	rec    *protocol.TopologyRecord
+}
+
+func (m *Machine) issue(o op, req core.Request) {
+	core.Assert(len(m.ops) < opsMax, "%s: more than %d requests in flight", m.cfg.ID, opsMax)
+	id := m.seq.Next()
+	m.ops[id] = o
+	m.out = append(m.out, core.Coord{Op: id, Req: req})
+}
+
+// fenced issues a multi that first checks the leader's election node.
+func (m *Machine) fenced(o op, ops ...core.Request) bool {
+	check, ok := m.cand.Fence()
+	if !ok {
+		return false
+	}
+	m.issue(o, core.Multi{Ops: append([]core.Request{check}, ops...)})
+	return true
+}
+
+// startLoad reads the whole cluster state when this nimbus becomes leader.
+func (m *Machine) startLoad() {
+	m.stats.Takeovers++
+	m.loadWait = 3
+	for _, p := range m.cfg.Layout.Parents() {
+		m.issue(op{kind: opEnsure}, core.Create{Path: p, Mode: core.Persistent})
+	}
+	m.issue(op{kind: opTopoChildren}, core.Children{Path: m.cfg.Layout.Topologies()})
+	m.issue(op{kind: opAssignChildren}, core.Children{Path: m.cfg.Layout.Assignments()})
+	m.issue(op{kind: opSupChildren}, core.Children{Path: m.cfg.Layout.Supervisors(), Watch: true})
+}
+
+func (m *Machine) loadDone() {
+	if m.loadWait < 0 {
+		return
+	}
+	m.loadWait--
+	if m.loadWait > 0 {
+		return
+	}
+	m.loadWait = -1
+	m.leading = true
+	m.dropOrphans()
+	// Grace: every worker counts as alive for its timeout from now, so a
+	// failover reschedules nothing healthy (STORM-3984).
+	m.leaderSince = m.now
+	for _, t := range m.topos {
+		if t.rec.Pending != nil {
+			t.deadline = m.now.Add(t.rec.Pending.Wait)
+		}
+	}
+	m.dirty = true
+	m.nextMonitor = m.now
+}
+
+func (m *Machine) readSupervisors() {
+	if m.loadWait >= 0 {
+		m.loadWait++
+	}
+	m.issue(op{kind: opSupChildren}, core.Children{Path: m.cfg.Layout.Supervisors(), Watch: true})
+}
+
+// onLoadResult handles the reads of the cluster state.
+func (m *Machine) onLoadResult(o op, r core.Reply) {
+	switch o.kind {
+	case opTopoChildren:
+		m.readEach(r, opTopoGet, m.cfg.Layout.Topology)
+	case opAssignChildren:
+		m.readEach(r, opAssignGet, m.cfg.Layout.Assignment)
+	case opSupChildren:
+		m.onSupervisorList(r)
+	case opTopoGet:
+		m.onTopologyRead(o.id, r)
+	case opAssignGet:
+		m.onAssignmentRead(o.id, r)
+	case opSupGet:
+		m.onSupervisorRead(o.id, r)
+	}
+	m.loadDone()
+}
+
+func (m *Machine) readEach(r core.Reply, kind opKind, path func(core.TopologyID) string) {
+	if r.Code != core.CodeOK {
+		return
+	}
+	for _, name := range r.Children[:min(len(r.Children), topologiesMax)] {
+		if m.loadWait >= 0 {
+			m.loadWait++
+		}
+		m.issue(op{kind: kind, id: name}, core.GetData{Path: path(core.TopologyID(name))})
+	}
+}
+
+func (m *Machine) onSupervisorList(r core.Reply) {
+	if r.Code != core.CodeOK {
+		return
+	}
+	present := r.Children[:min(len(r.Children), supervisorsMax)]
+	for id := range m.supervisors {
+		if !slices.Contains(present, string(id)) {
+			delete(m.supervisors, id) // its ephemeral vanished: its slots are lost
+			m.dirty = true
+		}
+	}
+	for _, name := range present {
+		if _, ok := m.supervisors[core.SupervisorID(name)]; ok {
+			continue
+		}
+		if m.loadWait >= 0 {
+			m.loadWait++
+		}
+		m.issue(op{kind: opSupGet, id: name}, core.GetData{Path: m.cfg.Layout.Supervisor(core.SupervisorID(name))})
+	}
+}
+
+func (m *Machine) onSupervisorRead(id string, r core.Reply) {
+	if r.Code != core.CodeOK {
+		return
+	}
+	info, err := protocol.DecodeSupervisor(r.Data)
+	if err != nil || string(info.ID) != id {
+		m.stats.Corrupt++
+		return
+	}
+	m.supervisors[info.ID] = info
+	m.dirty = true
+}
+
+func (m *Machine) onTopologyRead(id string, r core.Reply) {
+	if r.Code != core.CodeOK {
+		return
+	}
+	rec, err := protocol.DecodeTopology(r.Data)
+	if err != nil || string(rec.ID) != id {
+		m.stats.Corrupt++
+		return
+	}
+	spec, err := topology.Decode(rec.Spec)
+	if err != nil {
+		m.stats.Corrupt++
+		return
+	}
+	t := m.topo(rec.ID)
+	t.rec, t.version, t.spec = rec, r.Stat.Version, spec
+}
+
+func (m *Machine) onAssignmentRead(id string, r core.Reply) {
+	if r.Code != core.CodeOK {
+		return
+	}
+	a, err := protocol.DecodeAssignment(r.Data)
+	if err != nil || string(a.Topology) != id {
+		m.stats.Corrupt++
+		return
+	}
+	t := m.topo(a.Topology)
+	t.assign, t.assignVer = &a, r.Stat.Version
+	for _, w := range a.Workers {
+		t.assignedAt[slot{w.Supervisor, w.Port}] = m.now
+	}
+}
+
+// topo returns the topology's state, creating an empty one.
+func (m *Machine) topo(id core.TopologyID) *topo {
+	t := m.topos[id]
+	if t == nil {
+		t = &topo{assignVer: -1, assignedAt: map[slot]core.Time{}}
+		m.topos[id] = t
+	}
+	return t
+}

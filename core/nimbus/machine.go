@@ -1,0 +1,187 @@
+package nimbus
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/squall/squall/core"
+	"github.com/squall/squall/core/election"
+	"github.com/squall/squall/core/protocol"
+	"github.com/squall/squall/core/topology"
+)
+
+// Config configures one nimbus.
+type Config struct {
+	ID       core.NodeID
+	Priority int
+	Layout   protocol.Layout
+	// MonitorPeriod is how often the leader checks deadlines and worker
+	// health (nimbus.monitor.freq.secs); default 1s.
+	MonitorPeriod time.Duration
+	// LaunchGrace is how long a newly assigned worker may stay silent before
+	// its slot counts as dead (nimbus.task.launch.secs); default 20s.
+	LaunchGrace time.Duration
+}
+
+func (c Config) withDefaults() Config {
+	if c.MonitorPeriod == 0 {
+		c.MonitorPeriod = time.Second
+	}
+	if c.LaunchGrace == 0 {
+		c.LaunchGrace = 20 * time.Second
+	}
+	return c
+}
+
+// Bounds.
+const (
+	topologiesMax  = 4096
+	supervisorsMax = 4096
+	opsMax         = 2 * (topologiesMax + supervisorsMax)
+)
+
+// Stats count what a nimbus did.
+type Stats struct {
+	Takeovers        int
+	AssignmentWrites int
+	Rejected         int // client requests refused
+	Corrupt          int // znodes or messages that could not be decoded
+	FencedOut        int // writes refused because leadership was lost
+}
+
+// slot is one worker slot.
+type slot struct {
+	sup  core.SupervisorID
+	port core.Port
+}
+
+// topo is the leader's view of one topology.
+type topo struct {
+	rec        protocol.TopologyRecord
+	version    int32 // of the record's znode
+	spec       *topology.Topology
+	assign     *protocol.Assignment // nil when none is written
+	assignVer  int32                // of the assignment's znode; -1 when none
+	assignedAt map[slot]core.Time   // when each slot got this topology's worker
+	deadline   core.Time            // of the pending action; 0 when none
+	writing    bool                 // a write for this topology is in flight
+	reason     string               // why it is not fully scheduled
+	rebalance  bool                 // lift stickiness on the next plan
+}
+
+// Machine is one nimbus.
+type Machine struct {
+	cfg  Config
+	seq  core.OpSeq
+	cand *election.Candidate
+	now  core.Time
+	out  []core.Effect
+	ops  map[core.OpID]op
+
+	leading     bool // leader and loaded
+	loadWait    int  // load reads still outstanding; -1 when not loading
+	leaderSince core.Time
+	nextMonitor core.Time
+	dirty       bool // reschedule at the next chance
+
+	supervisors map[core.SupervisorID]protocol.SupervisorInfo
+	topos       map[core.TopologyID]*topo
+	seen        map[slot]core.Time // last time a supervisor reported the worker alive
+	stats       Stats
+}
+
+// New returns a nimbus that starts as a candidate.
+func New(cfg Config) *Machine {
+	cfg = cfg.withDefaults()
+	m := &Machine{cfg: cfg, ops: map[core.OpID]op{}, loadWait: -1}
+	m.cand = election.New(election.Config{
+		ID: cfg.ID, Address: string(cfg.ID), Priority: cfg.Priority,
+		Root: cfg.Layout.Base(), Ops: &m.seq,
+	})
+	m.resetLeader()
+	return m
+}
+
+// IsLeader reports whether this nimbus leads and has loaded the cluster state.
+func (m *Machine) IsLeader() bool { return m.leading }
+
+// Leader is who this nimbus believes leads ("" when unknown).
+func (m *Machine) Leader() core.NodeID { return m.cand.Leader() }
+
+// Stats returns the nimbus's counters.
+func (m *Machine) Stats() Stats { return m.stats }
+
+// Ready drains the effects produced since the last call.
+func (m *Machine) Ready() []core.Effect {
+	out := append(m.cand.Ready(), m.out...)
+	m.out = nil
+	return out
+}
+
+// Step consumes one event.
+func (m *Machine) Step(now core.Time, ev core.Event) {
+	core.Assert(now >= m.now, "time went backwards: %d < %d", now, m.now)
+	m.now = now
+	switch ev := ev.(type) {
+	case core.CoordResult:
+		if m.cand.Owns(ev.Op) {
+			m.stepCandidate(ev)
+			return
+		}
+		m.onResult(ev)
+	case core.Recv:
+		m.onRecv(ev)
+	case core.Tick:
+		m.stepCandidate(ev)
+		m.onTick()
+	case core.WatchFired:
+		m.stepCandidate(ev)
+		m.onWatch(ev)
+	default:
+		m.stepCandidate(ev)
+	}
+}
+
+// stepCandidate forwards ev to the election and follows its verdict.
+func (m *Machine) stepCandidate(ev core.Event) {
+	m.cand.Step(m.now, ev)
+	switch {
+	case m.cand.IsLeader() && !m.leading && m.loadWait < 0:
+		m.startLoad()
+	case !m.cand.IsLeader() && (m.leading || m.loadWait >= 0):
+		m.resetLeader()
+	}
+}
+
+// resetLeader drops all leader state: a new term loads afresh.
+func (m *Machine) resetLeader() {
+	m.leading, m.loadWait, m.dirty = false, -1, false
+	m.supervisors = map[core.SupervisorID]protocol.SupervisorInfo{}
+	m.topos = map[core.TopologyID]*topo{}
+	m.seen = map[slot]core.Time{}
+	m.failClients("nimbus: leadership lost; the outcome is unknown, check the status")
+	clear(m.ops) // results of an old term are ignored
+}
+
+func (m *Machine) onTick() {
+	if !m.leading || m.now < m.nextMonitor {
+		return
+	}
+	m.nextMonitor = m.now.Add(m.cfg.MonitorPeriod)
+	m.checkDeadlines()
+	m.checkHealth()
+	if m.dirty {
+		m.reschedule()
+	}
+}
+
+func (m *Machine) onWatch(ev core.WatchFired) {
+	if !m.leading && m.loadWait < 0 {
+		return
+	}
+	if ev.Path == m.cfg.Layout.Supervisors() {
+		m.readSupervisors()
+	}
+}
+
+func itoa(v int) string { return strconv.Itoa(v) }

@@ -1,0 +1,93 @@
+package nimbus
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/squall/squall/core"
+	"github.com/squall/squall/core/protocol"
+	"github.com/squall/squall/core/scheduler"
+	"github.com/squall/squall/core/topology"
+)
+
+// fitsSomeSupervisor refuses a topology one of whose tasks no single live
+// supervisor could ever hold.
+func (m *Machine) fitsSomeSupervisor(spec *topology.Topology) error {
+	if len(m.supervisors) == 0 {
+		return nil // nothing to judge by yet; the scheduler reports it
+	}
+	for _, task := range topology.Tasks(spec) {
+		fits := false
+		for _, s := range m.supervisors {
+			if task.Resources.Fits(topology.Resources(s.Capacity)) {
+				fits = true
+				break
+			}
+		}
+		if !fits {
+			return fmt.Errorf("task %d of %s demands %v, more than any supervisor has",
+				task.ID, task.Component, task.Resources)
+		}
+	}
+	return nil
+}
+
+// input builds the scheduler's snapshot of the cluster.
+func (m *Machine) input() scheduler.Input {
+	in := scheduler.Input{Current: map[core.TopologyID]map[core.TaskID]scheduler.Slot{}}
+	for _, id := range sortedSupervisors(m.supervisors) {
+		s := m.supervisors[id]
+		in.Supervisors = append(in.Supervisors, scheduler.Supervisor{
+			ID: s.ID, Host: s.Host, Slots: s.Slots, Capacity: scheduler.Resources(s.Capacity)})
+	}
+	for _, id := range m.topologyIDs() {
+		t := m.topos[id]
+		if t.rec.ID == "" || t.spec == nil || t.rec.Status == protocol.StatusKilled {
+			continue
+		}
+		in.Topologies = append(in.Topologies, schedulerTopology(t))
+		if t.assign != nil {
+			cur := map[core.TaskID]scheduler.Slot{}
+			for _, w := range t.assign.Workers {
+				for _, task := range w.Tasks {
+					cur[task] = scheduler.Slot{Supervisor: w.Supervisor, Port: w.Port}
+				}
+			}
+			in.Current[id] = cur
+		}
+		if t.rebalance {
+			in.Rebalance = append(in.Rebalance, id)
+		}
+	}
+	for _, s := range m.deadSlots() {
+		in.DeadSlots = append(in.DeadSlots, scheduler.Slot{Supervisor: s.sup, Port: s.port})
+	}
+	return in
+}
+
+func schedulerTopology(t *topo) scheduler.Topology {
+	spec := t.spec
+	st := scheduler.Topology{ID: t.rec.ID, Priority: spec.Config.Priority, Workers: spec.Config.Workers,
+		Pins: spec.Config.Pin, Isolated: spec.Config.Isolated}
+	for _, task := range topology.Tasks(spec) {
+		st.Tasks = append(st.Tasks, scheduler.Task{ID: task.ID, Component: task.Component,
+			Demand: scheduler.Resources(task.Resources)})
+	}
+	for _, c := range spec.Bolts {
+		for _, in := range c.Inputs {
+			if in.Component != c.Name {
+				st.Edges = append(st.Edges, scheduler.Edge{From: in.Component, To: c.Name})
+			}
+		}
+	}
+	return st
+}
+
+func sortedSupervisors(mp map[core.SupervisorID]protocol.SupervisorInfo) []core.SupervisorID {
+	ids := make([]core.SupervisorID, 0, len(mp))
+	for id := range mp {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
