@@ -19,6 +19,7 @@ type clientCall struct {
 	req      protocol.ClientRequest
 	reply    protocol.ClientReply
 	done     bool
+	once     bool // send once, never retry (probes a single nimbus)
 	attempts int
 	doneAt   core.Time
 }
@@ -90,7 +91,7 @@ func (c *client) onTick() {
 func (c *client) send() {
 	cc := c.calls[c.cur]
 	cc.attempts++
-	if cc.attempts > clientAttemptsMax {
+	if cc.attempts > clientAttemptsMax || (cc.once && cc.attempts > 1) {
 		cc.done, cc.doneAt = true, c.now
 		cc.reply = protocol.ClientReply{ID: cc.req.ID, Error: "client: gave up"}
 		c.cur = -1
@@ -110,7 +111,7 @@ func (c *client) onRecv(ev core.Recv) {
 	if !ok || r.ID != cc.req.ID {
 		return
 	}
-	if r.NotLeader {
+	if r.NotLeader && !cc.once {
 		c.target = c.leaderIndex(r.Leader)
 		c.redirect = true
 		c.deadline = c.now.Add(200 * time.Millisecond) // resend on a later tick

@@ -25,6 +25,36 @@ type clusterShape struct {
 	capacity    protocol.Resources
 }
 
+// Break options of the control-plane scenarios (test-only).
+const (
+	BreakUnfencedNimbus  = "unfenced-nimbus"
+	BreakNoFailoverGrace = "no-failover-grace"
+	BreakOvercommit      = "overcommit"
+)
+
+func breakage(name string) nimbus.Breakage {
+	switch name {
+	case BreakUnfencedNimbus:
+		return nimbus.Breakage{Unfenced: true}
+	case BreakNoFailoverGrace:
+		return nimbus.Breakage{NoFailoverGrace: true}
+	case BreakOvercommit:
+		return nimbus.Breakage{CapacityScale: 10}
+	}
+	return nimbus.Breakage{}
+}
+
+// shapeFor is the cluster shape of a run: with the overcommit breakage the
+// supervisors are too small for the topology, which a nimbus that believes
+// them ten times larger overcommits.
+func shapeFor(opts Options) clusterShape {
+	s := defaultShape()
+	if opts.Break == BreakOvercommit {
+		s.capacity.CPU = 40
+	}
+	return s
+}
+
 func defaultShape() clusterShape {
 	return clusterShape{nimbuses: 2, supervisors: 3, slots: 4,
 		capacity: protocol.Resources{CPU: 400, MemoryMB: 8192, NetworkMbps: 1000, DiskMB: 100_000}}
@@ -50,7 +80,8 @@ func newCluster(opts Options, shape clusterShape) *cluster {
 		leaderPath: protocol.DefaultRoot + "/nimbus/leader"}
 	var ids []core.NodeID
 	for i := range shape.nimbuses {
-		cfg := nimbus.Config{ID: core.NodeID("nimbus-" + strconv.Itoa(i+1)), Priority: shape.nimbuses - i}
+		cfg := nimbus.Config{ID: core.NodeID("nimbus-" + strconv.Itoa(i+1)), Priority: shape.nimbuses - i,
+			TestOnly: breakage(opts.Break)}
 		ids = append(ids, cfg.ID)
 		c.nimbuses = append(c.nimbuses, w.AddNode(sim.NodeConfig{ID: cfg.ID, ZK: true,
 			New: func(*rand.Rand) core.Machine { return nimbus.New(cfg) }}))
@@ -296,3 +327,5 @@ func (c *cluster) finish(name string, opts Options, start time.Time, err error, 
 	}
 	return finish(res, c.w, start)
 }
+
+func itoa(v int) string { return strconv.Itoa(v) }

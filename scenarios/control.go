@@ -24,7 +24,7 @@ const (
 
 func runNimbusLeaderCrash(opts Options) Result {
 	start := time.Now()
-	c := newCluster(opts, defaultShape())
+	c := newCluster(opts, shapeFor(opts))
 	sub := c.submit("wordcount", 3)
 	measures := map[string]float64{}
 	var before []protocol.Assignment

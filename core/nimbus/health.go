@@ -50,7 +50,10 @@ func (m *Machine) deadSlots() []slot {
 			if _, ok := m.supervisors[s.sup]; !ok {
 				continue // the whole supervisor is gone; handled as such
 			}
-			last := max(m.seen[s], m.leaderSince)
+			last := m.seen[s]
+			if !m.cfg.TestOnly.NoFailoverGrace {
+				last = max(last, m.leaderSince)
+			}
 			if at, ok := t.assignedAt[s]; ok {
 				last = max(last, at.Add(m.cfg.LaunchGrace-timeout))
 			}
@@ -72,6 +75,13 @@ func (m *Machine) deadSlots() []slot {
 }
 
 func (m *Machine) checkHealth() {
+	for _, id := range sortedSupervisors(m.supervisors) {
+		if at, ok := m.vanished[id]; ok && m.now.Sub(at) >= m.cfg.SupervisorGrace {
+			delete(m.supervisors, id) // its slots are lost
+			delete(m.vanished, id)
+			m.dirty = true
+		}
+	}
 	if len(m.deadSlots()) > 0 {
 		m.dirty = true
 	}

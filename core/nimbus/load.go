@@ -45,6 +45,9 @@ func (m *Machine) fenced(o op, ops ...core.Request) bool {
 	if !ok {
 		return false
 	}
+	if m.cfg.TestOnly.Unfenced {
+		check = core.Check{Path: m.cfg.Layout.Base(), Version: core.AnyVersion}
+	}
 	m.issue(o, core.Multi{Ops: append([]core.Request{check}, ops...)})
 	return true
 }
@@ -129,8 +132,11 @@ func (m *Machine) onSupervisorList(r core.Reply) {
 	present := r.Children[:min(len(r.Children), supervisorsMax)]
 	for id := range m.supervisors {
 		if !slices.Contains(present, string(id)) {
-			delete(m.supervisors, id) // its ephemeral vanished: its slots are lost
-			m.dirty = true
+			if _, ok := m.vanished[id]; !ok {
+				m.vanished[id] = m.now // lost after SupervisorGrace, unless it returns
+			}
+		} else {
+			delete(m.vanished, id)
 		}
 	}
 	for _, name := range present {
@@ -186,8 +192,12 @@ func (m *Machine) onAssignmentRead(id string, r core.Reply) {
 	}
 	t := m.topo(a.Topology)
 	t.assign, t.assignVer = &a, r.Stat.Version
+	at := m.now
+	if m.cfg.TestOnly.NoFailoverGrace {
+		at = 0 // as if assigned at the dawn of time: no launch grace either
+	}
 	for _, w := range a.Workers {
-		t.assignedAt[slot{w.Supervisor, w.Port}] = m.now
+		t.assignedAt[slot{w.Supervisor, w.Port}] = at
 	}
 }
 

@@ -18,14 +18,32 @@ type Config struct {
 	// MonitorPeriod is how often the leader checks deadlines and worker
 	// health (nimbus.monitor.freq.secs); default 1s.
 	MonitorPeriod time.Duration
+	// SupervisorGrace is how long a supervisor whose ephemeral node vanished
+	// keeps its slots: a supervisor that restarts replaces its old session's
+	// node (delete, then create), and a read between the two must not move its
+	// healthy workers; default 2s.
+	SupervisorGrace time.Duration
 	// LaunchGrace is how long a newly assigned worker may stay silent before
 	// its slot counts as dead (nimbus.task.launch.secs); default 20s.
 	LaunchGrace time.Duration
+	// TestOnly breaks the machine on purpose, so that tests can show the
+	// scenario invariants catch each fault. Nothing else may set it.
+	TestOnly Breakage
+}
+
+// Breakage lists the deliberate faults tests can build nimbus with.
+type Breakage struct {
+	Unfenced        bool // write without checking the election node
+	NoFailoverGrace bool // a new leader times out every worker at once
+	CapacityScale   int  // believe supervisors have this many times their capacity
 }
 
 func (c Config) withDefaults() Config {
 	if c.MonitorPeriod == 0 {
 		c.MonitorPeriod = time.Second
+	}
+	if c.SupervisorGrace == 0 {
+		c.SupervisorGrace = 2 * time.Second
 	}
 	if c.LaunchGrace == 0 {
 		c.LaunchGrace = 20 * time.Second
@@ -85,6 +103,7 @@ type Machine struct {
 	dirty       bool // reschedule at the next chance
 
 	supervisors map[core.SupervisorID]protocol.SupervisorInfo
+	vanished    map[core.SupervisorID]core.Time // when its ephemeral was last seen missing
 	topos       map[core.TopologyID]*topo
 	seen        map[slot]core.Time // last time a supervisor reported the worker alive
 	stats       Stats
@@ -157,6 +176,7 @@ func (m *Machine) stepCandidate(ev core.Event) {
 func (m *Machine) resetLeader() {
 	m.leading, m.loadWait, m.dirty = false, -1, false
 	m.supervisors = map[core.SupervisorID]protocol.SupervisorInfo{}
+	m.vanished = map[core.SupervisorID]core.Time{}
 	m.topos = map[core.TopologyID]*topo{}
 	m.seen = map[slot]core.Time{}
 	m.failClients("nimbus: leadership lost; the outcome is unknown, check the status")

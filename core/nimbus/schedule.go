@@ -37,8 +37,12 @@ func (m *Machine) input() scheduler.Input {
 	in := scheduler.Input{Current: map[core.TopologyID]map[core.TaskID]scheduler.Slot{}}
 	for _, id := range sortedSupervisors(m.supervisors) {
 		s := m.supervisors[id]
+		capacity := scheduler.Resources(s.Capacity)
+		if k := m.cfg.TestOnly.CapacityScale; k > 1 {
+			capacity = scheduler.Resources(topology.Resources(capacity).Mul(k))
+		}
 		in.Supervisors = append(in.Supervisors, scheduler.Supervisor{
-			ID: s.ID, Host: s.Host, Slots: s.Slots, Capacity: scheduler.Resources(s.Capacity)})
+			ID: s.ID, Host: s.Host, Slots: s.Slots, Capacity: capacity})
 	}
 	for _, id := range m.topologyIDs() {
 		t := m.topos[id]
