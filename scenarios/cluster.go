@@ -30,6 +30,8 @@ const (
 	BreakUnfencedNimbus  = "unfenced-nimbus"
 	BreakNoFailoverGrace = "no-failover-grace"
 	BreakOvercommit      = "overcommit"
+	BreakDropTask        = "drop-task"
+	BreakPlanAlone       = "plan-alone"
 )
 
 func breakage(name string) nimbus.Breakage {
@@ -40,6 +42,10 @@ func breakage(name string) nimbus.Breakage {
 		return nimbus.Breakage{NoFailoverGrace: true}
 	case BreakOvercommit:
 		return nimbus.Breakage{CapacityScale: 10}
+	case BreakDropTask:
+		return nimbus.Breakage{DropTask: true}
+	case BreakPlanAlone:
+		return nimbus.Breakage{PlanAlone: true}
 	}
 	return nimbus.Breakage{}
 }

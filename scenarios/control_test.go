@@ -66,6 +66,8 @@ func TestControlInvariantsCatchBrokenNimbus(t *testing.T) {
 		{BreakUnfencedNimbus, "nimbus-partitioned-from-zk", "does not hold leadership"},
 		{BreakNoFailoverGrace, "nimbus-leader-crash", "failover changed the assignment"},
 		{BreakOvercommit, "nimbus-leader-crash", "over capacity"},
+		{BreakDropTask, "nimbus-leader-crash", "tasks"},
+		{BreakPlanAlone, "scale-out-supervisors", "assigned to both"},
 	}
 	for _, tt := range tests {
 		caught := 0

@@ -94,6 +94,19 @@ func (c *Candidate) stepDown() {
 	c.leader = ""
 }
 
+// Fenced tells the candidate that a fenced write of the machine embedding
+// it failed its check: its election node is gone, and with it its
+// leadership. It steps down; its next tick's refresh finds who leads and
+// enrolls it again.
+func (c *Candidate) Fenced() {
+	if c.phase != phaseLeader {
+		return
+	}
+	c.stats.WritesRejected++
+	c.stepDown()
+	c.myPath = ""
+}
+
 func (c *Candidate) onWrite(r core.Reply) {
 	c.writing = false
 	switch r.Code {

@@ -12,7 +12,7 @@ import (
 // each with epoch+1, through fenced writes.
 func (m *Machine) reschedule() {
 	m.dirty = false
-	plan, err := scheduler.Schedule(m.input())
+	plan, err := m.plan(m.input())
 	if err != nil {
 		// The input comes from records that decoded and validated; a
 		// refusal means registrations disagree (say, a supervisor listing a
@@ -28,9 +28,31 @@ func (m *Machine) reschedule() {
 	}
 }
 
+// plan runs the scheduler; the PlanAlone breakage runs it per topology.
+func (m *Machine) plan(in scheduler.Input) (scheduler.Plan, error) {
+	if !m.cfg.TestOnly.PlanAlone {
+		return scheduler.Schedule(in)
+	}
+	var out scheduler.Plan
+	for _, t := range in.Topologies {
+		one := in
+		one.Topologies = []scheduler.Topology{t}
+		p, err := scheduler.Schedule(one)
+		if err != nil {
+			return out, err
+		}
+		out.Topologies = append(out.Topologies, p.Topologies...)
+	}
+	return out, nil
+}
+
 func (m *Machine) applyPlan(t *topo, tp scheduler.TopologyPlan) {
 	t.reason = tp.Reason
 	workers := assignmentWorkers(tp)
+	if m.cfg.TestOnly.DropTask && len(workers) > 0 {
+		last := &workers[len(workers)-1]
+		last.Tasks = last.Tasks[: len(last.Tasks)-1 : len(last.Tasks)-1]
+	}
 	if t.assign == nil && len(workers) == 0 {
 		return
 	}
@@ -75,7 +97,9 @@ func (m *Machine) onAssignWrite(o op, r core.Reply) {
 	}
 	t.writing = false
 	if r.Code != core.CodeOK {
-		m.writeFailed(o, r)
+		if m.writeFailed(o, r) {
+			return
+		}
 		// Our view of the assignment may be stale: read it again.
 		m.issue(op{kind: opAssignGet, id: o.id}, core.GetData{Path: m.cfg.Layout.Assignment(t.rec.ID)})
 		m.dirty = true
@@ -104,7 +128,7 @@ func (m *Machine) onAssignWrite(o op, r core.Reply) {
 func (m *Machine) dropOrphans() {
 	for _, id := range m.topologyIDs() {
 		t := m.topos[id]
-		if t.rec.ID != "" {
+		if t.rec.ID != "" || t.corrupt {
 			continue
 		}
 		delete(m.topos, id)

@@ -41,7 +41,7 @@ func (m *Machine) deadSlots() []slot {
 	var dead []slot
 	for _, id := range m.topologyIDs() {
 		t := m.topos[id]
-		if t.assign == nil || t.rec.Status == protocol.StatusKilled {
+		if t.assign == nil || t.rec.ID == "" || t.rec.Status == protocol.StatusKilled {
 			continue
 		}
 		timeout := t.workerTimeout()

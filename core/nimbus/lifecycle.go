@@ -32,10 +32,10 @@ func (m *Machine) submit(w *waiter, req protocol.ClientRequest) {
 	data, err := topology.Encode(spec)
 	core.Assert(err == nil, "encode a decoded topology: %v", err)
 	rec := protocol.TopologyRecord{ID: id, Name: spec.Name, Spec: data, Status: protocol.StatusActive}
-	t := m.topo(id) // a placeholder until the record is written
-	t.writing = true
-	m.fenced(op{kind: opTopoWrite, id: string(id), client: w, rec: &rec},
-		core.Create{Path: m.cfg.Layout.Topology(id), Data: protocol.Encode(rec), Mode: core.Persistent})
+	if m.fenced(op{kind: opTopoWrite, id: string(id), client: w, rec: &rec},
+		core.Create{Path: m.cfg.Layout.Topology(id), Data: protocol.Encode(rec), Mode: core.Persistent}) {
+		m.topo(id).writing = true // a placeholder until the record is written
+	}
 }
 
 // change applies kill, activate, deactivate or rebalance to a topology record.
@@ -54,8 +54,7 @@ func (m *Machine) change(w *waiter, req protocol.ClientRequest) {
 		m.fail(w, "nimbus: %s: %v", req.Op, err)
 		return
 	}
-	t.writing = true
-	m.fenced(op{kind: opTopoWrite, id: string(rec.ID), client: w, rec: &rec},
+	t.writing = m.fenced(op{kind: opTopoWrite, id: string(rec.ID), client: w, rec: &rec},
 		core.SetData{Path: m.cfg.Layout.Topology(rec.ID), Data: protocol.Encode(rec), Version: t.version})
 }
 
@@ -117,8 +116,7 @@ func (m *Machine) onTopoWrite(o op, r core.Reply) {
 	core.Assert(t != nil && t.writing, "topology write result for %s without a write", o.id)
 	t.writing = false
 	if r.Code != core.CodeOK {
-		m.writeFailed(o, r)
-		if t.rec.ID == "" {
+		if !m.writeFailed(o, r) && t.rec.ID == "" {
 			delete(m.topos, core.TopologyID(o.id)) // the submit's placeholder
 		}
 		return
@@ -137,9 +135,14 @@ func (m *Machine) onTopoWrite(o op, r core.Reply) {
 }
 
 // writeFailed explains a failed fenced write to the client waiting for it.
-func (m *Machine) writeFailed(o op, r core.Reply) {
+// When the fence refused the write, this nimbus's election node is gone:
+// it stops leading at once, rather than keep writing in vain until it hears
+// of its session's expiry (or forever, if its node was deleted by hand), and
+// reports true: the caller's leader state is gone.
+func (m *Machine) writeFailed(o op, r core.Reply) (fencedOut bool) {
 	why := r.Code.String()
-	if len(r.Multi) > 0 && r.Multi[0].Code == core.CodeNoNode {
+	fencedOut = len(r.Multi) > 0 && r.Multi[0].Code == core.CodeNoNode
+	if fencedOut {
 		m.stats.FencedOut++
 		why = "leadership lost"
 	} else if r.Code == core.CodeNodeExists {
@@ -148,6 +151,11 @@ func (m *Machine) writeFailed(o op, r core.Reply) {
 	if o.client != nil {
 		m.fail(o.client, "nimbus: write of %s failed: %s", o.id, why)
 	}
+	if fencedOut {
+		m.cand.Fenced()
+		m.resetLeader()
+	}
+	return fencedOut
 }
 
 // checkDeadlines carries out kills and rebalances whose wait has passed.
@@ -173,8 +181,7 @@ func (m *Machine) remove(t *topo) {
 		ops = append(ops, core.Delete{Path: m.cfg.Layout.Assignment(t.rec.ID), Version: core.AnyVersion})
 	}
 	ops = append(ops, core.Delete{Path: m.cfg.Layout.Topology(t.rec.ID), Version: t.version})
-	t.writing = true
-	m.fenced(op{kind: opRemove, id: string(t.rec.ID)}, ops...)
+	t.writing = m.fenced(op{kind: opRemove, id: string(t.rec.ID)}, ops...)
 }
 
 func (m *Machine) onRemove(o op, r core.Reply) {
@@ -200,7 +207,7 @@ func (m *Machine) finishRebalance(t *topo) {
 	data, err := topology.Encode(spec)
 	core.Assert(err == nil, "encode a validated topology: %v", err)
 	rec.Spec, rec.Status, rec.Pending = data, p.Previous, nil
-	t.writing, t.rebalance = true, true
-	m.fenced(op{kind: opTopoWrite, id: string(rec.ID), rec: &rec},
+	t.writing = m.fenced(op{kind: opTopoWrite, id: string(rec.ID), rec: &rec},
 		core.SetData{Path: m.cfg.Layout.Topology(rec.ID), Data: protocol.Encode(rec), Version: t.version})
+	t.rebalance = t.rebalance || t.writing
 }

@@ -43,6 +43,11 @@ func (m *Machine) issue(o op, req core.Request) {
 func (m *Machine) fenced(o op, ops ...core.Request) bool {
 	check, ok := m.cand.Fence()
 	if !ok {
+		// Leading, but without an election node for the moment (the
+		// election re-enrolls): nothing can be written yet.
+		if o.client != nil {
+			m.fail(o.client, "nimbus: leadership is being re-established; retry")
+		}
 		return false
 	}
 	if m.cfg.TestOnly.Unfenced {
@@ -72,6 +77,13 @@ func (m *Machine) loadDone() {
 	if m.loadWait > 0 {
 		return
 	}
+	if m.loadFailed {
+		// A read went unanswered (ConnectionLoss): acting on an incomplete
+		// view would forget topologies and delete their assignments as
+		// orphans. Drop it; the election's next step starts a new load.
+		m.resetLeader()
+		return
+	}
 	m.loadWait = -1
 	m.leading = true
 	m.dropOrphans()
@@ -96,6 +108,9 @@ func (m *Machine) readSupervisors() {
 
 // onLoadResult handles the reads of the cluster state.
 func (m *Machine) onLoadResult(o op, r core.Reply) {
+	if m.loadWait >= 0 && !loadAnswered(o.kind, r.Code) {
+		m.loadFailed = true
+	}
 	switch o.kind {
 	case opTopoChildren:
 		m.readEach(r, opTopoGet, m.cfg.Layout.Topology)
@@ -113,6 +128,16 @@ func (m *Machine) onLoadResult(o op, r core.Reply) {
 	m.loadDone()
 }
 
+// loadAnswered reports whether a load read learned what it asked: a
+// listing must succeed; a node may have gone since it was listed.
+func loadAnswered(kind opKind, code core.Code) bool {
+	switch kind {
+	case opTopoGet, opAssignGet, opSupGet:
+		return code == core.CodeOK || code == core.CodeNoNode
+	}
+	return code == core.CodeOK
+}
+
 func (m *Machine) readEach(r core.Reply, kind opKind, path func(core.TopologyID) string) {
 	if r.Code != core.CodeOK {
 		return
@@ -127,6 +152,9 @@ func (m *Machine) readEach(r core.Reply, kind opKind, path func(core.TopologyID)
 
 func (m *Machine) onSupervisorList(r core.Reply) {
 	if r.Code != core.CodeOK {
+		// The listing, and the watch it sets, may not have reached the
+		// server: without them every later change would go unseen.
+		m.relist = true
 		return
 	}
 	present := r.Children[:min(len(r.Children), supervisorsMax)]
@@ -152,10 +180,11 @@ func (m *Machine) onSupervisorList(r core.Reply) {
 
 func (m *Machine) onSupervisorRead(id string, r core.Reply) {
 	if r.Code != core.CodeOK {
+		m.relist = m.relist || r.Code != core.CodeNoNode // read it again
 		return
 	}
 	info, err := protocol.DecodeSupervisor(r.Data)
-	if err != nil || string(info.ID) != id {
+	if err != nil || string(info.ID) != id || !schedulable(info) {
 		m.stats.Corrupt++
 		return
 	}
@@ -170,11 +199,13 @@ func (m *Machine) onTopologyRead(id string, r core.Reply) {
 	rec, err := protocol.DecodeTopology(r.Data)
 	if err != nil || string(rec.ID) != id {
 		m.stats.Corrupt++
+		m.topo(core.TopologyID(id)).corrupt = true // it exists: see dropOrphans, input
 		return
 	}
 	spec, err := topology.Decode(rec.Spec)
 	if err != nil {
 		m.stats.Corrupt++
+		m.topo(core.TopologyID(id)).corrupt = true
 		return
 	}
 	t := m.topo(rec.ID)
@@ -187,8 +218,12 @@ func (m *Machine) onAssignmentRead(id string, r core.Reply) {
 	}
 	a, err := protocol.DecodeAssignment(r.Data)
 	if err != nil || string(a.Topology) != id {
+		// Replace it at the next plan, at its version: a create would fail
+		// with NodeExists at every plan. Its epoch is unreadable, but each
+		// version of the node was written at a zxid of its own and raised the
+		// epoch by one from 1, so no epoch it held exceeds its Mzxid.
 		m.stats.Corrupt++
-		return
+		a = protocol.Assignment{Topology: core.TopologyID(id), Epoch: uint64(max(r.Stat.Mzxid, 0))}
 	}
 	t := m.topo(a.Topology)
 	t.assign, t.assignVer = &a, r.Stat.Version

@@ -36,6 +36,8 @@ type Breakage struct {
 	Unfenced        bool // write without checking the election node
 	NoFailoverGrace bool // a new leader times out every worker at once
 	CapacityScale   int  // believe supervisors have this many times their capacity
+	DropTask        bool // leave each topology's last task out of its assignment
+	PlanAlone       bool // plan each topology as if no other had slots
 }
 
 func (c Config) withDefaults() Config {
@@ -85,6 +87,7 @@ type topo struct {
 	writing    bool                 // a write for this topology is in flight
 	reason     string               // why it is not fully scheduled
 	rebalance  bool                 // lift stickiness on the next plan
+	corrupt    bool                 // its record exists but cannot be read: its assignment stays
 }
 
 // Machine is one nimbus.
@@ -101,6 +104,8 @@ type Machine struct {
 	leaderSince core.Time
 	nextMonitor core.Time
 	dirty       bool // reschedule at the next chance
+	loadFailed  bool // a load read went unanswered: the view is incomplete
+	relist      bool // read the supervisors (and set the watch) again
 
 	supervisors map[core.SupervisorID]protocol.SupervisorInfo
 	vanished    map[core.SupervisorID]core.Time // when its ephemeral was last seen missing
@@ -175,6 +180,7 @@ func (m *Machine) stepCandidate(ev core.Event) {
 // resetLeader drops all leader state: a new term loads afresh.
 func (m *Machine) resetLeader() {
 	m.leading, m.loadWait, m.dirty = false, -1, false
+	m.loadFailed, m.relist = false, false
 	m.supervisors = map[core.SupervisorID]protocol.SupervisorInfo{}
 	m.vanished = map[core.SupervisorID]core.Time{}
 	m.topos = map[core.TopologyID]*topo{}
@@ -188,6 +194,10 @@ func (m *Machine) onTick() {
 		return
 	}
 	m.nextMonitor = m.now.Add(m.cfg.MonitorPeriod)
+	if m.relist {
+		m.relist = false
+		m.readSupervisors()
+	}
 	m.checkDeadlines()
 	m.checkHealth()
 	if m.dirty {

@@ -32,6 +32,29 @@ func (m *Machine) fitsSomeSupervisor(spec *topology.Topology) error {
 	return nil
 }
 
+// schedulable reports whether a registration meets the scheduler's contract
+// for a supervisor. One that does not would make Schedule refuse the whole
+// input, and stop scheduling for every topology: it is corrupt instead.
+func schedulable(s protocol.SupervisorInfo) bool {
+	c := s.Capacity
+	for _, v := range []int64{int64(c.CPU), int64(c.MemoryMB), int64(c.NetworkMbps), int64(c.DiskMB)} {
+		if v < 0 || v > scheduler.ResourceMax {
+			return false
+		}
+	}
+	if s.Host == "" || len(s.Slots) > scheduler.SlotsPerSupervisorMax {
+		return false
+	}
+	ports := make(map[core.Port]bool, len(s.Slots))
+	for _, p := range s.Slots {
+		if ports[p] {
+			return false
+		}
+		ports[p] = true
+	}
+	return true
+}
+
 // input builds the scheduler's snapshot of the cluster.
 func (m *Machine) input() scheduler.Input {
 	in := scheduler.Input{Current: map[core.TopologyID]map[core.TaskID]scheduler.Slot{}}
@@ -65,6 +88,13 @@ func (m *Machine) input() scheduler.Input {
 	}
 	for _, s := range m.deadSlots() {
 		in.DeadSlots = append(in.DeadSlots, scheduler.Slot{Supervisor: s.sup, Port: s.port})
+	}
+	for _, id := range m.topologyIDs() {
+		if t := m.topos[id]; t.corrupt && t.assign != nil {
+			for _, w := range t.assign.Workers { // still running: not free
+				in.DeadSlots = append(in.DeadSlots, scheduler.Slot{Supervisor: w.Supervisor, Port: w.Port})
+			}
+		}
 	}
 	return in
 }
