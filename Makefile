@@ -25,6 +25,7 @@ fmt-check:
 # bench runs the benchmarks whose figures the README reports.
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./sim/ ./scenarios/ ./storage/
+	$(GO) test -run '^$$' -bench . -benchtime 20x ./core/scheduler/
 
 clean:
 	rm -f squall
