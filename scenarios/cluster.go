@@ -23,6 +23,9 @@ type clusterShape struct {
 	supervisors int
 	slots       int // per supervisor
 	capacity    protocol.Resources
+	// dataPlane makes workers run their tasks (tuples flow); without it
+	// they run their control half only, which the control-plane scenarios need.
+	dataPlane bool
 }
 
 // Break options of the control-plane scenarios (test-only).
@@ -95,9 +98,18 @@ func newCluster(opts Options, shape clusterShape) *cluster {
 	for i := range shape.supervisors {
 		c.addSupervisor(i+1, shape)
 	}
-	w.SetWorkerFactory(func(spec core.WorkerSpec, sup core.NodeID, _ *rand.Rand) core.Machine {
-		return worker.New(worker.Config{Spec: spec, Supervisor: sup})
+	w.SetWorkerFactory(func(spec core.WorkerSpec, sup core.NodeID, rng *rand.Rand) core.Machine {
+		cfg := worker.Config{Spec: spec, Supervisor: sup}
+		if shape.dataPlane {
+			// The supervisor hands the worker its topology, as Storm's
+			// supervisor hands a worker the topology's code and config.
+			cfg.Topology, cfg.Rand = c.topologyOf(spec.Topology), rng
+		}
+		return worker.New(cfg)
 	})
+	if shape.dataPlane {
+		w.SetWorkerTick(workerTick)
+	}
 	c.cl = newClient(ids)
 	w.AddNode(sim.NodeConfig{ID: "client", New: func(*rand.Rand) core.Machine { return c.cl }})
 	w.OnZKApply(c.checkApply)
@@ -117,6 +129,22 @@ func (c *cluster) addSupervisor(i int, shape clusterShape) *sim.Node {
 		New: func(*rand.Rand) core.Machine { return supervisor.New(cfg) }})
 	c.sups = append(c.sups, n)
 	return n
+}
+
+// workerTick is how often a data-plane worker executes tuples.
+const workerTick = 10 * time.Millisecond
+
+// topologyOf reads a topology's spec from ZooKeeper, nil if unreadable.
+func (c *cluster) topologyOf(id core.TopologyID) *topology.Topology {
+	rec, ok := c.record(string(id))
+	if !ok {
+		return nil
+	}
+	t, err := topology.Decode(rec.Spec)
+	if err != nil {
+		return nil
+	}
+	return t
 }
 
 // violate records a broken invariant and stops the run.

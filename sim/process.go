@@ -2,6 +2,7 @@ package sim
 
 import (
 	"math/rand/v2"
+	"time"
 
 	"github.com/squall/squall/core"
 	"github.com/squall/squall/core/protocol"
@@ -12,6 +13,10 @@ type WorkerFactory func(spec core.WorkerSpec, supervisor core.NodeID, rng *rand.
 
 // SetWorkerFactory sets how StartWorker effects build worker machines.
 func (w *World) SetWorkerFactory(f WorkerFactory) { w.workers = f }
+
+// SetWorkerTick sets the tick period of worker processes started from now
+// on (default DefaultTick): a worker executes tuples on every tick.
+func (w *World) SetWorkerTick(d time.Duration) { w.workerTick = d }
 
 // WorkerProcess returns the worker process node on a supervisor's port, nil
 // if none was ever started there.
@@ -33,7 +38,7 @@ func (n *Node) startWorker(e core.StartWorker) {
 	spec, sup := e.Spec, n.cfg.ID
 	build := func(rng *rand.Rand) core.Machine { return w.workers(spec, sup, rng) }
 	if p == nil {
-		p = w.AddNode(NodeConfig{ID: id, New: build})
+		p = w.AddNode(NodeConfig{ID: id, New: build, Tick: w.workerTick})
 	} else {
 		p.cfg.New = build
 		p.start()

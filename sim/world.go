@@ -38,7 +38,8 @@ type World struct {
 	steps uint64 // events dispatched
 	err   error  // first error met while dispatching; stops Run
 
-	workers WorkerFactory
+	workers    WorkerFactory
+	workerTick time.Duration
 }
 
 // New returns an empty world at virtual time zero.

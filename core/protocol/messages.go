@@ -30,6 +30,9 @@ type WorkerAssign struct {
 	Epoch    uint64          `json:"epoch"`
 	Assigned bool            `json:"assigned"`
 	Tasks    []core.TaskID   `json:"tasks"`
+	// Workers is the whole assignment, so the worker can route tuples to
+	// the tasks of its peers.
+	Workers []WorkerAssignment `json:"workers,omitempty"`
 }
 
 // WorkerStatus is one worker as its supervisor sees it.

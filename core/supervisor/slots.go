@@ -242,7 +242,8 @@ func (m *Machine) onWorkerExited(ev core.WorkerExited) {
 func (m *Machine) assign(s *slot, w want) {
 	s.told, s.toldEpoch = true, w.epoch
 	m.out = append(m.out, core.Send{To: protocol.WorkerNode(m.cfg.ID, s.port), Payload: protocol.EncodeMessage(
-		protocol.WorkerAssign{Topology: w.topology, Port: s.port, Epoch: w.epoch, Assigned: true, Tasks: w.tasks})})
+		protocol.WorkerAssign{Topology: w.topology, Port: s.port, Epoch: w.epoch, Assigned: true, Tasks: w.tasks,
+			Workers: w.workers})})
 }
 
 // reset enters a state with no heartbeat heard yet; the topology, record,

@@ -13,6 +13,7 @@ type want struct {
 	topology core.TopologyID
 	epoch    uint64
 	tasks    []core.TaskID
+	workers  []protocol.WorkerAssignment // the whole assignment: the worker's routing table
 }
 
 // round is one read of every assignment: children(watch), then
@@ -131,7 +132,7 @@ func (m *Machine) computeDesired() map[core.Port]want {
 				m.stats.ForeignPorts++
 				continue
 			}
-			claims[w.Port] = append(claims[w.Port], want{topology: t, epoch: a.Epoch, tasks: slices.Clone(w.Tasks)})
+			claims[w.Port] = append(claims[w.Port], want{topology: t, epoch: a.Epoch, tasks: slices.Clone(w.Tasks), workers: a.Workers})
 		}
 	}
 	desired := make(map[core.Port]want, len(claims))

@@ -2,11 +2,13 @@ package worker
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"time"
 
 	"github.com/squall/squall/core"
 	"github.com/squall/squall/core/protocol"
+	"github.com/squall/squall/core/topology"
 )
 
 // Config configures one worker process.
@@ -15,6 +17,13 @@ type Config struct {
 	Supervisor core.NodeID     // where it heartbeats to
 	// HeartbeatPeriod is the period of heartbeats to the supervisor; default 1s.
 	HeartbeatPeriod time.Duration
+	// Topology, when set, makes the worker run its tasks (the data plane);
+	// nil runs the control half only.
+	Topology *topology.Topology
+	// Rand seeds the tasks' generators; required with Topology.
+	Rand *rand.Rand
+	// StepBudget bounds the tuples executed per tick; default 4096.
+	StepBudget int
 }
 
 // tasksMax bounds the tasks one assignment may give a worker; a larger one
@@ -26,6 +35,7 @@ type Stats struct {
 	Assignments int // assignments taken
 	Stale       int // assignments older than the one held, ignored
 	BadMessages int // undecodable, unexpected, or from someone not its supervisor
+	DataErrors  int // tuple batches that could not be encoded or decoded, or tasks that would not start
 }
 
 // Machine is one worker's control logic.
@@ -40,6 +50,11 @@ type Machine struct {
 	exited      bool
 	out         []core.Effect
 	stats       Stats
+
+	rng       *rand.Rand
+	dp        *dataplane
+	dpTasks   []core.TaskID
+	dpWorkers []protocol.WorkerAssignment
 }
 
 // New returns a worker that heartbeats on its first event.
@@ -49,7 +64,11 @@ func New(cfg Config) *Machine {
 	}
 	core.Assert(cfg.Spec.Topology != "" && cfg.Supervisor != "", "worker needs a topology and a supervisor: %+v", cfg)
 	core.Assert(cfg.HeartbeatPeriod > 0, "worker %s: heartbeat period %s", cfg.Spec, cfg.HeartbeatPeriod)
-	return &Machine{cfg: cfg}
+	if cfg.StepBudget == 0 {
+		cfg.StepBudget = stepBudgetDefault
+	}
+	core.Assert(cfg.Topology == nil || cfg.Rand != nil, "worker %s: a topology needs a generator", cfg.Spec)
+	return &Machine{cfg: cfg, rng: cfg.Rand}
 }
 
 // Ready drains the effects produced since the last call.
@@ -75,6 +94,7 @@ func (m *Machine) Step(now core.Time, ev core.Event) {
 		if m.now >= m.heartbeatAt {
 			m.heartbeat()
 		}
+		m.runDataplane()
 	case core.Recv:
 		m.onRecv(ev)
 	}
@@ -87,6 +107,10 @@ func (m *Machine) heartbeat() {
 }
 
 func (m *Machine) onRecv(ev core.Recv) {
+	if len(ev.Payload) > 0 && (ev.Payload[0] == dataMagic || ev.Payload[0] == helloMagic) {
+		m.onData(ev.From, ev.Payload)
+		return
+	}
 	if ev.From != m.cfg.Supervisor {
 		m.stats.BadMessages++
 		return
@@ -116,6 +140,7 @@ func (m *Machine) onAssign(a protocol.WorkerAssign) {
 		m.stats.Assignments++
 		m.assigned, m.epoch = true, a.Epoch
 		m.tasks = slices.Sorted(slices.Values(a.Tasks))
+		m.buildDataplane(a)
 	}
 }
 

@@ -1,0 +1,140 @@
+package examples
+
+import (
+	"strconv"
+
+	"github.com/squall/squall/core/task"
+	"github.com/squall/squall/core/topology"
+)
+
+// Words emits words in turn, unanchored and unbounded: the exclamation
+// topology's source and the benchmarks' load.
+type Words struct {
+	task.BaseSpout
+	out  task.SpoutCollector
+	i    int
+	word []task.Values
+}
+
+var words = []string{"nathan", "mike", "jackson", "golda", "bertels"}
+
+func (w *Words) Open(_ *task.Context, out task.SpoutCollector) {
+	w.out = out
+	for _, s := range words {
+		w.word = append(w.word, task.Values{s})
+	}
+}
+
+func (w *Words) NextTuple() {
+	w.out.Emit(topology.DefaultStream, w.word[w.i%len(w.word)], nil)
+	w.i++
+}
+
+// Exclaim appends "!!!" and passes the word on, anchored.
+type Exclaim struct {
+	task.BaseBolt
+	out task.OutputCollector
+}
+
+func (e *Exclaim) Prepare(_ *task.Context, out task.OutputCollector) { e.out = out }
+
+func (e *Exclaim) Execute(t *task.Tuple) {
+	e.out.Emit(topology.DefaultStream, []*task.Tuple{t}, task.Values{t.String("word") + "!!!"})
+	e.out.Ack(t)
+}
+
+// Exclamation returns the chain words → exclaim1 → exclaim2.
+func Exclamation(name string, workers int) (*topology.Topology, error) {
+	b := topology.NewBuilder(name)
+	cfg := topology.DefaultConfig()
+	cfg.Workers = workers
+	b.SetConfig(cfg)
+	b.Spout("words", TypeWords, 1).Output(topology.DefaultStream, "word")
+	b.Bolt("exclaim1", TypeExclaim, 1).ShuffleGrouping("words").Output(topology.DefaultStream, "word")
+	b.Bolt("exclaim2", TypeExclaim, 1).ShuffleGrouping("exclaim1").Output(topology.DefaultStream, "word")
+	return b.Build()
+}
+
+// Sequence is the reliable sequence spout: it emits 1, 2, ... up to its
+// "count" config (split among its tasks), each with its number as the
+// message id, and replays a number whenever it fails.
+type Sequence struct {
+	task.BaseSpout
+	out     task.SpoutCollector
+	next    int64
+	stride  int64
+	count   int64
+	replay  []int64
+	Acked   map[int64]bool
+	Replays int64
+}
+
+func (s *Sequence) Open(ctx *task.Context, out task.SpoutCollector) {
+	tasks := ctx.ComponentTasks[ctx.Component]
+	s.out, s.Acked = out, map[int64]bool{}
+	s.next, s.stride = int64(indexOf(tasks, ctx.TaskID))+1, int64(len(tasks))
+	s.count, _ = strconv.ParseInt(ctx.Config["count"], 10, 64)
+}
+
+func (s *Sequence) NextTuple() {
+	if n := len(s.replay); n > 0 {
+		seq := s.replay[0]
+		s.replay = s.replay[1:]
+		s.Replays++
+		s.out.Emit(topology.DefaultStream, task.Values{seq}, seq)
+		return
+	}
+	if s.count > 0 && s.next > s.count {
+		return
+	}
+	seq := s.next
+	s.next += s.stride
+	s.out.Emit(topology.DefaultStream, task.Values{seq}, seq)
+}
+
+func (s *Sequence) Ack(msgID any) { s.Acked[msgID.(int64)] = true }
+
+// Fail queues the number for replay.
+func (s *Sequence) Fail(msgID any) { s.replay = append(s.replay, msgID.(int64)) }
+
+// Relay passes each number on, anchored.
+type Relay struct {
+	task.BaseBolt
+	out task.OutputCollector
+}
+
+func (r *Relay) Prepare(_ *task.Context, out task.OutputCollector) { r.out = out }
+
+func (r *Relay) Execute(t *task.Tuple) {
+	r.out.Emit(topology.DefaultStream, []*task.Tuple{t}, task.Values{t.Int("seq")})
+	r.out.Ack(t)
+}
+
+// Sink records every number it sees and how often.
+type Sink struct {
+	task.BaseBolt
+	out  task.OutputCollector
+	Seen map[int64]int
+}
+
+func (s *Sink) Prepare(_ *task.Context, out task.OutputCollector) {
+	s.out, s.Seen = out, map[int64]int{}
+}
+
+func (s *Sink) Execute(t *task.Tuple) {
+	s.Seen[t.Int("seq")]++
+	s.out.Ack(t)
+}
+
+// SequenceTopology returns sequence → relay (shuffle) → sink (fields on seq),
+// emitting count numbers.
+func SequenceTopology(name string, workers int, count int) (*topology.Topology, error) {
+	b := topology.NewBuilder(name)
+	cfg := topology.DefaultConfig()
+	cfg.Workers = workers
+	b.SetConfig(cfg)
+	b.Spout("sequence", TypeSequence, 2).Output(topology.DefaultStream, "seq").Config("count", strconv.Itoa(count))
+	b.Bolt("relay", TypeRelay, 4).ShuffleGrouping("sequence").Output(topology.DefaultStream, "seq")
+	b.Bolt("sink", TypeSink, 2).FieldsGrouping("relay", topology.DefaultStream, "seq")
+	return b.Build()
+}

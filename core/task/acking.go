@@ -1,0 +1,133 @@
+package task
+
+import (
+	"math/rand/v2"
+
+	"github.com/squall/squall/core"
+	"github.com/squall/squall/core/acker"
+	"github.com/squall/squall/core/grouping"
+)
+
+// deliver hands a tuple to a local task's inbox or queues it for its worker.
+func (e *Executor) deliver(task core.TaskID, t *Tuple) {
+	if r := e.tasks[task]; r != nil {
+		r.inbox = append(r.inbox, t)
+		return
+	}
+	w, ok := e.cfg.WorkerOf[task]
+	core.Assert(ok, "task %d has no worker", task)
+	e.stats.RemoteOut++
+	e.remote = append(e.remote, Remote{Worker: w, Dest: task, Source: t.SourceTask, Stream: t.Stream,
+		ID: t.id, Roots: t.roots, Values: t.Values})
+}
+
+// ackerFor is the acker task that tracks root.
+func (e *Executor) ackerFor(root uint64) core.TaskID { return acker.AckerFor(root, e.ackers) }
+
+// toAcker applies an acking message at a local acker or sends it to its worker.
+func (e *Executor) toAcker(m ackMsg) {
+	a := e.ackerFor(m.Root)
+	if ak := e.local[a]; ak != nil {
+		e.applyAck(ak, m)
+		return
+	}
+	e.remote = append(e.remote, Remote{Worker: e.cfg.WorkerOf[a], Dest: a, Ack: m})
+}
+
+func (e *Executor) applyAck(ak *acker.Acker, m ackMsg) {
+	var c acker.Completion
+	var done bool
+	switch m.Kind {
+	case ackInit:
+		c, done = ak.Init(m.Root, m.Spout, m.Xor)
+	case ackAck:
+		c, done = ak.Ack(m.Root, m.Xor)
+	case ackFail:
+		c, done = ak.Fail(m.Root)
+	}
+	if done {
+		e.complete(c)
+	}
+}
+
+func (e *Executor) ackInit(root uint64, spout core.TaskID, xor uint64) {
+	e.toAcker(ackMsg{Kind: ackInit, Root: root, Spout: spout, Xor: xor})
+}
+
+func (e *Executor) ackAck(root, xor uint64) { e.toAcker(ackMsg{Kind: ackAck, Root: root, Xor: xor}) }
+
+func (e *Executor) ackFail(root uint64) { e.toAcker(ackMsg{Kind: ackFail, Root: root}) }
+
+// complete tells the spout task that a tree completed or failed.
+func (e *Executor) complete(c acker.Completion) {
+	r := e.tasks[c.SpoutTask]
+	if r == nil {
+		if w, ok := e.cfg.WorkerOf[c.SpoutTask]; ok {
+			e.remote = append(e.remote, Remote{Worker: w, Dest: c.SpoutTask,
+				Ack: ackMsg{Kind: ackDone, Root: c.Root, Failed: c.Failed}})
+		}
+		return
+	}
+	r.completeRoot(c.Root, c.Failed)
+}
+
+func (r *runner) completeRoot(root uint64, failed bool) {
+	if r.spout == nil {
+		return
+	}
+	msgID, ok := r.tracker.Complete(root)
+	if !ok {
+		return // already completed, or from before a restart
+	}
+	if failed {
+		r.spout.Fail(msgID)
+		return
+	}
+	r.spout.Ack(msgID)
+}
+
+// Deliver takes a tuple or acking message that arrived from another worker.
+func (e *Executor) Deliver(m Remote) {
+	if m.Ack.Kind != ackNone {
+		if m.Ack.Kind == ackDone {
+			if r := e.tasks[m.Dest]; r != nil {
+				r.completeRoot(m.Ack.Root, m.Ack.Failed)
+			}
+			return
+		}
+		if ak := e.local[m.Dest]; ak != nil {
+			e.applyAck(ak, m.Ack)
+		}
+		return
+	}
+	r := e.tasks[m.Dest]
+	if r == nil || r.bolt == nil {
+		return // not ours (any more): the tree times out and replays
+	}
+	r.inbox = append(r.inbox, &Tuple{Values: m.Values, Stream: m.Stream, SourceTask: m.Source,
+		SourceComponent: e.compOf[m.Source],
+		fields:          e.fieldsOf(m.Source, m.Stream), id: m.ID, roots: m.Roots})
+}
+
+// fieldsOf finds the field table of a source task's stream.
+func (e *Executor) fieldsOf(source core.TaskID, stream string) *Fields {
+	comp := e.compOf[source]
+	if f := e.fields[comp+"\x00"+stream]; f != nil {
+		return f
+	}
+	c, ok := e.cfg.Topology.Component(comp)
+	if !ok {
+		return nil
+	}
+	f := NewFields(c.Outputs[stream])
+	e.fields[comp+"\x00"+stream] = f
+	return f
+}
+
+// placement describes where every task runs, for the routers.
+func (e *Executor) placement() grouping.Placement {
+	return grouping.Placement{WorkerOf: e.cfg.WorkerOf, HostOf: e.cfg.HostOf, LocalWorker: e.cfg.Local}
+}
+
+// newRand derives a task's generator from the worker's.
+func newRand(r *rand.Rand) *rand.Rand { return rand.New(rand.NewPCG(r.Uint64(), r.Uint64())) }

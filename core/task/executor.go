@@ -1,0 +1,259 @@
+package task
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"github.com/squall/squall/core"
+	"github.com/squall/squall/core/acker"
+	"github.com/squall/squall/core/topology"
+)
+
+// Bounds of an executor.
+const (
+	// InboxMax bounds each task's queue of tuples waiting to execute; a
+	// full inbox stops emitters upstream (backpressure), never drops.
+	InboxMax = 1 << 14
+	// spoutBurst bounds the NextTuple calls per spout per round, so that
+	// spouts never starve bolts.
+	spoutBurst = 64
+	// ackerBuckets is the rotating timeout's bucket count, as Storm's.
+	ackerBuckets = 3
+)
+
+// ExecutorConfig describes the tasks one worker runs.
+type ExecutorConfig struct {
+	Topology *topology.Topology
+	Tasks    []core.TaskID // the tasks of this worker
+	// WorkerOf gives the worker index of every task of the topology; the
+	// index of this worker is Local. Hosts, when known, enable local-first.
+	WorkerOf map[core.TaskID]int
+	HostOf   map[int]string
+	Local    int
+	Rand     *rand.Rand
+}
+
+// Remote is a tuple (or an acking message) for a task in another worker.
+type Remote struct {
+	Worker int
+	Dest   core.TaskID
+	Source core.TaskID
+	Stream string
+	ID     uint64
+	Roots  []uint64
+	Values Values
+	// Acking messages (Stream empty): Kind with Root and Xor.
+	Ack ackMsg
+}
+
+type ackMsgKind uint8
+
+const (
+	ackNone ackMsgKind = iota
+	ackInit
+	ackAck
+	ackFail
+	ackDone // acker → spout: completed (Failed tells how)
+)
+
+type ackMsg struct {
+	Kind      ackMsgKind
+	Root, Xor uint64
+	Spout     core.TaskID
+	Failed    bool
+}
+
+// Executor runs the tasks of one worker, single-threaded: a pure machine
+// stepped by its driver. Tuples between its own tasks are handed over as
+// pointers, never encoded; tuples for other workers leave through Remote.
+type Executor struct {
+	cfg      ExecutorConfig
+	now      core.Time
+	tasks    map[core.TaskID]*runner
+	order    []*runner // spouts first, then bolts, each by task id
+	ackers   []core.TaskID
+	local    map[core.TaskID]*acker.Acker
+	remote   []Remote
+	active   bool
+	pressure bool // past the high water mark; spouts wait for the low one
+	rotateD  time.Duration
+	nextRot  core.Time
+	stats    ExecutorStats
+	compOf   map[core.TaskID]string
+	fields   map[string]*Fields // by component and stream, for remote tuples
+}
+
+// ExecutorStats count what the executor did.
+type ExecutorStats struct {
+	Emitted, Executed, Acked, Failed, Throttled, RemoteOut int64
+}
+
+// NewExecutor instantiates the worker's tasks from their registered types.
+func NewExecutor(cfg ExecutorConfig) (*Executor, error) {
+	core.Assert(cfg.Topology != nil && cfg.Rand != nil, "executor needs a topology and a generator")
+	e := &Executor{cfg: cfg, tasks: map[core.TaskID]*runner{}, local: map[core.TaskID]*acker.Acker{}, active: true}
+	comps := topology.ComponentTasks(cfg.Topology)
+	e.ackers = comps[topology.AckerComponent]
+	e.rotateD = cfg.Topology.Config.MessageTimeout / (ackerBuckets - 1)
+	byID := map[core.TaskID]string{}
+	for name, ids := range comps {
+		for _, id := range ids {
+			byID[id] = name
+		}
+	}
+	e.compOf, e.fields = byID, map[string]*Fields{}
+	ids := slices.Clone(cfg.Tasks)
+	slices.Sort(ids)
+	for _, id := range ids {
+		comp, ok := byID[id]
+		if !ok {
+			return nil, fmt.Errorf("task: task %d is not in topology %s", id, cfg.Topology.Name)
+		}
+		if comp == topology.AckerComponent {
+			e.local[id] = acker.New(acker.Config{Buckets: ackerBuckets})
+			continue
+		}
+		r, err := e.newRunner(id, comp, comps)
+		if err != nil {
+			return nil, err
+		}
+		e.tasks[id] = r
+		e.order = append(e.order, r)
+	}
+	slices.SortStableFunc(e.order, func(a, b *runner) int {
+		if (a.spout != nil) != (b.spout != nil) {
+			if a.spout != nil {
+				return -1
+			}
+			return 1
+		}
+		return int(a.id - b.id)
+	})
+	for _, r := range e.order {
+		if err := e.wire(r, comps); err != nil {
+			return nil, err
+		}
+	}
+	for _, r := range e.order {
+		r.open()
+	}
+	return e, nil
+}
+
+// Stats returns the executor's counters.
+func (e *Executor) Stats() ExecutorStats { return e.stats }
+
+// SetActive activates or deactivates the spouts.
+func (e *Executor) SetActive(on bool) {
+	if on == e.active {
+		return
+	}
+	e.active = on
+	for _, r := range e.order {
+		if r.spout != nil {
+			if on {
+				r.spout.Activate()
+			} else {
+				r.spout.Deactivate()
+			}
+		}
+	}
+}
+
+// TakeRemote drains what must go to other workers.
+func (e *Executor) TakeRemote() []Remote {
+	out := e.remote
+	e.remote = nil
+	return out
+}
+
+// Step runs rounds of spouts and bolts until budget tuples were executed or
+// nothing is left to do; it returns the tuples executed.
+func (e *Executor) Step(now core.Time, budget int) int {
+	e.now = now
+	e.rotate()
+	done := 0
+	for done < budget {
+		progress := false
+		for _, r := range e.order {
+			if r.spout != nil {
+				progress = e.runSpout(r) || progress
+				continue
+			}
+			n := r.drain(budget - done)
+			done += n
+			progress = progress || n > 0
+		}
+		if !progress {
+			break
+		}
+	}
+	return done
+}
+
+func (e *Executor) runSpout(r *runner) bool {
+	if !e.active {
+		return false
+	}
+	emitted := e.stats.Emitted
+	for range spoutBurst {
+		if r.blocked() {
+			e.stats.Throttled++
+			break
+		}
+		before := e.stats.Emitted
+		r.spout.NextTuple()
+		if e.stats.Emitted == before {
+			break // nothing ready
+		}
+	}
+	return e.stats.Emitted > emitted
+}
+
+// rotate expires acker buckets on the message timeout's schedule.
+func (e *Executor) rotate() {
+	if e.rotateD <= 0 || e.now < e.nextRot {
+		return
+	}
+	if e.nextRot == 0 {
+		e.nextRot = e.now.Add(e.rotateD)
+		return
+	}
+	e.nextRot = e.now.Add(e.rotateD)
+	for _, id := range sortedKeys(e.local) {
+		for _, c := range e.local[id].Rotate() {
+			e.complete(c)
+		}
+	}
+}
+
+func sortedKeys[V any](m map[core.TaskID]V) []core.TaskID {
+	ids := make([]core.TaskID, 0, len(m))
+	for id := range m {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// Bolt returns the bolt instance of a local task, for checkers that read
+// what a bolt recorded; nil for other tasks.
+func (e *Executor) Bolt(id core.TaskID) Bolt {
+	if r := e.tasks[id]; r != nil {
+		return r.bolt
+	}
+	return nil
+}
+
+// Spout returns the spout instance of a local task; nil for other tasks.
+func (e *Executor) Spout(id core.TaskID) Spout {
+	if r := e.tasks[id]; r != nil {
+		return r.spout
+	}
+	return nil
+}
+
+// Tasks returns the local spout and bolt tasks, ascending.
+func (e *Executor) Tasks() []core.TaskID { return sortedKeys(e.tasks) }

@@ -1,0 +1,285 @@
+package task
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/squall/squall/core"
+	"github.com/squall/squall/core/acker"
+	"github.com/squall/squall/core/grouping"
+	"github.com/squall/squall/core/topology"
+)
+
+// Backpressure water marks on a task's inbox (JStorm's 0.8 / 0.2): past the
+// high mark spouts stop emitting until every inbox is below the low mark.
+const (
+	inboxHigh = InboxMax * 8 / 10
+	inboxLow  = InboxMax * 2 / 10
+)
+
+type route struct {
+	target string
+	router grouping.Router
+	direct bool
+	tasks  []core.TaskID
+}
+
+type streamOut struct {
+	fields *Fields
+	routes []route
+}
+
+// runner is one spout or bolt task and its collector.
+type runner struct {
+	e       *Executor
+	id      core.TaskID
+	comp    string
+	spout   Spout
+	bolt    Bolt
+	ctx     *Context
+	outs    map[string]*streamOut
+	inbox   []*Tuple
+	head    int
+	tracker *acker.Tracker
+	dst     []core.TaskID
+	errs    []error
+}
+
+// errorsMax bounds the errors a task keeps (the newest win).
+const errorsMax = 16
+
+func (e *Executor) newRunner(id core.TaskID, comp string, comps map[string][]core.TaskID) (*runner, error) {
+	c, ok := e.cfg.Topology.Component(comp)
+	core.Assert(ok, "component %s of task %d", comp, id)
+	r := &runner{e: e, id: id, comp: comp, outs: map[string]*streamOut{}}
+	r.ctx = &Context{TaskID: id, Component: comp, Topology: e.cfg.Topology, ComponentTasks: comps,
+		Rand: newRand(e.cfg.Rand), Config: c.Config}
+	if f := spouts[c.Type]; f != nil {
+		r.spout = f()
+		r.tracker = acker.NewTracker(e.cfg.Topology.Config.MaxSpoutPending, r.ctx.Rand)
+	} else if f := bolts[c.Type]; f != nil {
+		r.bolt = f()
+	} else {
+		return nil, ErrUnknownType{comp, c.Type}
+	}
+	for stream, fields := range c.Outputs {
+		r.outs[stream] = &streamOut{fields: NewFields(fields)}
+	}
+	return r, nil
+}
+
+// wire builds the routes from r's streams to their subscribers.
+func (e *Executor) wire(r *runner, comps map[string][]core.TaskID) error {
+	place := e.placement()
+	t := e.cfg.Topology
+	for _, b := range t.Bolts {
+		for _, in := range b.Inputs {
+			out := r.outs[in.Stream]
+			if in.Component != r.comp || out == nil {
+				continue
+			}
+			targets := comps[b.Name]
+			rt, err := grouping.New(in.Grouping, out.fields.Names(), targets, place, r.ctx.Rand)
+			if err != nil {
+				return fmt.Errorf("task: %s -> %s: %w", r.comp, b.Name, err)
+			}
+			out.routes = append(out.routes, route{target: b.Name, router: rt, tasks: targets,
+				direct: in.Grouping.Kind == topology.GroupDirect})
+		}
+	}
+	return nil
+}
+
+func (r *runner) open() {
+	if r.spout != nil {
+		r.spout.Open(r.ctx, r)
+		r.spout.Activate()
+		return
+	}
+	r.bolt.Prepare(r.ctx, (*boltCollector)(r))
+}
+
+// blocked reports whether the spout must not emit now: too many pending
+// trees, or downstream inboxes past the high water mark.
+func (r *runner) blocked() bool {
+	if r.tracker.Full() {
+		return true
+	}
+	return r.e.congested()
+}
+
+func (e *Executor) congested() bool {
+	if e.pressure {
+		for _, t := range e.order {
+			if len(t.inbox)-t.head > inboxLow {
+				return true
+			}
+		}
+		e.pressure = false
+		return false
+	}
+	for _, t := range e.order {
+		if len(t.inbox)-t.head > inboxHigh {
+			e.pressure = true
+			return true
+		}
+	}
+	return false
+}
+
+// Emit implements SpoutCollector.
+func (r *runner) Emit(stream string, values Values, msgID any) {
+	r.emitSpout(-1, stream, values, msgID)
+}
+
+// EmitDirect implements SpoutCollector.
+func (r *runner) EmitDirect(task core.TaskID, stream string, values Values, msgID any) {
+	r.emitSpout(task, stream, values, msgID)
+}
+
+// ReportError implements both collectors.
+func (r *runner) ReportError(err error) {
+	if len(r.errs) == errorsMax {
+		r.errs = r.errs[1:]
+	}
+	r.errs = append(r.errs, err)
+}
+
+func (r *runner) emitSpout(direct core.TaskID, stream string, values Values, msgID any) {
+	out := r.outs[stream]
+	if out == nil {
+		r.ReportError(fmt.Errorf("emit on undeclared stream %q", stream))
+		return
+	}
+	e := r.e
+	reliable := msgID != nil && len(e.ackers) > 0
+	var root, xor uint64
+	if reliable {
+		var ok bool
+		if root, ok = r.tracker.Emit(msgID); !ok {
+			r.ReportError(errors.New("emit past max spout pending"))
+			return
+		}
+	}
+	e.stats.Emitted++
+	r.dst = r.targets(out, direct, values, r.dst[:0])
+	for _, task := range r.dst {
+		var edge uint64
+		var roots []uint64
+		if reliable {
+			edge = acker.EdgeID(r.ctx.Rand)
+			xor ^= edge
+			roots = []uint64{root}
+		}
+		e.deliver(task, &Tuple{Values: values, Stream: stream, SourceComponent: r.comp, SourceTask: r.id,
+			fields: out.fields, id: edge, roots: roots})
+	}
+	switch {
+	case reliable:
+		e.ackInit(root, r.id, xor)
+	case msgID != nil: // no ackers: acked right after emit, as Storm
+		r.spout.Ack(msgID)
+	}
+}
+
+// targets routes one tuple to its destination tasks.
+func (r *runner) targets(out *streamOut, direct core.TaskID, values Values, dst []core.TaskID) []core.TaskID {
+	for _, rt := range out.routes {
+		if rt.direct {
+			if direct >= 0 && rt.router.Direct(direct) == nil {
+				dst = append(dst, direct)
+			}
+			continue
+		}
+		dst = rt.router.Route(values, dst)
+	}
+	return dst
+}
+
+// boltCollector is the runner seen as a bolt's OutputCollector.
+type boltCollector runner
+
+func (b *boltCollector) Emit(stream string, anchors []*Tuple, values Values) {
+	(*runner)(b).emitBolt(-1, stream, anchors, values)
+}
+
+func (b *boltCollector) EmitDirect(task core.TaskID, stream string, anchors []*Tuple, values Values) {
+	(*runner)(b).emitBolt(task, stream, anchors, values)
+}
+
+func (b *boltCollector) ReportError(err error) { (*runner)(b).ReportError(err) }
+
+func (b *boltCollector) Ack(t *Tuple) {
+	e := b.e
+	e.stats.Acked++
+	for _, root := range t.roots {
+		e.ackAck(root, t.id^t.ackVal)
+	}
+}
+
+func (b *boltCollector) Fail(t *Tuple) {
+	e := b.e
+	e.stats.Failed++
+	for _, root := range t.roots {
+		e.ackFail(root)
+	}
+}
+
+func (r *runner) emitBolt(direct core.TaskID, stream string, anchors []*Tuple, values Values) {
+	out := r.outs[stream]
+	if out == nil {
+		r.ReportError(fmt.Errorf("emit on undeclared stream %q", stream))
+		return
+	}
+	e := r.e
+	e.stats.Emitted++
+	roots := anchorRoots(anchors)
+	r.dst = r.targets(out, direct, values, r.dst[:0])
+	for _, task := range r.dst {
+		var edge uint64
+		if len(roots) > 0 {
+			edge = acker.EdgeID(r.ctx.Rand)
+			for _, a := range anchors {
+				a.ackVal ^= edge
+			}
+		}
+		e.deliver(task, &Tuple{Values: values, Stream: stream, SourceComponent: r.comp, SourceTask: r.id,
+			fields: out.fields, id: edge, roots: roots})
+	}
+}
+
+// anchorRoots is the union of the anchors' roots.
+func anchorRoots(anchors []*Tuple) []uint64 {
+	switch len(anchors) {
+	case 0:
+		return nil
+	case 1:
+		return anchors[0].roots
+	}
+	set := map[uint64]bool{}
+	for _, a := range anchors {
+		for _, root := range a.roots {
+			set[root] = true
+		}
+	}
+	return slices.Sorted(maps.Keys(set))
+}
+
+// drain executes up to budget tuples from the inbox.
+func (r *runner) drain(budget int) int {
+	n := 0
+	for r.head < len(r.inbox) && n < budget {
+		t := r.inbox[r.head]
+		r.inbox[r.head] = nil
+		r.head++
+		r.bolt.Execute(t)
+		n++
+	}
+	if r.head == len(r.inbox) {
+		r.inbox, r.head = r.inbox[:0], 0
+	}
+	r.e.stats.Executed += int64(n)
+	return n
+}

@@ -1,0 +1,93 @@
+package tuple
+
+// Interning limits. Only short strings repeat often enough to pay for a map
+// lookup: words, keys, stream names.
+const (
+	// InternBytesMax is the longest string a Decoder interns.
+	InternBytesMax = 64
+	// InternEntriesMax bounds a Decoder's table. When it is full the table is
+	// cleared and refills from the current traffic, so a shifting key set
+	// neither grows memory nor stays stuck with old keys.
+	InternEntriesMax = 4096
+)
+
+// Decoder decodes like the package functions and in addition interns short
+// strings: a string value or stream name seen before is returned from a table
+// instead of being allocated again, boxed in its interface once. Interned
+// strings are immutable, so tuples may share them freely. It also copies
+// short []byte values into shared chunks (see arenaChunkBytes).
+//
+// The zero Decoder is ready to use. A Decoder is not safe for concurrent use;
+// a worker keeps one per connection reader. Its memory is bounded by
+// InternEntriesMax × InternBytesMax plus map overhead (about 0.5 MiB).
+type Decoder struct {
+	strs  map[string]any // each value holds its key: the boxed string
+	arena []byte         // the current chunk; bytes below len are handed out
+}
+
+// Arena limits. A Decoder copies short []byte values into shared chunks
+// rather than allocating each: one allocation per chunk instead of one per
+// value. The price is that a retained short value keeps its whole chunk
+// alive, so chunks are small.
+const (
+	arenaChunkBytes    = 4096
+	arenaValueBytesMax = 256
+)
+
+// bytes returns a copy of b, carved from d's arena when d is not nil and b is
+// short. The copy's capacity ends at its length, so appending to it
+// reallocates rather than overwriting the next value; the arena never writes
+// a byte twice.
+func (d *Decoder) bytes(b []byte) []byte {
+	if d == nil || len(b) > arenaValueBytesMax {
+		c := make([]byte, len(b))
+		copy(c, b)
+		return c
+	}
+	if cap(d.arena)-len(d.arena) < len(b) {
+		d.arena = make([]byte, 0, arenaChunkBytes)
+	}
+	start := len(d.arena)
+	d.arena = append(d.arena, b...)
+	return d.arena[start:len(d.arena):len(d.arena)]
+}
+
+// str returns b as a boxed string, interned when d is not nil.
+func (d *Decoder) str(b []byte) any {
+	if d == nil || len(b) > InternBytesMax {
+		return string(b)
+	}
+	if v, ok := d.strs[string(b)]; ok { // the conversion does not allocate
+		return v
+	}
+	return d.add(b)
+}
+
+// stream returns b as a string, reusing prev when equal and interning when d
+// is not nil. A connection carries few streams, so prev nearly always
+// matches.
+func (d *Decoder) stream(b []byte, prev string) string {
+	if string(b) == prev {
+		return prev
+	}
+	if d == nil || len(b) > InternBytesMax {
+		return string(b)
+	}
+	if v, ok := d.strs[string(b)]; ok {
+		return v.(string)
+	}
+	return d.add(b).(string)
+}
+
+func (d *Decoder) add(b []byte) any {
+	if d.strs == nil {
+		d.strs = make(map[string]any)
+	}
+	if len(d.strs) >= InternEntriesMax {
+		clear(d.strs)
+	}
+	s := string(b)
+	v := any(s)
+	d.strs[s] = v
+	return v
+}

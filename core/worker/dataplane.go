@@ -1,0 +1,166 @@
+package worker
+
+import (
+	"math/rand/v2"
+	"slices"
+
+	"github.com/squall/squall/core"
+	"github.com/squall/squall/core/protocol"
+	"github.com/squall/squall/core/task"
+	"github.com/squall/squall/core/tuple"
+)
+
+// dataMagic starts every tuple batch between workers, so a worker tells them
+// from control messages (JSON, which starts with '{'); helloMagic starts a
+// greeting that asks for an answer (an empty batch).
+const (
+	dataMagic  = 0x01
+	helloMagic = 0x02
+)
+
+// stepBudgetDefault bounds the tuples a worker executes per tick.
+const stepBudgetDefault = 4096
+
+// dataplane is the worker's running tasks: an executor over its assignment.
+type dataplane struct {
+	exec  *task.Executor
+	peers []core.NodeID // worker index → node
+	local int
+	epoch uint64
+	// heard holds the peers that have spoken since this dataplane started.
+	// Spouts stay inactive until every peer has, as Storm workers wait for
+	// their connections to all peers before activating: tuples sent to a
+	// worker not yet running would be lost and replayed.
+	heard map[core.NodeID]bool
+	ready bool
+}
+
+// buildDataplane (re)creates the executor for a new assignment. Tuples in
+// flight in the old one are lost; their trees time out and the spouts replay
+// them, as when Storm restarts executors on a reassignment.
+func (m *Machine) buildDataplane(a protocol.WorkerAssign) {
+	if m.cfg.Topology == nil || len(a.Workers) == 0 {
+		return
+	}
+	if m.dp != nil && slices.Equal(m.dpTasks, a.Tasks) && slices.EqualFunc(m.dpWorkers, a.Workers, sameSlot) {
+		m.dp.epoch = a.Epoch // same tasks, same peers: keep running
+		return
+	}
+	workerOf := map[core.TaskID]int{}
+	hostOf := map[int]string{}
+	local := -1
+	peers := make([]core.NodeID, len(a.Workers))
+	for i, w := range a.Workers {
+		peers[i] = protocol.WorkerNode(w.Supervisor, w.Port)
+		hostOf[i] = w.Host
+		for _, t := range w.Tasks {
+			workerOf[t] = i
+		}
+		if w.Supervisor == m.cfg.Spec.Supervisor && w.Port == m.cfg.Spec.Port {
+			local = i
+		}
+	}
+	if local < 0 {
+		m.stats.BadMessages++
+		return
+	}
+	exec, err := task.NewExecutor(task.ExecutorConfig{Topology: m.cfg.Topology, Tasks: a.Tasks,
+		WorkerOf: workerOf, HostOf: hostOf, Local: local, Rand: rand.New(rand.NewPCG(m.rng.Uint64(), m.rng.Uint64()))})
+	if err != nil {
+		m.stats.DataErrors++
+		return
+	}
+	m.dp = &dataplane{exec: exec, peers: peers, local: local, epoch: a.Epoch, heard: map[core.NodeID]bool{}}
+	m.dp.ready = len(peers) == 1
+	exec.SetActive(m.dp.ready)
+	m.dpTasks, m.dpWorkers = slices.Clone(a.Tasks), slices.Clone(a.Workers)
+}
+
+func sameSlot(a, b protocol.WorkerAssignment) bool {
+	return a.Supervisor == b.Supervisor && a.Port == b.Port && slices.Equal(a.Tasks, b.Tasks)
+}
+
+// runDataplane executes tuples and sends what is for other workers.
+func (m *Machine) runDataplane() {
+	if m.dp == nil {
+		return
+	}
+	m.greet()
+	m.dp.exec.Step(m.now, m.cfg.StepBudget)
+	m.flush()
+}
+
+// greet says hello (an empty batch) to every peer not heard from yet, and
+// activates the spouts once all have spoken.
+func (m *Machine) greet() {
+	dp := m.dp
+	if dp.ready {
+		return
+	}
+	missing := 0
+	for i, p := range dp.peers {
+		if i != dp.local && !dp.heard[p] {
+			missing++
+		}
+	}
+	for i, p := range dp.peers {
+		if i != dp.local && !dp.heard[p] {
+			m.out = append(m.out, core.Send{To: p, Payload: []byte{helloMagic}})
+		}
+	}
+	if missing == 0 {
+		dp.ready = true
+		dp.exec.SetActive(true)
+	}
+}
+
+func (m *Machine) flush() {
+	out := m.dp.exec.TakeRemote()
+	if len(out) == 0 {
+		return
+	}
+	slices.SortStableFunc(out, func(a, b task.Remote) int { return a.Worker - b.Worker })
+	for i := 0; i < len(out); {
+		j := i
+		for j < len(out) && out[j].Worker == out[i].Worker && j-i < tuple.FramesMax {
+			j++
+		}
+		buf, err := task.AppendBatch([]byte{dataMagic}, out[i:j])
+		if err != nil {
+			m.stats.DataErrors++ // a value the codec cannot carry: the tree times out
+		} else {
+			m.out = append(m.out, core.Send{To: m.dp.peers[out[i].Worker], Payload: buf})
+		}
+		i = j
+	}
+}
+
+// onData takes a batch from another worker.
+func (m *Machine) onData(from core.NodeID, payload []byte) {
+	if m.dp == nil {
+		return // not running yet: the senders' trees time out and replay
+	}
+	m.dp.heard[from] = true
+	if payload[0] == helloMagic {
+		// A peer waiting for us: answer with an empty batch.
+		empty, _ := task.AppendBatch([]byte{dataMagic}, nil)
+		m.out = append(m.out, core.Send{To: from, Payload: empty})
+		return
+	}
+	rs, err := task.DecodeBatch(payload[1:])
+	if err != nil {
+		m.stats.DataErrors++
+		return
+	}
+	for _, r := range rs {
+		m.dp.exec.Deliver(r)
+	}
+}
+
+// Executor returns the running executor, nil before the first assignment.
+func (m *Machine) Executor() *task.Executor {
+	if m.dp == nil {
+		return nil
+	}
+	return m.dp.exec
+}

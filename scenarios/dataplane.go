@@ -1,0 +1,101 @@
+package scenarios
+
+import (
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/squall/squall/core"
+	"github.com/squall/squall/core/examples"
+	"github.com/squall/squall/core/protocol"
+	"github.com/squall/squall/core/topology"
+	"github.com/squall/squall/core/worker"
+)
+
+func init() {
+	register(Scenario{Name: "wordcount-exact",
+		Description: "word count over 3 workers without faults; the final counts equal the input's exactly",
+		Run:         runWordCountExact})
+}
+
+// wordcountSentences is how many sentences wordcount-exact counts.
+const wordcountSentences = 2000
+
+func dataShape() clusterShape {
+	s := defaultShape()
+	s.dataPlane = true
+	return s
+}
+
+// submitTopology submits a built topology through the client.
+func (c *cluster) submitTopology(t *topology.Topology, err error) *clientCall {
+	core.Assert(err == nil, "scenario topology: %v", err)
+	spec, err := topology.Encode(t)
+	core.Assert(err == nil, "scenario topology: %v", err)
+	return c.cl.call(protocol.ClientRequest{Op: protocol.OpSubmit, Topology: t.Name, Spec: spec})
+}
+
+// executed sums the tuples executed by every live worker's tasks.
+func (c *cluster) executed() int64 {
+	var n int64
+	for _, w := range c.w.Workers() {
+		if wm, ok := w.Machine().(*worker.Machine); ok && wm.Executor() != nil {
+			n += wm.Executor().Stats().Executed
+		}
+	}
+	return n
+}
+
+// wordCounts sums the counts of every live count task.
+func (c *cluster) wordCounts() map[string]int64 {
+	out := map[string]int64{}
+	for _, w := range c.w.Workers() {
+		wm, ok := w.Machine().(*worker.Machine)
+		if !ok || wm.Executor() == nil {
+			continue
+		}
+		for _, id := range wm.Executor().Tasks() {
+			if cb, ok := wm.Executor().Bolt(id).(*examples.Count); ok {
+				for word, n := range cb.Counts {
+					out[word] += n
+				}
+			}
+		}
+	}
+	return out
+}
+
+func runWordCountExact(opts Options) Result {
+	start := time.Now()
+	c := newCluster(opts, dataShape())
+	sub := c.submitTopology(examples.WordCount("wordcount", 3, wordcountSentences))
+	end := at(60 * time.Second)
+	err := c.w.RunUntil(end)
+	measures := map[string]float64{"sentences": wordcountSentences}
+	if err == nil {
+		if !sub.done || !sub.reply.OK {
+			c.violate("submit failed: %+v", sub.reply)
+		}
+		got, want := c.wordCounts(), examples.ExpectedCounts(wordcountSentences)
+		for _, word := range slices.Sorted(maps.Keys(want)) {
+			if got[word] != want[word] {
+				c.violate("word %q counted %d times, want %d", word, got[word], want[word])
+				break
+			}
+		}
+		if len(got) != len(want) {
+			c.violate("counted %d distinct words, want %d", len(got), len(want))
+		}
+		var words int64
+		for _, n := range got {
+			words += n
+		}
+		measures["words_counted"] = float64(words)
+	}
+	measures["tuples_executed"] = float64(c.executed())
+	res := c.finish("wordcount-exact", opts, start, err, measures)
+	if res.WallSeconds > 0 {
+		res.Measures["tuple_hops_per_wall_s"] = res.Measures["tuples_executed"] / res.WallSeconds
+	}
+	return res
+}
