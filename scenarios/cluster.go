@@ -35,6 +35,7 @@ const (
 	BreakOvercommit      = "overcommit"
 	BreakDropTask        = "drop-task"
 	BreakPlanAlone       = "plan-alone"
+	BreakAckAtInit       = "ack-at-init"
 )
 
 func breakage(name string) nimbus.Breakage {
@@ -104,6 +105,8 @@ func newCluster(opts Options, shape clusterShape) *cluster {
 			// The supervisor hands the worker its topology, as Storm's
 			// supervisor hands a worker the topology's code and config.
 			cfg.Topology, cfg.Rand = c.topologyOf(spec.Topology), rng
+			cfg.StepBudget = workerStepBudget
+			cfg.TestOnlyAckAtInit = opts.Break == BreakAckAtInit
 		}
 		return worker.New(cfg)
 	})
@@ -131,8 +134,13 @@ func (c *cluster) addSupervisor(i int, shape clusterShape) *sim.Node {
 	return n
 }
 
-// workerTick is how often a data-plane worker executes tuples.
-const workerTick = 10 * time.Millisecond
+// workerTick is how often a data-plane worker executes tuples, and
+// workerStepBudget how many at most per tick: about 100,000 per second per
+// worker, so that traffic lasts long enough for faults to meet it.
+const (
+	workerTick       = 10 * time.Millisecond
+	workerStepBudget = 1024
+)
 
 // topologyOf reads a topology's spec from ZooKeeper, nil if unreadable.
 func (c *cluster) topologyOf(id core.TopologyID) *topology.Topology {
@@ -363,3 +371,5 @@ func (c *cluster) finish(name string, opts Options, start time.Time, err error, 
 }
 
 func itoa(v int) string { return strconv.Itoa(v) }
+
+func endpoint(i int) sim.Endpoint { return sim.Endpoint(i) }

@@ -2,6 +2,7 @@ package examples
 
 import (
 	"strconv"
+	"time"
 
 	"github.com/squall/squall/core/task"
 	"github.com/squall/squall/core/topology"
@@ -60,6 +61,7 @@ func Exclamation(name string, workers int) (*topology.Topology, error) {
 // message id, and replays a number whenever it fails.
 type Sequence struct {
 	task.BaseSpout
+	topo    string
 	out     task.SpoutCollector
 	next    int64
 	stride  int64
@@ -74,6 +76,7 @@ func (s *Sequence) Open(ctx *task.Context, out task.SpoutCollector) {
 	s.out, s.Acked = out, map[int64]bool{}
 	s.next, s.stride = int64(indexOf(tasks, ctx.TaskID))+1, int64(len(tasks))
 	s.count, _ = strconv.ParseInt(ctx.Config["count"], 10, 64)
+	s.topo = ctx.Topology.Name
 }
 
 func (s *Sequence) NextTuple() {
@@ -84,6 +87,9 @@ func (s *Sequence) NextTuple() {
 		s.out.Emit(topology.DefaultStream, task.Values{seq}, seq)
 		return
 	}
+	for ledger != nil && (s.count == 0 || s.next <= s.count) && ledger.IsAcked(s.topo, s.next) {
+		s.next += s.stride // committed before a restart
+	}
 	if s.count > 0 && s.next > s.count {
 		return
 	}
@@ -92,7 +98,12 @@ func (s *Sequence) NextTuple() {
 	s.out.Emit(topology.DefaultStream, task.Values{seq}, seq)
 }
 
-func (s *Sequence) Ack(msgID any) { s.Acked[msgID.(int64)] = true }
+func (s *Sequence) Ack(msgID any) {
+	s.Acked[msgID.(int64)] = true
+	if ledger != nil {
+		ledger.Acked(s.topo, msgID.(int64))
+	}
+}
 
 // Fail queues the number for replay.
 func (s *Sequence) Fail(msgID any) { s.replay = append(s.replay, msgID.(int64)) }
@@ -113,25 +124,34 @@ func (r *Relay) Execute(t *task.Tuple) {
 // Sink records every number it sees and how often.
 type Sink struct {
 	task.BaseBolt
+	topo string
 	out  task.OutputCollector
 	Seen map[int64]int
 }
 
-func (s *Sink) Prepare(_ *task.Context, out task.OutputCollector) {
-	s.out, s.Seen = out, map[int64]int{}
+func (s *Sink) Prepare(ctx *task.Context, out task.OutputCollector) {
+	s.out, s.Seen, s.topo = out, map[int64]int{}, ctx.Topology.Name
 }
 
+// Execute records the number, in the ledger first (before the ack, as a sink
+// commits before acknowledging), then acks.
 func (s *Sink) Execute(t *task.Tuple) {
-	s.Seen[t.Int("seq")]++
+	seq := t.Int("seq")
+	s.Seen[seq]++
+	if ledger != nil {
+		ledger.Saw(s.topo, seq)
+	}
 	s.out.Ack(t)
 }
 
 // SequenceTopology returns sequence → relay (shuffle) → sink (fields on seq),
 // emitting count numbers.
-func SequenceTopology(name string, workers int, count int) (*topology.Topology, error) {
+func SequenceTopology(name string, workers int, count int, timeout time.Duration, maxPending int) (*topology.Topology, error) {
 	b := topology.NewBuilder(name)
 	cfg := topology.DefaultConfig()
 	cfg.Workers = workers
+	cfg.MessageTimeout = timeout
+	cfg.MaxSpoutPending = maxPending
 	b.SetConfig(cfg)
 	b.Spout("sequence", TypeSequence, 2).Output(topology.DefaultStream, "seq").Config("count", strconv.Itoa(count))
 	b.Bolt("relay", TypeRelay, 4).ShuffleGrouping("sequence").Output(topology.DefaultStream, "seq")

@@ -60,13 +60,13 @@ func TestNewConfig(t *testing.T) {
 		{Config{SampleRate: 2}, false, 0},
 	}
 	for _, tt := range tests {
-		s, err := New(1, 0, rand.New(rand.NewPCG(1, 2)), tt.cfg)
+		s, err := New(1, at(9), rand.New(rand.NewPCG(1, 2)), tt.cfg)
 		if tt.ok != (err == nil) || (!tt.ok && !errors.Is(err, ErrConfig)) {
 			t.Errorf("New(%+v): got error %v, want ok %v", tt.cfg, err, tt.ok)
 			continue
 		}
-		if tt.ok && s.weight != tt.wantWeight {
-			t.Errorf("New(%+v): got weight %d, want %d", tt.cfg, s.weight, tt.wantWeight)
+		if tt.ok && (s.weight != tt.wantWeight || s.Task() != 1 || s.Start() != at(9)) {
+			t.Errorf("New(%+v): got weight %d task %d start %v, want %d 1 9s", tt.cfg, s.weight, s.Task(), s.Start(), tt.wantWeight)
 		}
 	}
 }

@@ -112,9 +112,12 @@ func (w *Window) Totals(now core.Time) (count, sum int64) {
 	if w.buckets == nil {
 		return 0, 0
 	}
+	// Walk back from the head: no older than the ring holds, nor than the
+	// window ending at now reaches. A now before the head thus answers as of
+	// the head.
 	oldest := max(w.index(now), w.head) - w.n + 1
 	slot := w.headSlot
-	for idx := w.head; idx >= oldest && idx > w.head-w.n; idx-- {
+	for idx := w.head; idx >= oldest; idx-- {
 		count += w.buckets[slot].count
 		sum += w.buckets[slot].sum
 		if slot--; slot < 0 {

@@ -33,6 +33,10 @@ type ExecutorConfig struct {
 	HostOf   map[int]string
 	Local    int
 	Rand     *rand.Rand
+	// TestOnlyAckAtInit breaks acking on purpose: a tree counts as complete
+	// as soon as the spout emits it. Only tests set it, to show the
+	// at-least-once checker catches lost tuples.
+	TestOnlyAckAtInit bool
 }
 
 // Remote is a tuple (or an acking message) for a task in another worker.
@@ -227,6 +231,25 @@ func (e *Executor) rotate() {
 			e.complete(c)
 		}
 	}
+	for _, r := range e.order {
+		if r.spout != nil {
+			r.expire()
+		}
+	}
+}
+
+// expire fails the spout's roots emitted ackerBuckets rotations ago that are
+// still pending: between 1 and 1.5 message timeouts old.
+func (r *runner) expire() {
+	oldest := (r.gen + 1) % ackerBuckets
+	for _, root := range r.gens[oldest] {
+		if msgID, ok := r.tracker.Complete(root); ok {
+			r.e.stats.Failed++
+			r.spout.Fail(msgID)
+		}
+	}
+	r.gens[oldest] = r.gens[oldest][:0]
+	r.gen = oldest
 }
 
 func sortedKeys[V any](m map[core.TaskID]V) []core.TaskID {

@@ -19,6 +19,10 @@ const (
 	inboxLow  = InboxMax * 2 / 10
 )
 
+// RemoteMax bounds the tuples waiting to leave the worker between two
+// flushes: past it spouts stop, so a fast spout cannot flood its peers.
+const RemoteMax = 4096
+
 type route struct {
 	target string
 	router grouping.Router
@@ -43,8 +47,15 @@ type runner struct {
 	inbox   []*Tuple
 	head    int
 	tracker *acker.Tracker
-	dst     []core.TaskID
-	errs    []error
+	// gens holds the roots emitted in each of the last ackerBuckets
+	// rotations; a root still pending when its generation comes round again
+	// is failed back to the spout. This is the spout-side timeout Storm keeps
+	// too: a tree whose acker died with its worker would otherwise never be
+	// failed, and never replayed.
+	gens [ackerBuckets][]uint64
+	gen  int
+	dst  []core.TaskID
+	errs []error
 }
 
 // errorsMax bounds the errors a task keeps (the newest win).
@@ -111,6 +122,9 @@ func (r *runner) blocked() bool {
 }
 
 func (e *Executor) congested() bool {
+	if len(e.remote) >= RemoteMax {
+		return true
+	}
 	if e.pressure {
 		for _, t := range e.order {
 			if len(t.inbox)-t.head > inboxLow {
@@ -178,6 +192,7 @@ func (r *runner) emitSpout(direct core.TaskID, stream string, values Values, msg
 	}
 	switch {
 	case reliable:
+		r.gens[r.gen] = append(r.gens[r.gen], root)
 		e.ackInit(root, r.id, xor)
 	case msgID != nil: // no ackers: acked right after emit, as Storm
 		r.spout.Ack(msgID)

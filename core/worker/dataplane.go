@@ -65,7 +65,8 @@ func (m *Machine) buildDataplane(a protocol.WorkerAssign) {
 		return
 	}
 	exec, err := task.NewExecutor(task.ExecutorConfig{Topology: m.cfg.Topology, Tasks: a.Tasks,
-		WorkerOf: workerOf, HostOf: hostOf, Local: local, Rand: rand.New(rand.NewPCG(m.rng.Uint64(), m.rng.Uint64()))})
+		WorkerOf: workerOf, HostOf: hostOf, Local: local, Rand: rand.New(rand.NewPCG(m.rng.Uint64(), m.rng.Uint64())),
+		TestOnlyAckAtInit: m.cfg.TestOnlyAckAtInit})
 	if err != nil {
 		m.stats.DataErrors++
 		return

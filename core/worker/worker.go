@@ -24,6 +24,8 @@ type Config struct {
 	Rand *rand.Rand
 	// StepBudget bounds the tuples executed per tick; default 4096.
 	StepBudget int
+	// TestOnlyAckAtInit is passed to the executor (see task.ExecutorConfig).
+	TestOnlyAckAtInit bool
 }
 
 // tasksMax bounds the tasks one assignment may give a worker; a larger one

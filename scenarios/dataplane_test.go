@@ -1,0 +1,49 @@
+package scenarios
+
+import (
+	"strings"
+	"testing"
+)
+
+// Seeds the data-plane scenarios must pass in make test (each
+// at-least-once-chaos run moves 200,000 messages and takes about a second).
+const (
+	wordcountSeeds   = 50
+	atLeastOnceSeeds = 20
+)
+
+func TestWordCountExact(t *testing.T) {
+	for seed := uint64(1); seed <= wordcountSeeds; seed++ {
+		res, _ := Run("wordcount-exact", Options{Seed: seed})
+		if !res.Passed() {
+			t.Errorf("seed %d: got %s %v, want pass; reproduce: %s", seed, res.Verdict, res.Violations, res.ReproduceCommand())
+		}
+	}
+}
+
+func TestAtLeastOnceChaos(t *testing.T) {
+	for seed := uint64(1); seed <= atLeastOnceSeeds; seed++ {
+		res, _ := Run("at-least-once-chaos", Options{Seed: seed})
+		if !res.Passed() {
+			t.Errorf("seed %d: got %s %v, want pass; reproduce: %s", seed, res.Verdict, res.Violations, res.ReproduceCommand())
+		}
+		if res.Measures["fault_worker_crash"]+res.Measures["fault_supervisor_lost"] == 0 {
+			t.Errorf("seed %d: got no crash among the faults %v, want the chaos to strike", seed, res.Measures)
+		}
+	}
+}
+
+// A broken acker that counts a tree complete at emit loses the tuples the
+// faults drop, and the checker sees acked messages that never reached the sink.
+func TestAtLeastOnceCatchesAckAtInit(t *testing.T) {
+	caught := 0
+	for seed := uint64(1); seed <= 5; seed++ {
+		res, _ := Run("at-least-once-chaos", Options{Seed: seed, Break: BreakAckAtInit})
+		if !res.Passed() && strings.Contains(strings.Join(res.Violations, "\n"), "never reached the sink") {
+			caught++
+		}
+	}
+	if caught == 0 {
+		t.Errorf("got no seed of 5 failing with acking broken, want at least one")
+	}
+}
