@@ -47,3 +47,25 @@ func TestAtLeastOnceCatchesAckAtInit(t *testing.T) {
 		t.Errorf("got no seed of 5 failing with acking broken, want at least one")
 	}
 }
+
+// backpressureSeeds is how many seeds backpressure-cycle passes in make test
+// (each run executes about a million tuples).
+const backpressureSeeds = 5
+
+func TestBackpressureCycle(t *testing.T) {
+	for seed := uint64(1); seed <= backpressureSeeds; seed++ {
+		res, _ := Run("backpressure-cycle", Options{Seed: seed})
+		if !res.Passed() {
+			t.Errorf("seed %d: got %s %v, want pass; reproduce: %s", seed, res.Verdict, res.Violations, res.ReproduceCommand())
+		}
+	}
+}
+
+// Unanchored, unbounded spouts overshoot the inbox bound on the cycle, and
+// the checker says so.
+func TestBackpressureCatchesUnboundedCycle(t *testing.T) {
+	res, _ := Run("backpressure-cycle", Options{Seed: 1, Break: BreakUnboundedCycle})
+	if res.Passed() || !strings.Contains(strings.Join(res.Violations, "\n"), "over its bound") {
+		t.Errorf("got %s %v with unbounded spouts on a cycle, want an inbox over its bound", res.Verdict, res.Violations)
+	}
+}

@@ -11,7 +11,7 @@ import (
 // deliver hands a tuple to a local task's inbox or queues it for its worker.
 func (e *Executor) deliver(task core.TaskID, t *Tuple) {
 	if r := e.tasks[task]; r != nil {
-		r.inbox = append(r.inbox, t)
+		r.push(t)
 		return
 	}
 	w, ok := e.cfg.WorkerOf[task]
@@ -108,7 +108,7 @@ func (e *Executor) Deliver(m Remote) {
 	if r == nil || r.bolt == nil {
 		return // not ours (any more): the tree times out and replays
 	}
-	r.inbox = append(r.inbox, &Tuple{Values: m.Values, Stream: m.Stream, SourceTask: m.Source,
+	r.push(&Tuple{Values: m.Values, Stream: m.Stream, SourceTask: m.Source,
 		SourceComponent: e.compOf[m.Source],
 		fields:          e.fieldsOf(m.Source, m.Stream), id: m.ID, roots: m.Roots})
 }

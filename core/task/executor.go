@@ -21,6 +21,9 @@ const (
 	spoutBurst = 64
 	// ackerBuckets is the rotating timeout's bucket count, as Storm's.
 	ackerBuckets = 3
+	// CostConfig is the component config key giving the budget units one
+	// Execute of it costs (default 1): how the simulator models a slow bolt.
+	CostConfig = "squall.cost"
 )
 
 // ExecutorConfig describes the tasks one worker runs.
@@ -73,25 +76,29 @@ type ackMsg struct {
 // stepped by its driver. Tuples between its own tasks are handed over as
 // pointers, never encoded; tuples for other workers leave through Remote.
 type Executor struct {
-	cfg      ExecutorConfig
-	now      core.Time
-	tasks    map[core.TaskID]*runner
-	order    []*runner // spouts first, then bolts, each by task id
-	ackers   []core.TaskID
-	local    map[core.TaskID]*acker.Acker
-	remote   []Remote
-	active   bool
-	pressure bool // past the high water mark; spouts wait for the low one
-	rotateD  time.Duration
-	nextRot  core.Time
-	stats    ExecutorStats
-	compOf   map[core.TaskID]string
-	fields   map[string]*Fields // by component and stream, for remote tuples
+	cfg       ExecutorConfig
+	now       core.Time
+	tasks     map[core.TaskID]*runner
+	order     []*runner // spouts first, then bolts, each by task id
+	ackers    []core.TaskID
+	local     map[core.TaskID]*acker.Acker
+	remote    []Remote
+	active    bool
+	pressure  bool // past the high water mark; spouts wait for the low one
+	throttled bool // a peer worker is congested
+	nextTick  core.Time
+	rotateD   time.Duration
+	nextRot   core.Time
+	stats     ExecutorStats
+	compOf    map[core.TaskID]string
+	fields    map[string]*Fields // by component and stream, for remote tuples
 }
 
 // ExecutorStats count what the executor did.
 type ExecutorStats struct {
 	Emitted, Executed, Acked, Failed, Throttled, RemoteOut int64
+	Ticks                                                  int64 // tick tuples delivered
+	InboxMax                                               int   // the longest any task's inbox has been
 }
 
 // NewExecutor instantiates the worker's tasks from their registered types.
@@ -178,6 +185,7 @@ func (e *Executor) TakeRemote() []Remote {
 func (e *Executor) Step(now core.Time, budget int) int {
 	e.now = now
 	e.rotate()
+	e.tick()
 	done := 0
 	for done < budget {
 		progress := false
@@ -215,6 +223,29 @@ func (e *Executor) runSpout(r *runner) bool {
 	}
 	return e.stats.Emitted > emitted
 }
+
+// tick delivers a tick tuple to every bolt task each TickInterval.
+func (e *Executor) tick() {
+	d := e.cfg.Topology.Config.TickInterval
+	if d <= 0 || e.now < e.nextTick {
+		return
+	}
+	e.nextTick = e.now.Add(d)
+	for _, r := range e.order {
+		if r.bolt != nil {
+			e.stats.Ticks++
+			r.push(&Tuple{Stream: TickStream, SourceComponent: "__system", tick: true})
+		}
+	}
+}
+
+// Congested reports whether this worker's inboxes are past the high water
+// mark: its driver tells the peers, whose spouts then wait (Storm 2's
+// backpressure messages).
+func (e *Executor) Congested() bool { return e.inboxPressure() }
+
+// SetThrottled stops (or restarts) the spouts because a peer is congested.
+func (e *Executor) SetThrottled(on bool) { e.throttled = on }
 
 // rotate expires acker buckets on the message timeout's schedule.
 func (e *Executor) rotate() {

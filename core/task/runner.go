@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 
 	"github.com/squall/squall/core"
 	"github.com/squall/squall/core/acker"
@@ -56,6 +57,7 @@ type runner struct {
 	gen  int
 	dst  []core.TaskID
 	errs []error
+	cost int // budget units per Execute
 }
 
 // errorsMax bounds the errors a task keeps (the newest win).
@@ -74,6 +76,10 @@ func (e *Executor) newRunner(id core.TaskID, comp string, comps map[string][]cor
 		r.bolt = f()
 	} else {
 		return nil, ErrUnknownType{comp, c.Type}
+	}
+	r.cost = 1
+	if n, err := strconv.Atoi(c.Config[CostConfig]); err == nil && n > 0 {
+		r.cost = n
 	}
 	for stream, fields := range c.Outputs {
 		r.outs[stream] = &streamOut{fields: NewFields(fields)}
@@ -121,10 +127,14 @@ func (r *runner) blocked() bool {
 	return r.e.congested()
 }
 
+// congested reports whether spouts must wait: the outbox is full, a peer is
+// congested, or this worker's own inboxes are.
 func (e *Executor) congested() bool {
-	if len(e.remote) >= RemoteMax {
-		return true
-	}
+	return len(e.remote) >= RemoteMax || e.throttled || e.inboxPressure()
+}
+
+// inboxPressure applies the water marks to this worker's inboxes.
+func (e *Executor) inboxPressure() bool {
 	if e.pressure {
 		for _, t := range e.order {
 			if len(t.inbox)-t.head > inboxLow {
@@ -282,19 +292,29 @@ func anchorRoots(anchors []*Tuple) []uint64 {
 	return slices.Sorted(maps.Keys(set))
 }
 
-// drain executes up to budget tuples from the inbox.
+// push appends a tuple to the task's inbox.
+func (r *runner) push(t *Tuple) {
+	r.inbox = append(r.inbox, t)
+	if n := len(r.inbox) - r.head; n > r.e.stats.InboxMax {
+		r.e.stats.InboxMax = n
+	}
+}
+
+// drain executes tuples from the inbox until budget units are spent (each
+// Execute costs r.cost); it returns the units spent.
 func (r *runner) drain(budget int) int {
-	n := 0
-	for r.head < len(r.inbox) && n < budget {
+	spent, n := 0, 0
+	for r.head < len(r.inbox) && spent+r.cost <= budget {
 		t := r.inbox[r.head]
 		r.inbox[r.head] = nil
 		r.head++
 		r.bolt.Execute(t)
+		spent += r.cost
 		n++
 	}
 	if r.head == len(r.inbox) {
 		r.inbox, r.head = r.inbox[:0], 0
 	}
 	r.e.stats.Executed += int64(n)
-	return n
+	return spent
 }

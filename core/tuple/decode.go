@@ -30,9 +30,10 @@ func (d *Decoder) DecodeValues(src []byte, dst []any) (vals []any, n int, err er
 // inside a batch), starting at off. Offsets in errors are offsets in src, so
 // a frame's errors point into the whole batch.
 type reader struct {
-	src []byte
-	off int
-	in  *Decoder // nil: no interning
+	src   []byte
+	off   int
+	in    *Decoder    // nil: no interning
+	batch *batchShare // nil: not decoding a batch
 }
 
 func (r *reader) fail(at int, err error, what string) error {
@@ -114,13 +115,16 @@ func (r *reader) values(dst []any) ([]any, error) {
 		return nil, err
 	}
 	vals := dst[:0]
-	if cap(vals) < n {
-		vals = make([]any, n)
-	} else {
+	switch {
+	case cap(vals) >= n:
 		vals = vals[:n]
 		if len(dst) > n {
 			clear(dst[n:]) // let the previous tuple's values be collected
 		}
+	case r.batch != nil:
+		vals = r.batch.newValues(n)
+	default:
+		vals = make([]any, n)
 	}
 	for i := range vals {
 		if vals[i], err = r.value(0); err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/squall/squall/core"
 )
@@ -79,7 +80,11 @@ func (r *reader) frame(f *Frame) error {
 	if err != nil {
 		return err
 	}
-	f.Stream = r.in.stream(stream, f.Stream)
+	if r.batch != nil {
+		f.Stream = r.batch.stream(r.in, stream, f.Stream)
+	} else {
+		f.Stream = r.in.stream(stream, f.Stream)
+	}
 	if f.ID, err = r.fixed64("tuple id"); err != nil {
 		return err
 	}
@@ -88,7 +93,11 @@ func (r *reader) frame(f *Frame) error {
 		return err
 	}
 	f.Anchors = f.Anchors[:0]
-	if cap(f.Anchors) < n {
+	switch {
+	case cap(f.Anchors) >= n:
+	case r.batch != nil:
+		f.Anchors = r.batch.newAnchors(n)
+	default:
 		f.Anchors = make([]Anchor, 0, n)
 	}
 	for range n { // count checked that 16 bytes per anchor are there
@@ -124,6 +133,7 @@ func AppendBatch(dst []byte, frames []Frame) ([]byte, error) {
 		return dst, fmt.Errorf("%w: %d frames (max %d)", ErrTooLarge, len(frames), FramesMax)
 	}
 	start := len(dst)
+	dst = slices.Grow(dst, batchBytesGuess(frames))
 	dst = appendUvarint(dst, uint64(len(frames)))
 	for i := range frames {
 		var err error
@@ -135,6 +145,27 @@ func AppendBatch(dst []byte, frames []Frame) ([]byte, error) {
 		}
 	}
 	return dst, nil
+}
+
+// batchBytesGuess estimates a batch's encoding from its frames' header fields
+// and a typical value, so that AppendBatch grows dst once rather than doubling
+// it frame after frame; a guess too small only costs the doubling back. It is
+// at most BatchBytesMax, so that frames AppendBatch will refuse cannot make it
+// reserve more than a batch may hold.
+func batchBytesGuess(frames []Frame) int {
+	const (
+		frameFixedBytes = 1 + 2*varint32BytesMax + 1 + 8 + 1 + 1 // length, tasks, stream length, id, counts
+		valueBytesGuess = 10                                     // a tag and a varint
+	)
+	n := binary.MaxVarintLen64
+	for i := range frames {
+		f := &frames[i]
+		n += frameFixedBytes + len(f.Stream) + 16*len(f.Anchors) + valueBytesGuess*len(f.Values)
+		if n > BatchBytesMax {
+			return BatchBytesMax
+		}
+	}
+	return n
 }
 
 // appendBatchFrame appends f behind its length. It reserves one byte for the
@@ -163,6 +194,12 @@ func appendBatchFrame(dst []byte, f *Frame) ([]byte, error) {
 // into's backing array and returns the frames. Frames in into's capacity are
 // reused as DecodeFrame reuses f. A frame that does not fill its length
 // exactly, or runs past it, is ErrCorrupt.
+//
+// What a frame needs and cannot reuse, the frames of one call share: equal
+// stream names are one string, and new Values and Anchors arrays are carved
+// from chunks of at most 16 KiB, one allocation per chunk instead of one per
+// frame. Each carved slice's capacity ends at its length, so appending to one
+// never overwrites another; a retained frame keeps its chunk alive.
 func DecodeBatch(src []byte, into []Frame) ([]Frame, error) {
 	return (*Decoder)(nil).DecodeBatch(src, into)
 }
@@ -172,13 +209,20 @@ func (d *Decoder) DecodeBatch(src []byte, into []Frame) ([]Frame, error) {
 	if len(src) > BatchBytesMax {
 		return into[:0], &DecodeError{Offset: BatchBytesMax, Err: ErrTooLarge, What: "batch"}
 	}
-	r := reader{src: src, in: d}
+	var share batchShare
+	r := reader{src: src, in: d, batch: &share}
 	n, err := r.count("frame count", FramesMax, 2) // a length byte and a frame
 	if err != nil {
 		return into[:0], err
 	}
 	frames := into[:0]
+	if cap(frames) < n {
+		// One allocation for the whole batch rather than appends that double.
+		// The frames in into's capacity move along, to be reused as before.
+		frames = append(make([]Frame, 0, n), into[:cap(into)]...)[:0]
+	}
 	for i := range n {
+		share.framesLeft = n - i
 		if err := r.batchFrame(&frames, i); err != nil {
 			return into[:0], err
 		}
@@ -201,7 +245,7 @@ func (r *reader) batchFrame(frames *[]Frame, i int) error {
 		*frames = append(*frames, Frame{})
 	}
 	end := r.off + size
-	fr := reader{src: r.src[:end], off: r.off, in: r.in}
+	fr := reader{src: r.src[:end], off: r.off, in: r.in, batch: r.batch}
 	if err := fr.frame(&(*frames)[i]); err != nil {
 		var de *DecodeError
 		if errors.As(err, &de) && de.Err == ErrTruncated {

@@ -3,6 +3,7 @@ package worker
 import (
 	"math/rand/v2"
 	"slices"
+	"time"
 
 	"github.com/squall/squall/core"
 	"github.com/squall/squall/core/protocol"
@@ -14,8 +15,9 @@ import (
 // from control messages (JSON, which starts with '{'); helloMagic starts a
 // greeting that asks for an answer (an empty batch).
 const (
-	dataMagic  = 0x01
-	helloMagic = 0x02
+	dataMagic     = 0x01
+	helloMagic    = 0x02
+	pressureMagic = 0x03 // followed by 1 (congested) or 0 (relieved)
 )
 
 // stepBudgetDefault bounds the tuples a worker executes per tick.
@@ -33,7 +35,20 @@ type dataplane struct {
 	// worker not yet running would be lost and replayed.
 	heard map[core.NodeID]bool
 	ready bool
+	// congested is what this worker last told its peers; pressing holds the
+	// peers that say they are congested: while any is, spouts here wait.
+	congested bool
+	pressedAt core.Time // when it last told them it is congested
+	pressing  map[core.NodeID]core.Time
 }
+
+// A congested worker repeats its signal every pressureRefresh; a peer's
+// signal lapses after pressureTTL, so a worker that dies congested does not
+// stop its peers' spouts for ever.
+const (
+	pressureRefresh = time.Second
+	pressureTTL     = 2 * time.Second
+)
 
 // buildDataplane (re)creates the executor for a new assignment. Tuples in
 // flight in the old one are lost; their trees time out and the spouts replay
@@ -71,7 +86,8 @@ func (m *Machine) buildDataplane(a protocol.WorkerAssign) {
 		m.stats.DataErrors++
 		return
 	}
-	m.dp = &dataplane{exec: exec, peers: peers, local: local, epoch: a.Epoch, heard: map[core.NodeID]bool{}}
+	m.dp = &dataplane{exec: exec, peers: peers, local: local, epoch: a.Epoch,
+		heard: map[core.NodeID]bool{}, pressing: map[core.NodeID]core.Time{}}
 	m.dp.ready = len(peers) == 1
 	exec.SetActive(m.dp.ready)
 	m.dpTasks, m.dpWorkers = slices.Clone(a.Tasks), slices.Clone(a.Workers)
@@ -89,6 +105,36 @@ func (m *Machine) runDataplane() {
 	m.greet()
 	m.dp.exec.Step(m.now, m.cfg.StepBudget)
 	m.flush()
+	m.signalPressure()
+}
+
+// signalPressure tells the peers when this worker becomes congested or
+// relieved, so that their spouts wait rather than flood its inboxes.
+func (m *Machine) signalPressure() {
+	dp := m.dp
+	for p, at := range dp.pressing {
+		if m.now.Sub(at) > pressureTTL {
+			delete(dp.pressing, p) // lapsed: its sender may be gone
+		}
+	}
+	dp.exec.SetThrottled(len(dp.pressing) > 0)
+	c := dp.exec.Congested()
+	if c == dp.congested && (!c || m.now.Sub(dp.pressedAt) < pressureRefresh) {
+		return
+	}
+	dp.congested = c
+	if c {
+		dp.pressedAt = m.now
+	}
+	flag := byte(0)
+	if c {
+		flag = 1
+	}
+	for i, p := range dp.peers {
+		if i != dp.local {
+			m.out = append(m.out, core.Send{To: p, Payload: []byte{pressureMagic, flag}})
+		}
+	}
 }
 
 // greet says hello (an empty batch) to every peer not heard from yet, and
@@ -142,6 +188,15 @@ func (m *Machine) onData(from core.NodeID, payload []byte) {
 		return // not running yet: the senders' trees time out and replay
 	}
 	m.dp.heard[from] = true
+	if payload[0] == pressureMagic {
+		if len(payload) == 2 && payload[1] == 1 {
+			m.dp.pressing[from] = m.now
+		} else {
+			delete(m.dp.pressing, from)
+		}
+		m.dp.exec.SetThrottled(len(m.dp.pressing) > 0)
+		return
+	}
 	if payload[0] == helloMagic {
 		// A peer waiting for us: answer with an empty batch.
 		empty, _ := task.AppendBatch([]byte{dataMagic}, nil)

@@ -109,7 +109,7 @@ func (m *Machine) heartbeat() {
 }
 
 func (m *Machine) onRecv(ev core.Recv) {
-	if len(ev.Payload) > 0 && (ev.Payload[0] == dataMagic || ev.Payload[0] == helloMagic) {
+	if len(ev.Payload) > 0 && (ev.Payload[0] == dataMagic || ev.Payload[0] == helloMagic || ev.Payload[0] == pressureMagic) {
 		m.onData(ev.From, ev.Payload)
 		return
 	}
