@@ -82,6 +82,8 @@ type cluster struct {
 	supInfo    map[core.SupervisorID]protocol.SupervisorInfo
 	cl         *client
 	violations []string
+
+	noMetricsRestore bool // the no-metrics-restore breakage
 }
 
 func newCluster(opts Options, shape clusterShape) *cluster {
@@ -107,6 +109,7 @@ func newCluster(opts Options, shape clusterShape) *cluster {
 			cfg.Topology, cfg.Rand = c.topologyOf(spec.Topology), rng
 			cfg.StepBudget = workerStepBudget
 			cfg.TestOnlyAckAtInit = opts.Break == BreakAckAtInit
+			cfg.TestOnlyNoMetricsRestore = c.noMetricsRestore
 		}
 		return worker.New(cfg)
 	})

@@ -69,3 +69,23 @@ func TestBackpressureCatchesUnboundedCycle(t *testing.T) {
 		t.Errorf("got %s %v with unbounded spouts on a cycle, want an inbox over its bound", res.Verdict, res.Violations)
 	}
 }
+
+// metricsSeeds is how many seeds metrics-survive-restart passes in make test
+// (each run moves about a million tuples).
+const metricsSeeds = 3
+
+func TestMetricsSurviveRestart(t *testing.T) {
+	for seed := uint64(1); seed <= metricsSeeds; seed++ {
+		res, _ := Run("metrics-survive-restart", Options{Seed: seed})
+		if !res.Passed() {
+			t.Errorf("seed %d: got %s %v, want pass; reproduce: %s", seed, res.Verdict, res.Violations, res.ReproduceCommand())
+		}
+	}
+}
+
+func TestMetricsCatchesLostCounters(t *testing.T) {
+	res, _ := Run("metrics-survive-restart", Options{Seed: 1, Break: BreakNoMetricsRestore})
+	if res.Passed() || !strings.Contains(strings.Join(res.Violations, "\n"), "fell from") {
+		t.Errorf("got %s %v with persisted metrics ignored, want a counter that fell", res.Verdict, res.Violations)
+	}
+}

@@ -299,27 +299,32 @@ type peerMsg struct {
 
 func (w *World) nodeByID(id core.NodeID) *Node { return w.byID[id] }
 
-// onNetMessage receives a message addressed to the node.
+// onNetMessage receives a message addressed to the node. Only a paused node
+// needs a closure (to hold the message until it resumes); a running one
+// handles the message at once without allocating.
 func (n *Node) onNetMessage(m *message) {
 	if !n.up {
 		return
 	}
-	inc := n.inc
-	handle := func() {
-		if !n.live(inc) {
-			return
-		}
-		switch b := m.body.(type) {
-		case *peerMsg:
-			n.deliver(core.Recv{From: b.from, Payload: b.payload})
-		default:
-			if n.zk != nil {
-				n.zk.onMessage(m)
+	if n.paused {
+		inc := n.inc
+		n.hold(func() {
+			if n.live(inc) {
+				n.handleNetMessage(m)
 			}
-		}
-	}
-	if n.hold(handle) {
+		})
 		return
 	}
-	handle()
+	n.handleNetMessage(m)
+}
+
+func (n *Node) handleNetMessage(m *message) {
+	switch b := m.body.(type) {
+	case *peerMsg:
+		n.deliver(core.Recv{From: b.from, Payload: b.payload})
+	default:
+		if n.zk != nil {
+			n.zk.onMessage(m)
+		}
+	}
 }

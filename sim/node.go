@@ -223,23 +223,21 @@ func (n *Node) onMachineEvent(inc uint32, ev core.Event) {
 	if !n.live(inc) {
 		return
 	}
-	if n.hold(func() { n.deliver(ev) }) {
+	if n.paused { // tested here so that a running node builds no closure
+		n.hold(func() { n.deliver(ev) })
 		return
 	}
 	n.deliver(ev)
 }
 
-// hold keeps fn for the resume when the node is paused.
-func (n *Node) hold(fn func()) bool {
-	if !n.paused {
-		return false
-	}
+// hold keeps fn for the resume; the node must be paused.
+func (n *Node) hold(fn func()) {
+	core.Assert(n.paused, "holding an event for %s, which is not paused", n.cfg.ID)
 	if len(n.held) >= heldMax {
 		n.heldDrops++
-		return true
+		return
 	}
 	n.held = append(n.held, fn)
-	return true
 }
 
 func (n *Node) onResume(inc uint32) {

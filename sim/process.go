@@ -38,7 +38,8 @@ func (n *Node) startWorker(e core.StartWorker) {
 	spec, sup := e.Spec, n.cfg.ID
 	build := func(rng *rand.Rand) core.Machine { return w.workers(spec, sup, rng) }
 	if p == nil {
-		p = w.AddNode(NodeConfig{ID: id, New: build, Tick: w.workerTick})
+		// Workers have disks: their metric windows outlive a crash.
+		p = w.AddNode(NodeConfig{ID: id, New: build, Tick: w.workerTick, Disk: true})
 	} else {
 		p.cfg.New = build
 		p.start()

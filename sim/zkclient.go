@@ -118,7 +118,8 @@ func (z *zkClient) onTimer(inc uint32, gen uint64) {
 	if !z.n.live(inc) || z.n.zk != z || gen != z.timerGen {
 		return
 	}
-	if z.n.hold(func() { z.onTimer(inc, gen) }) {
+	if z.n.paused {
+		z.n.hold(func() { z.onTimer(inc, gen) })
 		return
 	}
 	now := z.n.localNow()

@@ -83,6 +83,14 @@ func (r *runner) completeRoot(root uint64, failed bool) {
 	if !ok {
 		return // already completed, or from before a restart
 	}
+	if r.stats.Sample() {
+		h := r.stats.Stream("default")
+		if failed {
+			r.stats.Failed(r.e.now, h)
+		} else {
+			r.stats.Acked(r.e.now, h, 0)
+		}
+	}
 	if failed {
 		r.spout.Fail(msgID)
 		return

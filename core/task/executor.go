@@ -8,6 +8,7 @@ import (
 
 	"github.com/squall/squall/core"
 	"github.com/squall/squall/core/acker"
+	"github.com/squall/squall/core/metrics"
 	"github.com/squall/squall/core/topology"
 )
 
@@ -36,6 +37,8 @@ type ExecutorConfig struct {
 	HostOf   map[int]string
 	Local    int
 	Rand     *rand.Rand
+	// Now is when the executor starts: its tasks' metric windows begin then.
+	Now core.Time
 	// TestOnlyAckAtInit breaks acking on purpose: a tree counts as complete
 	// as soon as the spout emits it. Only tests set it, to show the
 	// at-least-once checker catches lost tuples.
@@ -305,6 +308,14 @@ func (e *Executor) Bolt(id core.TaskID) Bolt {
 func (e *Executor) Spout(id core.TaskID) Spout {
 	if r := e.tasks[id]; r != nil {
 		return r.spout
+	}
+	return nil
+}
+
+// Metrics returns a local task's metric windows; nil for other tasks.
+func (e *Executor) Metrics(id core.TaskID) *metrics.TaskStats {
+	if r := e.tasks[id]; r != nil {
+		return r.stats
 	}
 	return nil
 }

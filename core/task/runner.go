@@ -10,6 +10,7 @@ import (
 	"github.com/squall/squall/core"
 	"github.com/squall/squall/core/acker"
 	"github.com/squall/squall/core/grouping"
+	"github.com/squall/squall/core/metrics"
 	"github.com/squall/squall/core/topology"
 )
 
@@ -58,6 +59,9 @@ type runner struct {
 	dst  []core.TaskID
 	errs []error
 	cost int // budget units per Execute
+	// stats holds the task's metric windows (10 min, 3 h, 1 day, all time),
+	// sampled at the topology's stats sample rate.
+	stats *metrics.TaskStats
 }
 
 // errorsMax bounds the errors a task keeps (the newest win).
@@ -77,6 +81,12 @@ func (e *Executor) newRunner(id core.TaskID, comp string, comps map[string][]cor
 	} else {
 		return nil, ErrUnknownType{comp, c.Type}
 	}
+	st, err := metrics.New(id, e.cfg.Now, newRand(e.cfg.Rand),
+		metrics.Config{SampleRate: e.cfg.Topology.Config.StatsSampleRate})
+	if err != nil {
+		return nil, fmt.Errorf("task: metrics of task %d: %w", id, err)
+	}
+	r.stats = st
 	r.cost = 1
 	if n, err := strconv.Atoi(c.Config[CostConfig]); err == nil && n > 0 {
 		r.cost = n
@@ -189,6 +199,7 @@ func (r *runner) emitSpout(direct core.TaskID, stream string, values Values, msg
 	}
 	e.stats.Emitted++
 	r.dst = r.targets(out, direct, values, r.dst[:0])
+	r.recordEmit(stream, len(r.dst))
 	for _, task := range r.dst {
 		var edge uint64
 		var roots []uint64
@@ -262,6 +273,7 @@ func (r *runner) emitBolt(direct core.TaskID, stream string, anchors []*Tuple, v
 	e.stats.Emitted++
 	roots := anchorRoots(anchors)
 	r.dst = r.targets(out, direct, values, r.dst[:0])
+	r.recordEmit(stream, len(r.dst))
 	for _, task := range r.dst {
 		var edge uint64
 		if len(roots) > 0 {
@@ -292,6 +304,15 @@ func anchorRoots(anchors []*Tuple) []uint64 {
 	return slices.Sorted(maps.Keys(set))
 }
 
+// recordEmit counts one emit and its deliveries, when sampled.
+func (r *runner) recordEmit(stream string, targets int) {
+	if r.stats.Sample() {
+		h := r.stats.Stream(stream)
+		r.stats.Emitted(r.e.now, h, 1)
+		r.stats.Transferred(r.e.now, h, int64(targets))
+	}
+}
+
 // push appends a tuple to the task's inbox.
 func (r *runner) push(t *Tuple) {
 	r.inbox = append(r.inbox, t)
@@ -309,6 +330,9 @@ func (r *runner) drain(budget int) int {
 		r.inbox[r.head] = nil
 		r.head++
 		r.bolt.Execute(t)
+		if !t.tick && r.stats.Sample() {
+			r.stats.Executed(r.e.now, r.stats.Stream(t.Stream), 0)
+		}
 		spent += r.cost
 		n++
 	}

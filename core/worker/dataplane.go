@@ -79,7 +79,8 @@ func (m *Machine) buildDataplane(a protocol.WorkerAssign) {
 		m.stats.BadMessages++
 		return
 	}
-	exec, err := task.NewExecutor(task.ExecutorConfig{Topology: m.cfg.Topology, Tasks: a.Tasks,
+	m.carryMetrics()
+	exec, err := task.NewExecutor(task.ExecutorConfig{Topology: m.cfg.Topology, Tasks: a.Tasks, Now: m.now,
 		WorkerOf: workerOf, HostOf: hostOf, Local: local, Rand: rand.New(rand.NewPCG(m.rng.Uint64(), m.rng.Uint64())),
 		TestOnlyAckAtInit: m.cfg.TestOnlyAckAtInit})
 	if err != nil {
@@ -88,6 +89,7 @@ func (m *Machine) buildDataplane(a protocol.WorkerAssign) {
 	}
 	m.dp = &dataplane{exec: exec, peers: peers, local: local, epoch: a.Epoch,
 		heard: map[core.NodeID]bool{}, pressing: map[core.NodeID]core.Time{}}
+	m.restoreMetrics()
 	m.dp.ready = len(peers) == 1
 	exec.SetActive(m.dp.ready)
 	m.dpTasks, m.dpWorkers = slices.Clone(a.Tasks), slices.Clone(a.Workers)

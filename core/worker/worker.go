@@ -26,6 +26,9 @@ type Config struct {
 	StepBudget int
 	// TestOnlyAckAtInit is passed to the executor (see task.ExecutorConfig).
 	TestOnlyAckAtInit bool
+	// TestOnlyNoMetricsRestore drops persisted metric windows at start, so
+	// tests can show the metrics checker catching lost counters.
+	TestOnlyNoMetricsRestore bool
 }
 
 // tasksMax bounds the tasks one assignment may give a worker; a larger one
@@ -57,6 +60,9 @@ type Machine struct {
 	dp        *dataplane
 	dpTasks   []core.TaskID
 	dpWorkers []protocol.WorkerAssignment
+	restored  map[core.TaskID][]byte // metric windows to load into tasks
+	ops       core.OpSeq
+	persistAt core.Time
 }
 
 // New returns a worker that heartbeats on its first event.
@@ -70,7 +76,7 @@ func New(cfg Config) *Machine {
 		cfg.StepBudget = stepBudgetDefault
 	}
 	core.Assert(cfg.Topology == nil || cfg.Rand != nil, "worker %s: a topology needs a generator", cfg.Spec)
-	return &Machine{cfg: cfg, rng: cfg.Rand}
+	return &Machine{cfg: cfg, rng: cfg.Rand, restored: map[core.TaskID][]byte{}}
 }
 
 // Ready drains the effects produced since the last call.
@@ -92,11 +98,14 @@ func (m *Machine) Step(now core.Time, ev core.Event) {
 		m.heartbeat()
 	}
 	switch ev := ev.(type) {
+	case core.Restored:
+		m.onRestored(ev)
 	case core.Tick:
 		if m.now >= m.heartbeatAt {
 			m.heartbeat()
 		}
 		m.runDataplane()
+		m.persistMetrics()
 	case core.Recv:
 		m.onRecv(ev)
 	}
