@@ -13,7 +13,7 @@ build:
 # test runs every test: formatting, vet, unit and property tests, the
 # ZooKeeper conformance suite on the model, and the scenario seeds.
 test: fmt-check vet
-	$(GO) test -count=1 $(PKGS)
+	$(GO) test -count=1 -timeout 9m $(PKGS)
 
 vet:
 	$(GO) vet $(PKGS)

@@ -42,10 +42,16 @@ func TestCrashKeepsSyncedWrites(t *testing.T) {
 	}
 }
 
-// TestCrashDuringWrites crashes the disk while a writer is between batches or
-// inside one, which leaves the WAL with an unsynced tail. Every batch
-// acknowledged before the crash must survive, and every batch is all there or
-// not at all.
+// TestCrashDuringWrites crashes the disk while a writer is between batches
+// and pebble's background flushes and compactions run, which leaves files
+// with unsynced tails. Every batch acknowledged before the crash must survive,
+// and every batch is all there or not at all.
+//
+// The writer is paused at a batch boundary for the crash itself: pebble's
+// MemFS.CrashClone takes its crash lock for writing while a commit in flight
+// holds it for reading and waits on a goroutine that needs it for reading,
+// which deadlocks (seen under load). The simulator never crashes a disk
+// with a store call in flight, so this is the case that matters.
 func TestCrashDuringWrites(t *testing.T) {
 	const seeds, batchOps = 20, 10
 	for seed := range uint64(seeds) {
@@ -53,9 +59,15 @@ func TestCrashDuringWrites(t *testing.T) {
 		d := NewDisk()
 		s := openT(t, d.FS(), smallTables)
 		var acked atomic.Int64
+		var pause atomic.Bool
+		paused, resume := make(chan struct{}), make(chan struct{})
 		done := make(chan error)
 		go func() { // ends when a write fails, which Close below makes happen
 			for b := 0; ; b++ {
+				if pause.Load() {
+					paused <- struct{}{}
+					<-resume
+				}
 				ops := make([]Op, batchOps)
 				for i := range ops {
 					ops[i] = Op{Key: fmt.Appendf(nil, "b%05d/%d", b, i), Value: bytes.Repeat([]byte("v"), 500)}
@@ -71,9 +83,12 @@ func TestCrashDuringWrites(t *testing.T) {
 		for acked.Load() < target {
 			runtime.Gosched()
 		}
+		pause.Store(true)
+		<-paused
 		before := acked.Load()
 		loss := d.Crash(rng)
 		_ = s.Close()
+		close(resume)
 		if err := <-done; !errors.Is(err, ErrClosed) {
 			t.Fatalf("seed %d: writer stopped with %v, want ErrClosed", seed, err)
 		}
