@@ -68,9 +68,16 @@ func (c *cluster) wordCounts() map[string]int64 {
 func runWordCountExact(opts Options) Result {
 	start := time.Now()
 	c := newCluster(opts, dataShape())
-	sub := c.submitTopology(examples.WordCount("wordcount", 3, wordcountSentences))
+	t, err := examples.WordCount("wordcount", 3, wordcountSentences)
+	core.Assert(err == nil, "word count: %v", err)
+	t.Config.StatsSampleRate = 1 // exact counts, to compare with the bolts'
+	sub := c.submitTopology(t, nil)
+	var status *clientCall
+	c.w.At(at(50*time.Second), "status", func() {
+		status = c.cl.call(protocol.ClientRequest{Op: protocol.OpStatus, Topology: "wordcount"})
+	})
 	end := at(60 * time.Second)
-	err := c.w.RunUntil(end)
+	err = c.w.RunUntil(end)
 	measures := map[string]float64{"sentences": wordcountSentences}
 	if err == nil {
 		if !sub.done || !sub.reply.OK {
@@ -91,6 +98,7 @@ func runWordCountExact(opts Options) Result {
 			words += n
 		}
 		measures["words_counted"] = float64(words)
+		c.checkStatusMetrics(status, words)
 	}
 	measures["tuples_executed"] = float64(c.executed())
 	res := c.finish("wordcount-exact", opts, start, err, measures)
@@ -98,4 +106,23 @@ func runWordCountExact(opts Options) Result {
 		res.Measures["tuple_hops_per_wall_s"] = res.Measures["tuples_executed"] / res.WallSeconds
 	}
 	return res
+}
+
+// checkStatusMetrics requires nimbus's status answer to report, through the
+// heartbeats of workers and supervisors, as many executes of the count
+// component as the count bolts counted words.
+func (c *cluster) checkStatusMetrics(status *clientCall, words int64) {
+	if status == nil || !status.done || !status.reply.OK || len(status.reply.Topologies) != 1 {
+		c.violate("status of wordcount not answered: %+v", status)
+		return
+	}
+	for _, comp := range status.reply.Topologies[0].Components {
+		if comp.Name == "count" {
+			if comp.AllTime.Executed != words {
+				c.violate("nimbus reports %d executes of count, the bolts counted %d words", comp.AllTime.Executed, words)
+			}
+			return
+		}
+	}
+	c.violate("nimbus's status has no count component: %+v", status.reply.Topologies[0])
 }

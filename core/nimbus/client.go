@@ -85,7 +85,36 @@ func (m *Machine) status(w *waiter, name string) {
 		m.fail(w, "nimbus: unknown topology %q", name)
 		return
 	}
-	m.reply(w.from, protocol.ClientReply{ID: w.id, OK: true, Topologies: m.summaries(name)})
+	sums := m.summaries(name)
+	for i := range sums {
+		m.addMetrics(&sums[i])
+	}
+	m.reply(w.from, protocol.ClientReply{ID: w.id, OK: true, Topologies: sums})
+}
+
+// addMetrics aggregates the metrics the topology's workers last reported,
+// per component and in total. Heartbeats bring them, never ZooKeeper.
+func (m *Machine) addMetrics(s *protocol.TopologySummary) {
+	t := m.topos[s.ID]
+	if t == nil || t.assign == nil {
+		return
+	}
+	byComp := map[string]*protocol.ComponentSummary{}
+	for _, w := range t.assign.Workers {
+		for _, tm := range m.metrics[slot{w.Supervisor, w.Port}] {
+			c := byComp[tm.Component]
+			if c == nil {
+				c = &protocol.ComponentSummary{Name: tm.Component}
+				byComp[tm.Component] = c
+			}
+			c.Tasks++
+			c.Last10m, c.AllTime = c.Last10m.Add(tm.Last10m), c.AllTime.Add(tm.AllTime)
+			s.Last10m, s.AllTime = s.Last10m.Add(tm.Last10m), s.AllTime.Add(tm.AllTime)
+		}
+	}
+	for _, name := range sortedKeys(byComp) {
+		s.Components = append(s.Components, *byComp[name])
+	}
 }
 
 // byName finds a topology by its name (ids are names in Squall).

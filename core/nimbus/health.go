@@ -22,6 +22,7 @@ func (m *Machine) onSupervisorHeartbeat(hb protocol.SupervisorHeartbeat) {
 		s := slot{hb.Supervisor, w.Port}
 		if _, assigned := t.assignedAt[s]; assigned {
 			m.seen[s] = m.now
+			m.metrics[s] = w.Metrics
 		}
 	}
 }

@@ -110,7 +110,8 @@ type Machine struct {
 	supervisors map[core.SupervisorID]protocol.SupervisorInfo
 	vanished    map[core.SupervisorID]core.Time // when its ephemeral was last seen missing
 	topos       map[core.TopologyID]*topo
-	seen        map[slot]core.Time // last time a supervisor reported the worker alive
+	seen        map[slot]core.Time              // last time a supervisor reported the worker alive
+	metrics     map[slot][]protocol.TaskMetrics // what each assigned worker last reported
 	stats       Stats
 }
 
@@ -185,6 +186,7 @@ func (m *Machine) resetLeader() {
 	m.vanished = map[core.SupervisorID]core.Time{}
 	m.topos = map[core.TopologyID]*topo{}
 	m.seen = map[slot]core.Time{}
+	m.metrics = map[slot][]protocol.TaskMetrics{}
 	m.failClients("nimbus: leadership lost; the outcome is unknown, check the status")
 	clear(m.ops) // results of an old term are ignored
 }

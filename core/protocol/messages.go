@@ -20,6 +20,39 @@ type WorkerHeartbeat struct {
 	Topology core.TopologyID `json:"topology"`
 	Port     core.Port       `json:"port"`
 	Epoch    uint64          `json:"epoch"` // of the assignment it has taken; 0 before its first WorkerAssign
+	Metrics  []TaskMetrics   `json:"metrics,omitempty"`
+}
+
+// Counts are a task's counters over one window.
+type Counts struct {
+	Emitted     int64 `json:"emitted"`
+	Transferred int64 `json:"transferred"`
+	Acked       int64 `json:"acked"`
+	Failed      int64 `json:"failed"`
+	Executed    int64 `json:"executed"`
+}
+
+// Add returns the sum of two counts.
+func (c Counts) Add(o Counts) Counts {
+	return Counts{c.Emitted + o.Emitted, c.Transferred + o.Transferred, c.Acked + o.Acked,
+		c.Failed + o.Failed, c.Executed + o.Executed}
+}
+
+// TaskMetrics is one task's counters, as its worker reports them: over the
+// last 10 minutes and over all time (Storm UI's "600" and ":all-time").
+type TaskMetrics struct {
+	Task      core.TaskID `json:"task"`
+	Component string      `json:"component"`
+	Last10m   Counts      `json:"last_10m"`
+	AllTime   Counts      `json:"all_time"`
+}
+
+// ComponentSummary aggregates a component's tasks.
+type ComponentSummary struct {
+	Name    string `json:"name"`
+	Tasks   int    `json:"tasks"` // reporting tasks
+	Last10m Counts `json:"last_10m"`
+	AllTime Counts `json:"all_time"`
 }
 
 // WorkerAssign: supervisor → worker, at start and on every change. A worker
@@ -41,6 +74,7 @@ type WorkerStatus struct {
 	Port     core.Port       `json:"port"`
 	Epoch    uint64          `json:"epoch"`
 	Alive    bool            `json:"alive"` // heartbeating within the supervisor's worker timeout
+	Metrics  []TaskMetrics   `json:"metrics,omitempty"`
 }
 
 // SupervisorHeartbeat: supervisor → nimbus leader, every supervisor heartbeat
@@ -82,6 +116,11 @@ type TopologySummary struct {
 	Tasks   int             `json:"tasks"`
 	Epoch   uint64          `json:"epoch"`
 	Reason  string          `json:"reason,omitempty"` // why it is not (fully) scheduled
+	// Components and the totals aggregate the metrics workers report
+	// through their supervisors' heartbeats (status answers only).
+	Components []ComponentSummary `json:"components,omitempty"`
+	Last10m    Counts             `json:"last_10m"`
+	AllTime    Counts             `json:"all_time"`
 }
 
 // ClientReply: nimbus → client. A follower answers NotLeader with the

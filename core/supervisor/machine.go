@@ -194,7 +194,7 @@ func (m *Machine) Running() []protocol.WorkerStatus {
 			continue
 		}
 		out = append(out, protocol.WorkerStatus{Topology: s.topology, Port: p, Epoch: s.epoch,
-			Alive: s.heartbeated && m.now.Sub(s.lastHeartbeat) <= m.cfg.WorkerTimeout})
+			Alive: s.heartbeated && m.now.Sub(s.lastHeartbeat) <= m.cfg.WorkerTimeout, Metrics: s.metrics})
 	}
 	return out
 }

@@ -153,7 +153,7 @@ func (m *Machine) heard(s *slot, hb protocol.WorkerHeartbeat) {
 	if !s.heartbeated {
 		s.heartbeated, s.healthySince = true, m.now
 	}
-	s.lastHeartbeat, s.epoch = m.now, hb.Epoch
+	s.lastHeartbeat, s.epoch, s.metrics = m.now, hb.Epoch, hb.Metrics
 	if w, ok := m.desired[s.port]; ok && w.topology == s.topology && hb.Epoch != w.epoch {
 		s.told = false // it missed an assignment: reconcile sends it again
 	}

@@ -28,11 +28,12 @@ func (s slotState) String() string { return slotStateNames[s] }
 type slot struct {
 	port     core.Port
 	state    slotState
-	since    core.Time       // when the state began
-	topology core.TopologyID // of the worker (persisting .. stopping)
-	epoch    uint64          // the epoch it started with or last reported
-	op       core.OpID       // the persist or start in flight
-	stopAt   core.Time       // stopping: give up waiting for WorkerExited
+	since    core.Time              // when the state began
+	topology core.TopologyID        // of the worker (persisting .. stopping)
+	epoch    uint64                 // the epoch it started with or last reported
+	metrics  []protocol.TaskMetrics // its tasks' counters, from its last heartbeat
+	op       core.OpID              // the persist or start in flight
+	stopAt   core.Time              // stopping: give up waiting for WorkerExited
 
 	heartbeated   bool // heard from since it started or was recovered
 	lastHeartbeat core.Time

@@ -320,5 +320,8 @@ func (e *Executor) Metrics(id core.TaskID) *metrics.TaskStats {
 	return nil
 }
 
+// Component names a task's component.
+func (e *Executor) Component(id core.TaskID) string { return e.compOf[id] }
+
 // Tasks returns the local spout and bolt tasks, ascending.
 func (e *Executor) Tasks() []core.TaskID { return sortedKeys(e.tasks) }

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/squall/squall/core"
+	"github.com/squall/squall/core/metrics"
+	"github.com/squall/squall/core/protocol"
 )
 
 // metricsPersistPeriod is how often a worker writes its tasks' metric
@@ -86,4 +88,25 @@ func (m *Machine) persistMetrics() {
 		}
 		m.out = append(m.out, core.Persist{Op: m.ops.Next(), Key: m.metricsKey(id), Value: blob})
 	}
+}
+
+// taskMetrics summarizes every task's windows for the heartbeat.
+func (m *Machine) taskMetrics() []protocol.TaskMetrics {
+	if m.dp == nil {
+		return nil
+	}
+	e := m.dp.exec
+	var out []protocol.TaskMetrics
+	for _, id := range e.Tasks() {
+		st := e.Metrics(id)
+		out = append(out, protocol.TaskMetrics{Task: id, Component: e.Component(id),
+			Last10m: counts(st.Snapshot(m.now, metrics.Last10m).Total()),
+			AllTime: counts(st.Snapshot(m.now, metrics.AllTime).Total())})
+	}
+	return out
+}
+
+func counts(s metrics.StreamStats) protocol.Counts {
+	return protocol.Counts{Emitted: s.Emitted, Transferred: s.Transferred, Acked: s.Acked,
+		Failed: s.Failed, Executed: s.Executed}
 }

@@ -114,7 +114,8 @@ func (m *Machine) Step(now core.Time, ev core.Event) {
 func (m *Machine) heartbeat() {
 	m.heartbeatAt = m.now.Add(m.cfg.HeartbeatPeriod)
 	m.out = append(m.out, core.Send{To: m.cfg.Supervisor, Payload: protocol.EncodeMessage(
-		protocol.WorkerHeartbeat{Topology: m.cfg.Spec.Topology, Port: m.cfg.Spec.Port, Epoch: m.epoch})})
+		protocol.WorkerHeartbeat{Topology: m.cfg.Spec.Topology, Port: m.cfg.Spec.Port, Epoch: m.epoch,
+			Metrics: m.taskMetrics()})})
 }
 
 func (m *Machine) onRecv(ev core.Recv) {
