@@ -45,12 +45,17 @@ func NewSampler(rate float64, rng *rand.Rand) (*Sampler, error) {
 // Sample reports whether the next event is to be measured and recorded.
 func (s *Sampler) Sample() bool {
 	if s.pos == s.period {
-		s.pos = 0
-		s.target = s.rng.Int64N(s.period)
+		s.newRun() // kept out of line, so Sample inlines on the hot path
 	}
 	hit := s.pos == s.target
 	s.pos++
 	return hit
+}
+
+// newRun starts the next run of period events at a random sampled position.
+func (s *Sampler) newRun() {
+	s.pos = 0
+	s.target = s.rng.Int64N(s.period)
 }
 
 // Weight is the number of events one sampled event stands for: the period.
