@@ -3,6 +3,7 @@ package supervisor
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/squall/squall/sim/script"
 	"reflect"
 	"strconv"
 	"strings"
@@ -61,7 +62,7 @@ func (h *harness) record(effs []core.Effect) {
 const tickPeriod = 100 * time.Millisecond
 
 func TestScripts(t *testing.T) {
-	runScripts(t, "*.txt", func() scriptExec { return (&harness{}).exec })
+	script.Run(t, "*.txt", func(*testing.T) script.Exec { return (&harness{}).exec })
 }
 
 func (h *harness) exec(t *testing.T, line string) []string {
