@@ -6,6 +6,7 @@ import (
 
 	"github.com/squall/squall/core"
 	"github.com/squall/squall/core/examples"
+	"github.com/squall/squall/sim"
 )
 
 func init() {
@@ -123,7 +124,7 @@ func (c *cluster) partitionHosts(a, b core.NodeID, d time.Duration) {
 	if a == b {
 		return
 	}
-	var as, bs []int
+	var as, bs []sim.Endpoint
 	for _, n := range c.w.Nodes() {
 		host := n.ID()
 		if sp := n.Spec(); sp.Supervisor != "" {
@@ -131,21 +132,21 @@ func (c *cluster) partitionHosts(a, b core.NodeID, d time.Duration) {
 		}
 		switch host {
 		case a:
-			as = append(as, int(n.Endpoint()))
+			as = append(as, n.Endpoint())
 		case b:
-			bs = append(bs, int(n.Endpoint()))
+			bs = append(bs, n.Endpoint())
 		}
 	}
 	net := c.w.Net()
 	for _, x := range as {
 		for _, y := range bs {
-			net.Partition(endpoint(x), endpoint(y))
+			net.Partition(x, y)
 		}
 	}
 	c.w.After(d, fmt.Sprintf("heal %s-%s", a, b), func() {
 		for _, x := range as {
 			for _, y := range bs {
-				net.Heal(endpoint(x), endpoint(y))
+				net.Heal(x, y)
 			}
 		}
 	})

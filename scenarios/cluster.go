@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -235,19 +236,9 @@ func (c *cluster) checkCapacity() {
 			slots[key] = a.Topology
 		}
 	}
-	for _, id := range slices.Sorted(mapsKeys(used)) {
+	for _, id := range slices.Sorted(maps.Keys(used)) {
 		if capa := topology.Resources(c.supInfo[id].Capacity); !used[id].Fits(capa) {
 			c.violate("supervisor %s over capacity: uses %v of %v", id, used[id], capa)
-		}
-	}
-}
-
-func mapsKeys[K comparable, V any](m map[K]V) func(func(K) bool) {
-	return func(yield func(K) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
 		}
 	}
 }
@@ -374,5 +365,3 @@ func (c *cluster) finish(name string, opts Options, start time.Time, err error, 
 }
 
 func itoa(v int) string { return strconv.Itoa(v) }
-
-func endpoint(i int) sim.Endpoint { return sim.Endpoint(i) }

@@ -124,7 +124,8 @@ func (e *Executor) Deliver(m Remote) {
 // fieldsOf finds the field table of a source task's stream.
 func (e *Executor) fieldsOf(source core.TaskID, stream string) *Fields {
 	comp := e.compOf[source]
-	if f := e.fields[comp+"\x00"+stream]; f != nil {
+	key := streamKey{comp, stream}
+	if f := e.fields[key]; f != nil {
 		return f
 	}
 	c, ok := e.cfg.Topology.Component(comp)
@@ -132,7 +133,7 @@ func (e *Executor) fieldsOf(source core.TaskID, stream string) *Fields {
 		return nil
 	}
 	f := NewFields(c.Outputs[stream])
-	e.fields[comp+"\x00"+stream] = f
+	e.fields[key] = f
 	return f
 }
 

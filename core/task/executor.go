@@ -94,8 +94,11 @@ type Executor struct {
 	nextRot   core.Time
 	stats     ExecutorStats
 	compOf    map[core.TaskID]string
-	fields    map[string]*Fields // by component and stream, for remote tuples
+	fields    map[streamKey]*Fields // for remote tuples
 }
+
+// streamKey names a component's stream.
+type streamKey struct{ component, stream string }
 
 // ExecutorStats count what the executor did.
 type ExecutorStats struct {
@@ -117,7 +120,7 @@ func NewExecutor(cfg ExecutorConfig) (*Executor, error) {
 			byID[id] = name
 		}
 	}
-	e.compOf, e.fields = byID, map[string]*Fields{}
+	e.compOf, e.fields = byID, map[streamKey]*Fields{}
 	ids := slices.Clone(cfg.Tasks)
 	slices.Sort(ids)
 	for _, id := range ids {
