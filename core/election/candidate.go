@@ -103,6 +103,10 @@ type Candidate struct {
 
 	enrolling bool
 	claimAt   core.Time // 0: no claim planned
+	// ineligible holds claims back: a nimbus without every active
+	// topology's artifact must not lead (STORM-1977). Lower-ranked eligible
+	// candidates claim in its place when their own delay passes.
+	ineligible bool
 	claiming  bool
 	writing   bool
 	nextWrite core.Time
@@ -166,6 +170,13 @@ func (c *Candidate) IsLeader() bool { return c.phase == phaseLeader }
 
 // Leader is who the candidate believes leads ("" when unknown).
 func (c *Candidate) Leader() core.NodeID { return c.leader }
+
+// SetEligible allows or holds back this candidate's claims of a vacant
+// leadership. A leader stays leader: eligibility gates claims only.
+func (c *Candidate) SetEligible(ok bool) { c.ineligible = !ok }
+
+// Eligible reports whether the candidate may claim a vacancy.
+func (c *Candidate) Eligible() bool { return !c.ineligible }
 
 // Stats returns the candidate's counters.
 func (c *Candidate) Stats() Stats { return c.stats }
@@ -261,7 +272,7 @@ func (c *Candidate) onTick() {
 	if c.phase == phaseNoSession {
 		return
 	}
-	if c.phase == phaseFollower && c.claimAt != 0 && c.now >= c.claimAt && !c.claiming {
+	if c.phase == phaseFollower && c.claimAt != 0 && c.now >= c.claimAt && !c.claiming && !c.ineligible {
 		c.claim()
 	}
 	if c.phase == phaseFollower && c.round == 0 && c.now >= c.nextRefresh {

@@ -2,10 +2,12 @@ package nimbus
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/squall/squall/core"
 	"github.com/squall/squall/core/protocol"
+	"github.com/squall/squall/core/topology"
 )
 
 // waiter is a client waiting for the outcome of a write.
@@ -50,6 +52,10 @@ func (m *Machine) onRecv(ev core.Recv) {
 		m.onClient(ev.From, msg)
 	case protocol.SupervisorHeartbeat:
 		m.onSupervisorHeartbeat(msg)
+	case protocol.ArtifactsReady:
+		if ev.From == protocol.LocalArtifacts && m.cfg.RequireArtifacts {
+			m.cand.SetEligible(msg.Ready)
+		}
 	default:
 		m.stats.Corrupt++
 	}
@@ -71,6 +77,9 @@ func (m *Machine) onClient(from core.NodeID, req protocol.ClientRequest) {
 		m.reply(from, protocol.ClientReply{ID: req.ID, OK: true, Topologies: m.summaries("")})
 	case protocol.OpStatus:
 		m.status(w, req.Topology)
+	case protocol.OpCluster:
+		c := m.clusterSummary()
+		m.reply(from, protocol.ClientReply{ID: req.ID, OK: true, Cluster: &c})
 	case protocol.OpSubmit:
 		m.submit(w, req)
 	case protocol.OpKill, protocol.OpActivate, protocol.OpDeactivate, protocol.OpRebalance:
@@ -135,7 +144,8 @@ func (m *Machine) summaries(name string) []protocol.TopologySummary {
 		if t.rec.ID == "" || (name != "" && string(id) != name) {
 			continue
 		}
-		s := protocol.TopologySummary{ID: id, Name: t.rec.Name, Status: t.rec.Status, Reason: t.reason}
+		s := protocol.TopologySummary{ID: id, Name: t.rec.Name, Status: t.rec.Status, Reason: t.reason,
+			Artifact: t.rec.Artifact}
 		if t.assign != nil {
 			s.Epoch = t.assign.Epoch
 			s.Workers = len(t.assign.Workers)
@@ -155,4 +165,37 @@ func (m *Machine) topologyIDs() []core.TopologyID {
 	}
 	slices.Sort(ids)
 	return ids
+}
+
+// clusterSummary is the leader's view of its supervisors and their slots.
+func (m *Machine) clusterSummary() protocol.ClusterSummary {
+	c := protocol.ClusterSummary{Leader: m.cfg.ID, Supervisors: []protocol.SupervisorSummary{}}
+	byID := map[core.SupervisorID]*protocol.SupervisorSummary{}
+	for _, id := range slices.Sorted(maps.Keys(m.supervisors)) {
+		info := m.supervisors[id]
+		c.Supervisors = append(c.Supervisors, protocol.SupervisorSummary{ID: id, Host: info.Host,
+			Address: info.Address, Slots: len(info.Slots), Capacity: info.Capacity})
+		c.Slots += len(info.Slots)
+	}
+	for i := range c.Supervisors {
+		byID[c.Supervisors[i].ID] = &c.Supervisors[i]
+	}
+	for _, id := range m.topologyIDs() {
+		t := m.topos[id]
+		if t.rec.ID == "" {
+			continue
+		}
+		c.Topologies++
+		if t.assign == nil {
+			continue
+		}
+		for _, wa := range t.assign.Workers {
+			if s := byID[wa.Supervisor]; s != nil {
+				s.UsedSlots++
+				s.Used = protocol.Resources(topology.Resources(s.Used).Add(topology.Resources(wa.Resources)))
+				c.UsedSlots++
+			}
+		}
+	}
+	return c
 }

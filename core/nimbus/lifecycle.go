@@ -31,7 +31,12 @@ func (m *Machine) submit(w *waiter, req protocol.ClientRequest) {
 	}
 	data, err := topology.Encode(spec)
 	core.Assert(err == nil, "encode a decoded topology: %v", err)
-	rec := protocol.TopologyRecord{ID: id, Name: spec.Name, Spec: data, Status: protocol.StatusActive}
+	if req.Artifact != "" && !protocol.ValidDigest(req.Artifact) {
+		m.fail(w, "nimbus: submit: artifact digest %q is not a lower-case hex sha256", req.Artifact)
+		return
+	}
+	rec := protocol.TopologyRecord{ID: id, Name: spec.Name, Spec: data, Status: protocol.StatusActive,
+		Artifact: req.Artifact}
 	if m.fenced(op{kind: opTopoWrite, id: string(id), client: w, rec: &rec},
 		core.Create{Path: m.cfg.Layout.Topology(id), Data: protocol.Encode(rec), Mode: core.Persistent}) {
 		m.topo(id).writing = true // a placeholder until the record is written

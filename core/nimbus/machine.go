@@ -26,6 +26,11 @@ type Config struct {
 	// LaunchGrace is how long a newly assigned worker may stay silent before
 	// its slot counts as dead (nimbus.task.launch.secs); default 20s.
 	LaunchGrace time.Duration
+	// RequireArtifacts holds this nimbus out of leadership until its driver
+	// reports, by an ArtifactsReady message, that it holds the program of
+	// every active topology (real mode; STORM-1977). The simulator and local
+	// mode build components into every worker and leave it false.
+	RequireArtifacts bool
 	// TestOnly breaks the machine on purpose, so that tests can show the
 	// scenario invariants catch each fault. Nothing else may set it.
 	TestOnly Breakage
@@ -123,6 +128,7 @@ func New(cfg Config) *Machine {
 		ID: cfg.ID, Address: string(cfg.ID), Priority: cfg.Priority,
 		Root: cfg.Layout.Base(), Ops: &m.seq,
 	})
+	m.cand.SetEligible(!cfg.RequireArtifacts)
 	m.resetLeader()
 	return m
 }

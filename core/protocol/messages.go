@@ -94,6 +94,7 @@ const (
 	OpRebalance  = "rebalance"
 	OpList       = "list"
 	OpStatus     = "status"
+	OpCluster    = "cluster" // the cluster summary: nimbuses, supervisors, slots
 )
 
 // ClientRequest: client → any nimbus.
@@ -105,6 +106,9 @@ type ClientRequest struct {
 	Wait        time.Duration   `json:"wait_ns,omitempty"`  // kill, rebalance
 	Workers     int             `json:"workers,omitempty"`  // rebalance
 	Parallelism map[string]int  `json:"parallelism,omitempty"`
+	// Artifact is the sha256 (hex) of the program that runs the topology's
+	// components (submit); the client uploads it to the leader first.
+	Artifact string `json:"artifact,omitempty"`
 }
 
 // TopologySummary is one line of a list or status answer.
@@ -116,6 +120,8 @@ type TopologySummary struct {
 	Tasks   int             `json:"tasks"`
 	Epoch   uint64          `json:"epoch"`
 	Reason  string          `json:"reason,omitempty"` // why it is not (fully) scheduled
+	// Artifact is the sha256 of the topology's program ("" for none).
+	Artifact string `json:"artifact,omitempty"`
 	// Components and the totals aggregate the metrics workers report
 	// through their supervisors' heartbeats (status answers only).
 	Components []ComponentSummary `json:"components,omitempty"`
@@ -132,13 +138,47 @@ type ClientReply struct {
 	NotLeader  bool              `json:"not_leader,omitempty"`
 	Leader     core.NodeID       `json:"leader,omitempty"`
 	Topologies []TopologySummary `json:"topologies,omitempty"`
+	Cluster    *ClusterSummary   `json:"cluster,omitempty"` // cluster answers only
 }
+
+// ClusterSummary is the leader's view of the cluster (Storm UI's cluster,
+// supervisor and nimbus summaries).
+type ClusterSummary struct {
+	Leader      core.NodeID         `json:"leader"`
+	Supervisors []SupervisorSummary `json:"supervisors"` // sorted by id
+	Topologies  int                 `json:"topologies"`
+	Slots       int                 `json:"slots"`
+	UsedSlots   int                 `json:"used_slots"`
+}
+
+// SupervisorSummary is one registered supervisor.
+type SupervisorSummary struct {
+	ID        core.SupervisorID `json:"id"`
+	Host      string            `json:"host"`
+	Address   core.NodeID       `json:"address"`
+	Slots     int               `json:"slots"`
+	UsedSlots int               `json:"used_slots"`
+	Capacity  Resources         `json:"capacity"`
+	Used      Resources         `json:"used"`
+}
+
+// ArtifactsReady: a nimbus's driver → its own nimbus machine (From
+// LocalArtifacts). Ready says whether the local artifact store holds the
+// program of every active topology; a nimbus configured with
+// RequireArtifacts claims leadership only while it does (STORM-1977).
+type ArtifactsReady struct {
+	Ready bool `json:"ready"`
+}
+
+// LocalArtifacts is the sender id of ArtifactsReady messages.
+const LocalArtifacts core.NodeID = "local/artifacts"
 
 func (WorkerHeartbeat) messageType() string     { return "worker-heartbeat" }
 func (WorkerAssign) messageType() string        { return "worker-assign" }
 func (SupervisorHeartbeat) messageType() string { return "supervisor-heartbeat" }
 func (ClientRequest) messageType() string       { return "client-request" }
 func (ClientReply) messageType() string         { return "client-reply" }
+func (ArtifactsReady) messageType() string      { return "artifacts-ready" }
 
 type envelope struct {
 	Type string          `json:"type"`
@@ -168,6 +208,8 @@ func DecodeMessage(data []byte) (Message, error) {
 		m = &ClientRequest{}
 	case "client-reply":
 		m = &ClientReply{}
+	case "artifacts-ready":
+		m = &ArtifactsReady{}
 	default:
 		return nil, fmt.Errorf("%w: unknown type %q", ErrBadMessage, env.Type)
 	}
@@ -188,6 +230,8 @@ func derefMessage(m Message) Message {
 	case *ClientRequest:
 		return *m
 	case *ClientReply:
+		return *m
+	case *ArtifactsReady:
 		return *m
 	}
 	return m

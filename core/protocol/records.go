@@ -59,6 +59,9 @@ type TopologyRecord struct {
 	Spec    json.RawMessage `json:"spec"` // the topology's versioned JSON spec
 	Status  string          `json:"status"`
 	Pending *Pending        `json:"pending,omitempty"`
+	// Artifact is the sha256 (hex) of the topology's program; "" when the
+	// components are built into every worker (the simulator, local mode).
+	Artifact string `json:"artifact,omitempty"`
 }
 
 // WorkerAssignment is one worker of an assignment.
@@ -119,6 +122,9 @@ func DecodeTopology(data []byte) (TopologyRecord, error) {
 	default:
 		return t, fmt.Errorf("%w: topology %q has unknown status %q", ErrBadRecord, t.ID, t.Status)
 	}
+	if t.Artifact != "" && !ValidDigest(t.Artifact) {
+		return t, fmt.Errorf("%w: topology %q has a malformed artifact digest %q", ErrBadRecord, t.ID, t.Artifact)
+	}
 	if t.ID == "" {
 		return t, fmt.Errorf("%w: topology record without id", ErrBadRecord)
 	}
@@ -177,4 +183,17 @@ func (a Assignment) WorkersOn(sup core.SupervisorID) []WorkerAssignment {
 		}
 	}
 	return out
+}
+
+// ValidDigest reports whether d is a sha256 digest in lower-case hex.
+func ValidDigest(d string) bool {
+	if len(d) != 64 {
+		return false
+	}
+	for i := 0; i < len(d); i++ {
+		if c := d[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }
