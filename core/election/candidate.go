@@ -107,10 +107,10 @@ type Candidate struct {
 	// topology's artifact must not lead (STORM-1977). Lower-ranked eligible
 	// candidates claim in its place when their own delay passes.
 	ineligible bool
-	claiming  bool
-	writing   bool
-	nextWrite core.Time
-	writeSeq  uint64
+	claiming   bool
+	writing    bool
+	nextWrite  core.Time
+	writeSeq   uint64
 
 	round        uint64 // current refresh round; 0 when none runs
 	roundSeq     uint64
