@@ -273,7 +273,7 @@ func (c *Candidate) planClaim() {
 		}
 	}
 	c.claimAt = c.now.Add(c.cfg.ClaimDelayPerRank * time.Duration(rank))
-	if rank == 0 {
+	if rank == 0 && !c.ineligible {
 		c.claim()
 	}
 }
