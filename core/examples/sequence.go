@@ -67,13 +67,13 @@ type Sequence struct {
 	stride  int64
 	count   int64
 	replay  []int64
-	Acked   map[int64]bool
+	Acked   SeqCounts // how often each number was acked
 	Replays int64
 }
 
 func (s *Sequence) Open(ctx *task.Context, out task.SpoutCollector) {
 	tasks := ctx.ComponentTasks[ctx.Component]
-	s.out, s.Acked = out, map[int64]bool{}
+	s.out = out
 	s.next, s.stride = int64(indexOf(tasks, ctx.TaskID))+1, int64(len(tasks))
 	s.count, _ = strconv.ParseInt(ctx.Config["count"], 10, 64)
 	s.topo = ctx.Topology.Name
@@ -99,9 +99,10 @@ func (s *Sequence) NextTuple() {
 }
 
 func (s *Sequence) Ack(msgID any) {
-	s.Acked[msgID.(int64)] = true
+	seq := msgID.(int64)
+	s.Acked.Add(seq)
 	if ledger != nil {
-		ledger.Acked(s.topo, msgID.(int64))
+		ledger.Acked(s.topo, seq)
 	}
 }
 
@@ -126,18 +127,18 @@ type Sink struct {
 	task.BaseBolt
 	topo string
 	out  task.OutputCollector
-	Seen map[int64]int
+	Seen SeqCounts
 }
 
 func (s *Sink) Prepare(ctx *task.Context, out task.OutputCollector) {
-	s.out, s.Seen, s.topo = out, map[int64]int{}, ctx.Topology.Name
+	s.out, s.topo = out, ctx.Topology.Name
 }
 
 // Execute records the number, in the ledger first (before the ack, as a sink
 // commits before acknowledging), then acks.
 func (s *Sink) Execute(t *task.Tuple) {
 	seq := t.Int("seq")
-	s.Seen[seq]++
+	s.Seen.Add(seq)
 	if ledger != nil {
 		ledger.Saw(s.topo, seq)
 	}
