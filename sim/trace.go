@@ -24,10 +24,11 @@ type trace struct {
 	lines uint64
 	w     *bufio.Writer // nil: hash only
 	buf   []byte
+	obs   func(Record)
 }
 
-func newTrace(w io.Writer) *trace {
-	t := &trace{hash: fnvOffset64}
+func newTrace(w io.Writer, obs func(Record)) *trace {
+	t := &trace{hash: fnvOffset64, obs: obs}
 	if w != nil {
 		t.w = bufio.NewWriterSize(w, 64<<10)
 	}
@@ -69,6 +70,9 @@ func (t *trace) record(now core.Time, who string, what string, detail string) {
 	t.mixSep()
 	t.mixString(detail)
 	t.mixSep()
+	if t.obs != nil {
+		t.obs(Record{At: now, Who: who, What: what, Detail: detail})
+	}
 	if t.w == nil {
 		return
 	}

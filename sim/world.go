@@ -15,6 +15,18 @@ type Config struct {
 	Trace io.Writer // optional: receives one line per event
 	Net   NetConfig
 	ZK    ZKConfig
+	// Observe, if set, sees every trace line as it is recorded (whether or
+	// not Trace is set); replay pictures and fault-effect counters use it. It
+	// must not act on the world: it changes neither the run nor its hash.
+	Observe func(Record)
+}
+
+// Record is one trace line: virtual time, who, what, and detail.
+type Record struct {
+	At     core.Time
+	Who    string
+	What   string
+	Detail string
 }
 
 // EventsMax bounds the events of one Run call, so that a machine that schedules
@@ -48,7 +60,7 @@ func New(cfg Config) *World {
 	w := &World{
 		cfg:   cfg,
 		rng:   rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)),
-		trace: newTrace(cfg.Trace),
+		trace: newTrace(cfg.Trace, cfg.Observe),
 		byID:  map[core.NodeID]*Node{},
 	}
 	w.net = newNetwork(w, cfg.Net)
@@ -74,6 +86,12 @@ func (w *World) Events() uint64 { return w.steps }
 
 // TraceHash is the running hash of the trace so far.
 func (w *World) TraceHash() uint64 { return w.trace.hash }
+
+// ZKStats counts what the ensemble did to its clients: replies lost after
+// the request was applied, and sessions expired.
+func (w *World) ZKStats() (lostReplies, expirations uint64) {
+	return w.zk.LostReplies, w.zk.Expirations
+}
 
 // Net is the simulated network.
 func (w *World) Net() *Network { return w.net }
