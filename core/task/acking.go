@@ -17,7 +17,7 @@ func (e *Executor) deliver(task core.TaskID, t *Tuple) {
 	w, ok := e.cfg.WorkerOf[task]
 	core.Assert(ok, "task %d has no worker", task)
 	e.stats.RemoteOut++
-	e.remote = append(e.remote, Remote{Worker: w, Dest: task, Source: t.SourceTask, Stream: t.Stream,
+	e.send(w, Remote{Worker: w, Dest: task, Source: t.SourceTask, Stream: t.Stream,
 		ID: t.id, Roots: t.roots, Values: t.Values})
 }
 
@@ -31,7 +31,8 @@ func (e *Executor) toAcker(m ackMsg) {
 		e.applyAck(ak, m)
 		return
 	}
-	e.remote = append(e.remote, Remote{Worker: e.cfg.WorkerOf[a], Dest: a, Ack: m})
+	w := e.cfg.WorkerOf[a]
+	e.send(w, Remote{Worker: w, Dest: a, Ack: m})
 }
 
 func (e *Executor) applyAck(ak *acker.Acker, m ackMsg) {
@@ -67,7 +68,7 @@ func (e *Executor) complete(c acker.Completion) {
 	r := e.tasks[c.SpoutTask]
 	if r == nil {
 		if w, ok := e.cfg.WorkerOf[c.SpoutTask]; ok {
-			e.remote = append(e.remote, Remote{Worker: w, Dest: c.SpoutTask,
+			e.send(w, Remote{Worker: w, Dest: c.SpoutTask,
 				Ack: ackMsg{Kind: ackDone, Root: c.Root, Failed: c.Failed}})
 		}
 		return

@@ -79,22 +79,25 @@ type ackMsg struct {
 // stepped by its driver. Tuples between its own tasks are handed over as
 // pointers, never encoded; tuples for other workers leave through Remote.
 type Executor struct {
-	cfg       ExecutorConfig
-	now       core.Time
-	tasks     map[core.TaskID]*runner
-	order     []*runner // spouts first, then bolts, each by task id
-	ackers    []core.TaskID
-	local     map[core.TaskID]*acker.Acker
-	remote    []Remote
-	active    bool
-	pressure  bool // past the high water mark; spouts wait for the low one
-	throttled bool // a peer worker is congested
-	nextTick  core.Time
-	rotateD   time.Duration
-	nextRot   core.Time
-	stats     ExecutorStats
-	compOf    map[core.TaskID]string
-	fields    map[streamKey]*Fields // for remote tuples
+	cfg    ExecutorConfig
+	now    core.Time
+	tasks  map[core.TaskID]*runner
+	order  []*runner // spouts first, then bolts, each by task id
+	ackers []core.TaskID
+	local  map[core.TaskID]*acker.Acker
+	// outbox holds, per worker index, what must leave at the next flush;
+	// spare is the set TakeRemote handed out last time, reused next time.
+	outbox, spare [][]Remote
+	outboxLen     int
+	active        bool
+	pressure      bool // past the high water mark; spouts wait for the low one
+	throttled     bool // a peer worker is congested
+	nextTick      core.Time
+	rotateD       time.Duration
+	nextRot       core.Time
+	stats         ExecutorStats
+	compOf        map[core.TaskID]string
+	fields        map[streamKey]*Fields // for remote tuples
 }
 
 // streamKey names a component's stream.
@@ -121,6 +124,11 @@ func NewExecutor(cfg ExecutorConfig) (*Executor, error) {
 		}
 	}
 	e.compOf, e.fields = byID, map[streamKey]*Fields{}
+	workers := cfg.Local + 1
+	for _, w := range cfg.WorkerOf {
+		workers = max(workers, w+1)
+	}
+	e.outbox, e.spare = make([][]Remote, workers), make([][]Remote, workers)
 	ids := slices.Clone(cfg.Tasks)
 	slices.Sort(ids)
 	for _, id := range ids {
@@ -179,11 +187,26 @@ func (e *Executor) SetActive(on bool) {
 	}
 }
 
-// TakeRemote drains what must go to other workers.
-func (e *Executor) TakeRemote() []Remote {
-	out := e.remote
-	e.remote = nil
+// TakeRemote drains what must go to other workers: element w holds what
+// goes to worker index w, in the order it was produced. The slices are valid
+// until the next call: the executor keeps two sets and alternates, so a
+// steady flow allocates nothing, and it clears the set it takes back so
+// that it pins no values.
+func (e *Executor) TakeRemote() [][]Remote {
+	for w := range e.spare {
+		clear(e.spare[w])
+		e.spare[w] = e.spare[w][:0]
+	}
+	out := e.outbox
+	e.outbox, e.spare = e.spare, out
+	e.outboxLen = 0
 	return out
+}
+
+// send queues m for worker w.
+func (e *Executor) send(w int, m Remote) {
+	e.outbox[w] = append(e.outbox[w], m)
+	e.outboxLen++
 }
 
 // Step runs rounds of spouts and bolts until budget tuples were executed or

@@ -140,7 +140,7 @@ func (r *runner) blocked() bool {
 // congested reports whether spouts must wait: the outbox is full, a peer is
 // congested, or this worker's own inboxes are.
 func (e *Executor) congested() bool {
-	return len(e.remote) >= RemoteMax || e.throttled || e.inboxPressure()
+	return e.outboxLen >= RemoteMax || e.throttled || e.inboxPressure()
 }
 
 // inboxPressure applies the water marks to this worker's inboxes.

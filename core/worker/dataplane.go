@@ -163,24 +163,20 @@ func (m *Machine) greet() {
 	}
 }
 
+// flush sends what the executor produced for other workers, a batch of at
+// most tuple.FramesMax per message, peers in index order.
 func (m *Machine) flush() {
-	out := m.dp.exec.TakeRemote()
-	if len(out) == 0 {
-		return
-	}
-	slices.SortStableFunc(out, func(a, b task.Remote) int { return a.Worker - b.Worker })
-	for i := 0; i < len(out); {
-		j := i
-		for j < len(out) && out[j].Worker == out[i].Worker && j-i < tuple.FramesMax {
-			j++
+	dp := m.dp
+	for w, out := range dp.exec.TakeRemote() {
+		for i := 0; i < len(out); i += tuple.FramesMax {
+			j := min(i+tuple.FramesMax, len(out))
+			buf, err := task.AppendBatch([]byte{dataMagic}, out[i:j])
+			if err != nil {
+				m.stats.DataErrors++ // a value the codec cannot carry: the tree times out
+				continue
+			}
+			m.out = append(m.out, core.Send{To: dp.peers[w], Payload: buf})
 		}
-		buf, err := task.AppendBatch([]byte{dataMagic}, out[i:j])
-		if err != nil {
-			m.stats.DataErrors++ // a value the codec cannot carry: the tree times out
-		} else {
-			m.out = append(m.out, core.Send{To: m.dp.peers[out[i].Worker], Payload: buf})
-		}
-		i = j
 	}
 }
 
@@ -210,8 +206,8 @@ func (m *Machine) onData(from core.NodeID, payload []byte) {
 		m.stats.DataErrors++
 		return
 	}
-	for _, r := range rs {
-		m.dp.exec.Deliver(r)
+	for i := range rs {
+		m.dp.exec.Deliver(rs[i])
 	}
 }
 
