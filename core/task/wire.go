@@ -3,11 +3,18 @@ package task
 import (
 	"fmt"
 
-	"github.com/squall/squall/core"
 	"github.com/squall/squall/core/tuple"
 )
 
 // System streams that carry acking between workers, as Storm's.
+//
+// An acking message is a frame with no values and exactly one anchor, whose
+// fields have the meaning they have on a tuple: Anchor.Root is the tree's
+// root and Anchor.Edge the value XORed into it (the initial edges for init,
+// the acked tuple's id XOR its children's for ack, unused for fail and
+// done). Source is the spout task of an init; ID is 1 on a done that
+// reports a failed tree. Fixed fields rather than values: nothing to box or
+// type-check, and an ack costs 24 bytes on the wire.
 const (
 	streamAckInit = "__ack_init"
 	streamAckAck  = "__ack_ack"
@@ -17,72 +24,162 @@ const (
 
 var ackStreams = [...]string{ackInit: streamAckInit, ackAck: streamAckAck, ackFail: streamAckFail, ackDone: streamAckDone}
 
-// AppendBatch encodes remote tuples and acking messages for one worker.
-func AppendBatch(dst []byte, rs []Remote) ([]byte, error) {
-	frames := make([]tuple.Frame, len(rs))
-	for i, r := range rs {
-		f := &frames[i]
-		f.Dest, f.Source = r.Dest, r.Source
+// Wire-buffer bounds. An Encoder and a Decoder keep what they reuse from
+// batch to batch; what a decoded tuple keeps (its roots) is carved from
+// chunks, so a retained tuple pins at most one chunk.
+const (
+	wireRootsChunkLen = 1024 // roots per chunk: 8 KiB
+)
+
+// Encoder encodes batches of remote tuples and acking messages. It reuses
+// its frame and anchor buffers, so encoding allocates only the output. The
+// zero Encoder is ready; it is not safe for concurrent use.
+type Encoder struct {
+	frames  []tuple.Frame
+	anchors []tuple.Anchor
+}
+
+// AppendBatch encodes rs, at most tuple.FramesMax of them, for one worker
+// and appends the batch to dst.
+func (enc *Encoder) AppendBatch(dst []byte, rs []Remote) ([]byte, error) {
+	frames := enc.frames[:0]
+	anchors := enc.anchors[:0]
+	for i := range rs {
+		r := &rs[i]
+		f := tuple.Frame{Dest: r.Dest, Source: r.Source}
 		if r.Ack.Kind != ackNone {
 			f.Stream = ackStreams[r.Ack.Kind]
-			f.Values = []any{int64(r.Ack.Root), int64(r.Ack.Xor), int64(r.Ack.Spout), r.Ack.Failed}
-			continue
+			if r.Ack.Kind == ackInit {
+				f.Source = r.Ack.Spout
+			}
+			if r.Ack.Failed {
+				f.ID = 1
+			}
+			anchors = append(anchors, tuple.Anchor{Root: r.Ack.Root, Edge: r.Ack.Xor})
+		} else {
+			f.Stream, f.ID, f.Values = r.Stream, r.ID, r.Values
+			for _, root := range r.Roots {
+				anchors = append(anchors, tuple.Anchor{Root: root, Edge: r.ID})
+			}
 		}
-		f.Stream, f.ID, f.Values = r.Stream, r.ID, r.Values
-		for _, root := range r.Roots {
-			f.Anchors = append(f.Anchors, tuple.Anchor{Root: root, Edge: r.ID})
-		}
+		frames = append(frames, f)
 	}
-	return tuple.AppendBatch(dst, frames)
+	// Anchors point into one array that has stopped growing.
+	k := 0
+	for i := range rs {
+		n := 1
+		if rs[i].Ack.Kind == ackNone {
+			n = len(rs[i].Roots)
+		}
+		frames[i].Anchors = anchors[k : k+n : k+n]
+		k += n
+	}
+	out, err := tuple.AppendBatch(dst, frames)
+	clear(frames) // drop the values, so the buffers pin nothing
+	enc.frames, enc.anchors = frames[:0], anchors[:0]
+	return out, err
+}
+
+// AppendBatch encodes with a fresh Encoder.
+func AppendBatch(dst []byte, rs []Remote) ([]byte, error) {
+	var enc Encoder
+	return enc.AppendBatch(dst, rs)
+}
+
+// Decoder decodes batches into Remotes. It keeps one tuple.Decoder (its
+// string table and chunks) and reuses its frames and its output, so a
+// steady flow allocates only the decoded values and a chunk of roots now and
+// then. The zero Decoder is ready; it is not safe for concurrent use.
+type Decoder struct {
+	dec    tuple.Decoder
+	frames []tuple.Frame
+	out    []Remote
+	roots  []uint64 // the rest of the current roots chunk
 }
 
 // DecodeBatch decodes what AppendBatch encoded; a corrupt batch is an error,
-// never a panic, and delivers nothing.
-func DecodeBatch(src []byte) ([]Remote, error) {
-	frames, err := tuple.DecodeBatch(src, nil)
+// never a panic, and delivers nothing. The returned slice is valid until the
+// next call; the Values and Roots of its tuples are not reused and may be
+// kept.
+func (d *Decoder) DecodeBatch(src []byte) ([]Remote, error) {
+	frames, err := d.dec.DecodeBatch(src, d.frames)
+	d.frames = frames
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Remote, 0, len(frames))
-	for _, f := range frames {
-		r := Remote{Dest: f.Dest, Source: f.Source}
-		if kind := ackKind(f.Stream); kind != ackNone {
-			m, err := decodeAck(kind, f.Values)
-			if err != nil {
-				return nil, err
-			}
-			r.Ack = m
-			out = append(out, r)
-			continue
-		}
-		r.Stream, r.ID, r.Values = f.Stream, f.ID, Values(f.Values)
-		for _, a := range f.Anchors {
-			r.Roots = append(r.Roots, a.Root)
+	out := d.out[:0]
+	for i := range frames {
+		f := &frames[i]
+		r, err := d.remote(f)
+		if err != nil {
+			clear(out)
+			d.out = out[:0]
+			return nil, err
 		}
 		out = append(out, r)
+		f.Values = nil // handed over: the next batch must not overwrite it
 	}
+	d.out = out
 	return out, nil
 }
 
+// Reset drops the references the Decoder's buffers hold to the last
+// batch's values.
+func (d *Decoder) Reset() {
+	clear(d.out)
+	d.out = d.out[:0]
+}
+
+func (d *Decoder) remote(f *tuple.Frame) (Remote, error) {
+	r := Remote{Dest: f.Dest, Source: f.Source}
+	if kind := ackKind(f.Stream); kind != ackNone {
+		if len(f.Anchors) != 1 || len(f.Values) != 0 || f.ID > 1 {
+			return Remote{}, fmt.Errorf("task: %s message with %d anchors, %d values and id %d, want 1, 0 and 0 or 1",
+				f.Stream, len(f.Anchors), len(f.Values), f.ID)
+		}
+		a := f.Anchors[0]
+		r.Ack = ackMsg{Kind: kind, Root: a.Root, Xor: a.Edge, Failed: f.ID == 1}
+		if kind == ackInit {
+			r.Ack.Spout = f.Source
+		}
+		return r, nil
+	}
+	r.Stream, r.ID, r.Values = f.Stream, f.ID, Values(f.Values)
+	if n := len(f.Anchors); n > 0 {
+		r.Roots = d.newRoots(n)
+		for i, a := range f.Anchors {
+			r.Roots[i] = a.Root
+		}
+	}
+	return r, nil
+}
+
+// newRoots returns n roots carved from the current chunk, their capacity
+// ending at their length so that appending to them never overwrites the
+// next tuple's.
+func (d *Decoder) newRoots(n int) []uint64 {
+	if len(d.roots) < n {
+		d.roots = make([]uint64, max(n, wireRootsChunkLen))
+	}
+	roots := d.roots[:n:n]
+	d.roots = d.roots[n:]
+	return roots
+}
+
+// DecodeBatch decodes with a fresh Decoder.
+func DecodeBatch(src []byte) ([]Remote, error) {
+	var d Decoder
+	return d.DecodeBatch(src)
+}
+
 func ackKind(stream string) ackMsgKind {
+	if len(stream) < 2 || stream[0] != '_' || stream[1] != '_' {
+		return ackNone // user streams may not start with topology.SystemPrefix
+	}
 	for k, s := range ackStreams {
 		if s != "" && s == stream {
 			return ackMsgKind(k)
 		}
 	}
 	return ackNone
-}
-
-func decodeAck(kind ackMsgKind, v []any) (ackMsg, error) {
-	if len(v) != 4 {
-		return ackMsg{}, fmt.Errorf("task: %s message with %d values, want 4", ackStreams[kind], len(v))
-	}
-	root, ok1 := v[0].(int64)
-	xor, ok2 := v[1].(int64)
-	spout, ok3 := v[2].(int64)
-	failed, ok4 := v[3].(bool)
-	if !ok1 || !ok2 || !ok3 || !ok4 {
-		return ackMsg{}, fmt.Errorf("task: %s message with values of the wrong types", ackStreams[kind])
-	}
-	return ackMsg{Kind: kind, Root: uint64(root), Xor: uint64(xor), Spout: core.TaskID(spout), Failed: failed}, nil
 }

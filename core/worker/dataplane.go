@@ -40,6 +40,10 @@ type dataplane struct {
 	congested bool
 	pressedAt core.Time // when it last told them it is congested
 	pressing  map[core.NodeID]core.Time
+	// enc and dec keep their buffers from batch to batch, and dec its
+	// string table: one of each per worker, as the sim steps it alone.
+	enc task.Encoder
+	dec task.Decoder
 }
 
 // A congested worker repeats its signal every pressureRefresh; a peer's
@@ -170,7 +174,7 @@ func (m *Machine) flush() {
 	for w, out := range dp.exec.TakeRemote() {
 		for i := 0; i < len(out); i += tuple.FramesMax {
 			j := min(i+tuple.FramesMax, len(out))
-			buf, err := task.AppendBatch([]byte{dataMagic}, out[i:j])
+			buf, err := dp.enc.AppendBatch([]byte{dataMagic}, out[i:j])
 			if err != nil {
 				m.stats.DataErrors++ // a value the codec cannot carry: the tree times out
 				continue
@@ -201,7 +205,7 @@ func (m *Machine) onData(from core.NodeID, payload []byte) {
 		m.out = append(m.out, core.Send{To: from, Payload: empty})
 		return
 	}
-	rs, err := task.DecodeBatch(payload[1:])
+	rs, err := m.dp.dec.DecodeBatch(payload[1:])
 	if err != nil {
 		m.stats.DataErrors++
 		return
@@ -209,6 +213,7 @@ func (m *Machine) onData(from core.NodeID, payload []byte) {
 	for i := range rs {
 		m.dp.exec.Deliver(rs[i])
 	}
+	m.dp.dec.Reset()
 }
 
 // Executor returns the running executor, nil before the first assignment.
