@@ -55,5 +55,13 @@
 // it if it heartbeats. Closing the window would need a marker in the
 // worker's environment and a scan of /proc at restart.
 //
+// # Errors
+//
+// A failed Start is reported in WorkerStarted.Err, prefixed "procs: ", and
+// leaves no process behind; the supervisor machine retries after backoff.
+// If the store fails (storage.ErrFailed) every later Start fails with that
+// error: the daemon should be restarted, and the new runner adopts what
+// runs.
+//
 // Linux only: the runner reads /proc and calls waitid; New says so elsewhere.
 package procs

@@ -63,7 +63,8 @@ func fakeWorker(mode string) int {
 // fakeCommand runs the test binary as a fake worker of mode spec.Topology.
 func fakeCommand(spec core.WorkerSpec) (*exec.Cmd, error) {
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), fakeWorkerEnv+"="+string(spec.Topology))
+	// Under -race a process lingers a second at exit (TSan's atexit_sleep_ms).
+	cmd.Env = append(os.Environ(), fakeWorkerEnv+"="+string(spec.Topology), "GORACE=atexit_sleep_ms=0")
 	return cmd, nil
 }
 

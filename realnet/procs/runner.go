@@ -114,7 +114,8 @@ type proc struct {
 
 // New opens the runner's state in cfg.Dir and adopts the processes recorded
 // there by an earlier runner that still run; records of ended processes are
-// deleted. sink receives WorkerStarted and WorkerExited events; it must be
+// deleted (records are keyed by port, so at most one per port: no bound
+// beyond the port space is needed). sink receives WorkerStarted and WorkerExited events; it must be
 // safe for concurrent use, and it is never called with the runner's lock
 // held, so it may block.
 func New(cfg Config, sink func(core.Event)) (*Runner, error) {
@@ -168,7 +169,7 @@ func (r *Runner) restore() error {
 		return fmt.Errorf("procs: read records: %w", err)
 	}
 	for i, rec := range recs {
-		if rec.PID != 0 && len(r.procs) < PortsMax && rec.sameProcess(r.boot) {
+		if rec.PID != 0 && rec.sameProcess(r.boot) {
 			r.log.Info("procs: adopted orphan worker", "port", rec.Port, "pid", rec.PID, "topology", rec.Topology)
 			r.procs[rec.Port] = &proc{rec: rec}
 			continue
@@ -201,7 +202,8 @@ func (r *Runner) LogPath(port core.Port) string {
 // running as orphans, as Storm's do when their supervisor exits, and the next
 // runner on the same Dir adopts them. After Close no new event is decided;
 // one already being handed to the sink may still arrive. A goroutine waiting
-// for a child outlives Close until the child ends, then reaps it silently.
+// for a child outlives Close until the child ends, then reaps it silently; a
+// Stop under way still sends its SIGKILL after the grace.
 func (r *Runner) Close() error {
 	r.mu.Lock()
 	if r.closed {

@@ -119,8 +119,12 @@ func (r *Runner) openLog(port core.Port) (*os.File, error) {
 // the process gone and deletes its record under mu while the zombie still
 // holds the pid, then reaps it and reports WorkerExited after WorkerStarted.
 func (r *Runner) wait(p *proc) {
+	var waitErr error
+	reaped := false
 	if err := awaitExit(p.rec.PID); err != nil {
+		// Not expected (the child is ours and unreaped); wait the usual way.
 		r.log.Error("procs: wait for worker", "port", p.rec.Port, "pid", p.rec.PID, "err", err)
+		waitErr, reaped = p.cmd.Wait(), true
 	}
 	r.mu.Lock()
 	p.exited = true
@@ -131,8 +135,10 @@ func (r *Runner) wait(p *proc) {
 	r.forget(p)
 	r.mu.Unlock()
 
-	err := p.cmd.Wait()
-	reason := exitReason(p.cmd, err, stopping)
+	if !reaped {
+		waitErr = p.cmd.Wait()
+	}
+	reason := exitReason(p.cmd, waitErr, stopping)
 	<-p.reported
 	if closed {
 		return

@@ -46,7 +46,13 @@ func (r *Runner) signal(p *proc, sig syscall.Signal) {
 	if p.cmd == nil && !p.rec.sameProcess(r.boot) {
 		return // the orphan ended; the poller reports it
 	}
-	if err := syscall.Kill(-p.rec.PID, sig); err != nil {
+	err := syscall.Kill(-p.rec.PID, sig)
+	if err == syscall.ESRCH {
+		// No such group: a process not started by a runner (its record
+		// was written by hand) or one that left its group. Signal it alone.
+		err = syscall.Kill(p.rec.PID, sig)
+	}
+	if err != nil {
 		r.log.Warn("procs: signal worker", "port", p.rec.Port, "pid", p.rec.PID, "signal", sig.String(), "err", err)
 	}
 }
