@@ -1,0 +1,187 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"maps"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/squall/squall/core"
+	"github.com/squall/squall/core/protocol"
+	"github.com/squall/squall/storage/artifact"
+)
+
+// fakeNimbus answers client requests the way core/nimbus does, with its
+// error texts, from a map of topologies.
+type fakeNimbus struct {
+	mu       sync.Mutex
+	self     string // this nimbus's address
+	leader   string // when not self: answer NotLeader naming it
+	topos    map[string]*protocol.TopologySummary
+	requests []protocol.ClientRequest
+	err      error // Request fails with it
+	hang     bool  // Request waits for ctx
+}
+
+func newFakeNimbus(self string) *fakeNimbus {
+	return &fakeNimbus{self: self, leader: self, topos: map[string]*protocol.TopologySummary{}}
+}
+
+func (f *fakeNimbus) addTopology(name string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.topos[name] = &protocol.TopologySummary{ID: core.TopologyID(name), Name: name,
+		Status: protocol.StatusActive, Workers: 2, Tasks: 4, Epoch: 1,
+		Components: []protocol.ComponentSummary{
+			{Name: "count", Tasks: 2, Last10m: protocol.Counts{Executed: 10}, AllTime: protocol.Counts{Executed: 100}},
+			{Name: "split", Tasks: 2, Last10m: protocol.Counts{Emitted: 20}, AllTime: protocol.Counts{Emitted: 200}},
+		},
+		Last10m: protocol.Counts{Emitted: 20, Executed: 10}, AllTime: protocol.Counts{Emitted: 200, Executed: 100}}
+}
+
+func (f *fakeNimbus) seen() []protocol.ClientRequest {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.requests)
+}
+
+func (f *fakeNimbus) Request(ctx context.Context, req protocol.ClientRequest) (protocol.ClientReply, error) {
+	f.mu.Lock()
+	f.requests = append(f.requests, req)
+	hang, err := f.hang, f.err
+	f.mu.Unlock()
+	if hang {
+		<-ctx.Done()
+		return protocol.ClientReply{}, ctx.Err()
+	}
+	if err != nil {
+		return protocol.ClientReply{}, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.leader != f.self {
+		return protocol.ClientReply{ID: req.ID, NotLeader: true, Leader: core.NodeID(f.leader),
+			Error: "nimbus: not the leader"}, nil
+	}
+	reply := f.answer(req)
+	reply.ID = req.ID
+	return reply, nil
+}
+
+func fail(format string, args ...any) protocol.ClientReply {
+	return protocol.ClientReply{Error: fmt.Sprintf(format, args...)}
+}
+
+func (f *fakeNimbus) answer(req protocol.ClientRequest) protocol.ClientReply {
+	t := f.topos[req.Topology]
+	switch req.Op {
+	case protocol.OpCluster:
+		return protocol.ClientReply{OK: true, Cluster: &protocol.ClusterSummary{Leader: core.NodeID(f.self),
+			Supervisors: []protocol.SupervisorSummary{{ID: "s1", Slots: 4, UsedSlots: 2}, {ID: "s2", Slots: 4}},
+			Topologies:  len(f.topos), Slots: 8, UsedSlots: 2}}
+	case protocol.OpList:
+		out := []protocol.TopologySummary{}
+		for _, name := range slices.Sorted(maps.Keys(f.topos)) {
+			s := *f.topos[name]
+			s.Components, s.Last10m, s.AllTime = nil, protocol.Counts{}, protocol.Counts{}
+			out = append(out, s)
+		}
+		return protocol.ClientReply{OK: true, Topologies: out}
+	case protocol.OpSubmit:
+		if t != nil {
+			return fail("nimbus: submit: topology %q already exists", req.Topology)
+		}
+		t = &protocol.TopologySummary{ID: core.TopologyID(req.Topology), Name: req.Topology,
+			Status: protocol.StatusActive, Artifact: req.Artifact}
+		f.topos[req.Topology] = t
+		return protocol.ClientReply{OK: true, Topologies: []protocol.TopologySummary{*t}}
+	}
+	if t == nil {
+		if req.Op == protocol.OpStatus {
+			return fail("nimbus: unknown topology %q", req.Topology)
+		}
+		return fail("nimbus: %s: unknown topology %q", req.Op, req.Topology)
+	}
+	return f.change(t, req)
+}
+
+func (f *fakeNimbus) change(t *protocol.TopologySummary, req protocol.ClientRequest) protocol.ClientReply {
+	if t.Status == protocol.StatusKilled && req.Op != protocol.OpStatus {
+		return fail("nimbus: %s: topology %s is being killed", req.Op, t.Name)
+	}
+	switch req.Op {
+	case protocol.OpStatus:
+	case protocol.OpActivate:
+		t.Status = protocol.StatusActive
+	case protocol.OpDeactivate:
+		t.Status = protocol.StatusInactive
+	case protocol.OpKill:
+		t.Status = protocol.StatusKilled
+	case protocol.OpRebalance:
+		if req.Parallelism["nope"] > 0 {
+			return fail("nimbus: rebalance: topology: no component %q", "nope")
+		}
+		t.Status = protocol.StatusRebalancing
+		if req.Workers > 0 {
+			t.Workers = req.Workers
+		}
+	}
+	return protocol.ClientReply{OK: true, Topologies: []protocol.TopologySummary{*t}}
+}
+
+// testNimbus is a fake nimbus behind a real Server on a loopback port.
+type testNimbus struct {
+	fake  *fakeNimbus
+	srv   *httptest.Server
+	store *artifact.Store
+	host  string
+}
+
+func startNimbus(t *testing.T, cfg ServerConfig) *testNimbus {
+	t.Helper()
+	tn := &testNimbus{}
+	srv := httptest.NewUnstartedServer(nil)
+	tn.host = srv.Listener.Addr().String()
+	tn.fake = newFakeNimbus(tn.host)
+	if cfg.Artifacts == nil {
+		store, err := artifact.Open(t.TempDir(), 1<<20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Artifacts = store
+	}
+	tn.store = cfg.Artifacts
+	cfg.Nimbus = tn.fake
+	srv.Config.Handler = NewServer(cfg)
+	srv.Start()
+	t.Cleanup(srv.Close)
+	tn.srv = srv
+	return tn
+}
+
+// follow makes n a follower that names leader.
+func (n *testNimbus) follow(leader string) {
+	n.fake.mu.Lock()
+	defer n.fake.mu.Unlock()
+	n.fake.leader = leader
+}
+
+func sha(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
+
+func hasAll(s string, parts ...string) bool {
+	for _, p := range parts {
+		if !strings.Contains(s, p) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,134 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/squall/squall/core/protocol"
+)
+
+// cluster asks the leader for its cluster summary.
+func (s *Server) cluster(r *http.Request) (*protocol.ClusterSummary, error) {
+	reply, err := s.ask(r, protocol.ClientRequest{Op: protocol.OpCluster})
+	if err != nil {
+		return nil, err
+	}
+	if reply.Cluster == nil {
+		return nil, errorf(http.StatusInternalServerError, "httpapi: nimbus answered without a cluster summary")
+	}
+	return reply.Cluster, nil
+}
+
+func (s *Server) clusterSummary(_ http.ResponseWriter, r *http.Request) (any, error) {
+	c, err := s.cluster(r)
+	if err != nil {
+		return nil, err
+	}
+	return ClusterSummary{Leader: c.Leader, Supervisors: len(c.Supervisors), Topologies: c.Topologies,
+		SlotsTotal: c.Slots, SlotsUsed: c.UsedSlots, SlotsFree: c.Slots - c.UsedSlots}, nil
+}
+
+func (s *Server) supervisorSummary(_ http.ResponseWriter, r *http.Request) (any, error) {
+	c, err := s.cluster(r)
+	if err != nil {
+		return nil, err
+	}
+	out := SupervisorList{Supervisors: c.Supervisors}
+	if out.Supervisors == nil {
+		out.Supervisors = []protocol.SupervisorSummary{}
+	}
+	return out, nil
+}
+
+func (s *Server) nimbusSummary(_ http.ResponseWriter, r *http.Request) (any, error) {
+	c, err := s.cluster(r)
+	if err != nil {
+		return nil, err
+	}
+	return NimbusList{Nimbuses: []NimbusSummary{{Address: c.Leader, Status: "Leader"}}}, nil
+}
+
+func (s *Server) topologySummary(_ http.ResponseWriter, r *http.Request) (any, error) {
+	reply, err := s.ask(r, protocol.ClientRequest{Op: protocol.OpList})
+	if err != nil {
+		return nil, err
+	}
+	out := TopologyList{Topologies: reply.Topologies}
+	if out.Topologies == nil {
+		out.Topologies = []protocol.TopologySummary{}
+	}
+	return out, nil
+}
+
+// parseWindow reads ?window=: 600 or 10m for the last ten minutes, all or
+// :all-time (the default, as in Storm UI) for all time.
+func parseWindow(r *http.Request) (string, error) {
+	switch w := r.URL.Query().Get("window"); w {
+	case "600", "10m":
+		return WindowLast10m, nil
+	case "", "all", ":all-time":
+		return WindowAllTime, nil
+	default:
+		return "", errorf(http.StatusBadRequest,
+			"httpapi: unknown window %q (want 600, 10m, all or :all-time)", w)
+	}
+}
+
+func windowCounts(window string, last10m, allTime protocol.Counts) protocol.Counts {
+	if window == WindowLast10m {
+		return last10m
+	}
+	return allTime
+}
+
+// status asks for one topology's summary with its metrics.
+func (s *Server) status(r *http.Request) (protocol.TopologySummary, string, error) {
+	window, err := parseWindow(r)
+	if err != nil {
+		return protocol.TopologySummary{}, "", err
+	}
+	id := r.PathValue("id")
+	reply, err := s.ask(r, protocol.ClientRequest{Op: protocol.OpStatus, Topology: id})
+	if err != nil {
+		return protocol.TopologySummary{}, "", err
+	}
+	for _, t := range reply.Topologies {
+		if string(t.ID) == id {
+			return t, window, nil
+		}
+	}
+	return protocol.TopologySummary{}, "", errorf(http.StatusNotFound, "httpapi: unknown topology %q", id)
+}
+
+func (s *Server) topology(_ http.ResponseWriter, r *http.Request) (any, error) {
+	t, window, err := s.status(r)
+	if err != nil {
+		return nil, err
+	}
+	out := Topology{ID: t.ID, Name: t.Name, Status: t.Status, Workers: t.Workers, Tasks: t.Tasks,
+		Epoch: t.Epoch, Reason: t.Reason, Artifact: t.Artifact, Window: window,
+		Stats: windowCounts(window, t.Last10m, t.AllTime), Components: []Component{}}
+	for _, c := range t.Components {
+		out.Components = append(out.Components, component(t, c, window))
+	}
+	return out, nil
+}
+
+func component(t protocol.TopologySummary, c protocol.ComponentSummary, window string) Component {
+	return Component{Topology: t.ID, Name: c.Name, Tasks: c.Tasks, Window: window,
+		Stats: windowCounts(window, c.Last10m, c.AllTime)}
+}
+
+func (s *Server) component(_ http.ResponseWriter, r *http.Request) (any, error) {
+	t, window, err := s.status(r)
+	if err != nil {
+		return nil, err
+	}
+	name := r.PathValue("component")
+	for _, c := range t.Components {
+		if c.Name == name {
+			return component(t, c, window), nil
+		}
+	}
+	return nil, errorf(http.StatusNotFound,
+		"httpapi: topology %q has no component %q with metrics", t.ID, name)
+}

@@ -1,0 +1,259 @@
+package httpapi
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/squall/squall/core/protocol"
+)
+
+// noRedirect is a client that shows redirects instead of following them.
+var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error {
+	return http.ErrUseLastResponse
+}}
+
+type exchange struct {
+	method, path, body string
+	wantStatus         int
+	wantBody           []string // parts of the answer's body
+}
+
+func (x exchange) run(t *testing.T, host string) *http.Response {
+	t.Helper()
+	var body io.Reader
+	if x.body != "" {
+		body = strings.NewReader(x.body)
+	}
+	req, err := http.NewRequest(x.method, "http://"+host+x.path, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := noRedirect.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", x.method, x.path, err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != x.wantStatus {
+		t.Errorf("%s %s: got status %d (%s), want %d", x.method, x.path, resp.StatusCode, data, x.wantStatus)
+	}
+	if !hasAll(string(data), x.wantBody...) {
+		t.Errorf("%s %s: got body %s, want it to contain %q", x.method, x.path, data, x.wantBody)
+	}
+	if ct := resp.Header.Get("Content-Type"); x.method != http.MethodHead && !strings.HasPrefix(ct, "application/") {
+		t.Errorf("%s %s: got Content-Type %q, want application/json or octet-stream", x.method, x.path, ct)
+	}
+	return resp
+}
+
+func TestRoutes(t *testing.T) {
+	n := startNimbus(t, ServerConfig{})
+	n.fake.addTopology("wc")
+	program := "#!/bin/sh\necho wordcount\n"
+	d := sha(program)
+	for _, x := range []exchange{
+		{"GET", "/api/v1/cluster/summary", "", 200,
+			[]string{`"leader":"` + n.host, `"supervisors":2`, `"slots_total":8`, `"slots_used":2`, `"slots_free":6`}},
+		{"GET", "/api/v1/supervisor/summary", "", 200, []string{`"id":"s1"`, `"id":"s2"`}},
+		{"GET", "/api/v1/nimbus/summary", "", 200, []string{`"address":"` + n.host, `"status":"Leader"`}},
+		{"GET", "/api/v1/topology/summary", "", 200, []string{`"topologies":[{"id":"wc"`}},
+		{"GET", "/api/v1/topology/wc", "", 200,
+			[]string{`"window":":all-time"`, `"stats":{"emitted":200`, `"name":"count"`, `"executed":100`}},
+		{"GET", "/api/v1/topology/wc?window=600", "", 200, []string{`"window":"600"`, `"stats":{"emitted":20`}},
+		{"GET", "/api/v1/topology/wc?window=10m", "", 200, []string{`"window":"600"`}},
+		{"GET", "/api/v1/topology/wc?window=all", "", 200, []string{`"window":":all-time"`}},
+		{"GET", "/api/v1/topology/wc/component/split?window=600", "", 200,
+			[]string{`"name":"split"`, `"tasks":2`, `"emitted":20`}},
+		{"POST", "/api/v1/topology/wc/deactivate", "", 200, []string{`"operation":"deactivate"`, `"status":"INACTIVE"`}},
+		{"POST", "/api/v1/topology/wc/activate", "", 200, []string{`"operation":"activate"`, `"status":"ACTIVE"`}},
+		{"POST", "/api/v1/topology/wc/rebalance/5", `{"workers": 3, "parallelism": {"count": 2}}`, 200,
+			[]string{`"status":"REBALANCING"`, `"workers":3`}},
+		{"PUT", "/api/v1/artifact/" + d, program, 201, []string{`"created":true`, `"size_bytes":25`}},
+		{"PUT", "/api/v1/artifact/" + d, program, 200, []string{`"created":false`}},
+		{"GET", "/api/v1/artifact/" + d, "", 200, []string{program}},
+		{"HEAD", "/api/v1/artifact/" + d, "", 200, nil},
+		{"POST", "/api/v1/topology", `{"name":"new","spec":{"name":"new"},"artifact":"` + d + `"}`, 201,
+			[]string{`"operation":"submit"`, `"artifact":"` + d}},
+		{"POST", "/api/v1/topology/wc/kill/30", "", 200, []string{`"operation":"kill"`, `"status":"KILLED"`}},
+	} {
+		x.run(t, n.host)
+	}
+	reqs := n.fake.seen()
+	byOp := map[string]protocol.ClientRequest{}
+	for _, r := range reqs {
+		byOp[r.Op] = r
+	}
+	if r := byOp[protocol.OpKill]; r.Wait != 30*time.Second || r.Topology != "wc" {
+		t.Errorf("kill request: got %+v, want topology wc, wait 30s", r)
+	}
+	if r := byOp[protocol.OpRebalance]; r.Wait != 5*time.Second || r.Workers != 3 || r.Parallelism["count"] != 2 {
+		t.Errorf("rebalance request: got %+v, want wait 5s, 3 workers, count=2", r)
+	}
+	if r := byOp[protocol.OpSubmit]; r.Topology != "new" || r.Artifact != d || string(r.Spec) != `{"name":"new"}` {
+		t.Errorf("submit request: got %+v, want topology new, artifact %s, the spec", r, d)
+	}
+	if reqs[0].ID == reqs[1].ID {
+		t.Errorf("request ids: got %d twice, want distinct", reqs[0].ID)
+	}
+}
+
+func TestArtifactDownloadHeaders(t *testing.T) {
+	n := startNimbus(t, ServerConfig{})
+	d, err := n.store.Put(strings.NewReader("program bytes"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, method := range []string{"GET", "HEAD"} {
+		resp := exchange{method, "/api/v1/artifact/" + d, "", 200, nil}.run(t, n.host)
+		if resp.ContentLength != int64(len("program bytes")) {
+			t.Errorf("%s: got Content-Length %d, want %d", method, resp.ContentLength, len("program bytes"))
+		}
+		if got := resp.Header.Get("ETag"); got != `"`+d+`"` {
+			t.Errorf("%s: got ETag %s, want the digest", method, got)
+		}
+	}
+}
+
+func TestRefusals(t *testing.T) {
+	n := startNimbus(t, ServerConfig{UploadBytesMax: 100})
+	n.fake.addTopology("wc")
+	n.fake.addTopology("dead")
+	exchange{"POST", "/api/v1/topology/dead/kill/0", "", 200, nil}.run(t, n.host)
+	d := sha("x")
+	for _, x := range []exchange{
+		{"GET", "/api/v1/topology/nope", "", 404, []string{`"error":"nimbus: unknown topology \"nope\""`}},
+		{"GET", "/api/v1/topology/wc/component/nope", "", 404, []string{`no component \"nope\"`}},
+		{"POST", "/api/v1/topology/nope/activate", "", 404, []string{"unknown topology"}},
+		{"GET", "/api/v1/nothing", "", 404, []string{"no route"}},
+		{"GET", "/api/v1/topology/wc?window=1h", "", 400, []string{`unknown window \"1h\"`}},
+		{"POST", "/api/v1/topology/wc/kill/soon", "", 400, []string{`wait \"soon\"`}},
+		{"POST", "/api/v1/topology/wc/kill/-1", "", 400, []string{"whole seconds"}},
+		{"POST", "/api/v1/topology/wc/kill/99999999", "", 400, []string{"whole seconds"}},
+		{"POST", "/api/v1/topology/wc/rebalance/0", `{"workers": -1}`, 400, []string{"negative"}},
+		{"POST", "/api/v1/topology/wc/rebalance/0", `{"parallelism": {"count": 0}}`, 400, []string{"below 1"}},
+		{"POST", "/api/v1/topology/wc/rebalance/0", `{"workers": 2, "extra": 1}`, 400, []string{"unknown field"}},
+		{"POST", "/api/v1/topology/wc/rebalance/0", `{"workers": `, 400, []string{"bad JSON"}},
+		{"POST", "/api/v1/topology/wc/rebalance/0", `{"parallelism": {"nope": 2}}`, 400, []string{"no component"}},
+		{"POST", "/api/v1/topology/dead/activate", "", 409, []string{"being killed"}},
+		{"POST", "/api/v1/topology", `{"name":"wc","spec":{}}`, 409, []string{"already exists"}},
+		{"POST", "/api/v1/topology", `{"spec":{}}`, 400, []string{"name is required"}},
+		{"POST", "/api/v1/topology", `{"name":"x"}`, 400, []string{"spec is required"}},
+		{"POST", "/api/v1/topology", `{"name":"x","spec":{},"artifact":"ABC"}`, 400, []string{"sha256"}},
+		{"POST", "/api/v1/topology", `[1,2]`, 400, []string{"bad JSON"}},
+		{"DELETE", "/api/v1/topology/wc", "", 405, []string{"method not allowed", "GET"}},
+		{"GET", "/api/v1/topology/wc/kill/0", "", 405, []string{"allowed: POST"}},
+		{"POST", "/api/v1/cluster/summary", "", 405, nil},
+		{"PUT", "/api/v1/artifact/xyz", "x", 400, []string{"sha256"}},
+		{"GET", "/api/v1/artifact/" + d, "", 404, []string{"not on this nimbus"}},
+		{"PUT", "/api/v1/artifact/" + d, "y", 422, []string{"digest mismatch", "want " + d}},
+		{"PUT", "/api/v1/artifact/" + sha(strings.Repeat("z", 101)), strings.Repeat("z", 101), 413, []string{"limit of 100"}},
+	} {
+		x.run(t, n.host)
+	}
+	if n.store.Has(d) {
+		t.Errorf("store after a mismatched upload: got the artifact, want nothing")
+	}
+	resp := exchange{"DELETE", "/api/v1/artifact/" + d, "", 405, nil}.run(t, n.host)
+	if got := resp.Header.Get("Allow"); got != "GET, PUT, HEAD" {
+		t.Errorf("Allow: got %q, want %q", got, "GET, PUT, HEAD")
+	}
+}
+
+// An upload without a Content-Length is cut off at the limit too.
+func TestUploadChunkedTooLarge(t *testing.T) {
+	n := startNimbus(t, ServerConfig{UploadBytesMax: 100})
+	content := strings.Repeat("z", 1000)
+	req, _ := http.NewRequest("PUT", "http://"+n.host+"/api/v1/artifact/"+sha(content),
+		io.MultiReader(strings.NewReader(content))) // not a known length: chunked
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if req.ContentLength != 0 || resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("chunked upload of 1000 bytes, limit 100: got %d (request length %d), want 413 (unknown length)",
+			resp.StatusCode, req.ContentLength)
+	}
+	if list, _ := n.store.List(); len(list) != 0 {
+		t.Errorf("store after a refused upload: got %v, want empty", list)
+	}
+}
+
+func TestFollowerRedirects(t *testing.T) {
+	leader := startNimbus(t, ServerConfig{})
+	follower := startNimbus(t, ServerConfig{})
+	follower.follow(leader.host)
+	for _, path := range []string{"/api/v1/topology/summary", "/api/v1/topology/wc?window=600",
+		"/api/v1/topology/wc/kill/3"} {
+		method := "GET"
+		if strings.Contains(path, "kill") {
+			method = "POST"
+		}
+		resp := exchange{method, path, "", 307, []string{`"code":"not_leader"`, `"leader":"` + leader.host}}.run(t, follower.host)
+		if got, want := resp.Header.Get("Location"), "http://"+leader.host+path; got != want {
+			t.Errorf("%s: got Location %q, want %q", path, got, want)
+		}
+	}
+	// A follower without the artifact sends the submit to the leader too.
+	exchange{"POST", "/api/v1/topology", `{"name":"x","spec":{},"artifact":"` + sha("p") + `"}`, 307,
+		[]string{"not the leader"}}.run(t, follower.host)
+	// Followers serve the artifacts they hold.
+	d, _ := follower.store.Put(strings.NewReader("p"), "")
+	exchange{"GET", "/api/v1/artifact/" + d, "", 200, []string{"p"}}.run(t, follower.host)
+
+	follower.follow("") // an election is under way
+	exchange{"GET", "/api/v1/topology/summary", "", 503, []string{`"code":"not_leader"`, "retry"}}.run(t, follower.host)
+	follower.follow("not-an-address")
+	exchange{"GET", "/api/v1/topology/summary", "", 503, []string{"not the leader"}}.run(t, follower.host)
+}
+
+func TestSubmitMissingArtifact(t *testing.T) {
+	n := startNimbus(t, ServerConfig{RequireArtifact: true})
+	d := sha("program")
+	exchange{"POST", "/api/v1/topology", `{"name":"x","spec":{},"artifact":"` + d + `"}`, 422,
+		[]string{`"code":"artifact_missing"`, "PUT /api/v1/artifact/" + d}}.run(t, n.host)
+	exchange{"POST", "/api/v1/topology", `{"name":"x","spec":{}}`, 400, []string{"artifact is required"}}.run(t, n.host)
+	for _, r := range n.fake.seen() {
+		if r.Op == protocol.OpSubmit {
+			t.Errorf("nimbus got %+v, want no submit while the artifact is missing", r)
+		}
+	}
+}
+
+func TestNimbusUnavailable(t *testing.T) {
+	n := startNimbus(t, ServerConfig{RequestTimeout: 20 * time.Millisecond})
+	n.fake.mu.Lock()
+	n.fake.hang = true
+	n.fake.mu.Unlock()
+	exchange{"GET", "/api/v1/topology/summary", "", 504, []string{"did not answer list within 20ms"}}.run(t, n.host)
+	n.fake.mu.Lock()
+	n.fake.hang, n.fake.err = false, errors.New("driver stopped")
+	n.fake.mu.Unlock()
+	exchange{"GET", "/api/v1/topology/summary", "", 503, []string{"driver stopped"}}.run(t, n.host)
+}
+
+func TestReplyStatus(t *testing.T) {
+	for _, tc := range []struct {
+		msg  string
+		want int
+	}{
+		{`nimbus: kill: unknown topology "x"`, 404},
+		{`nimbus: submit: topology "x" already exists`, 409},
+		{`nimbus: write of x failed: already exists`, 409},
+		{`nimbus: write of x failed: ConnectionLoss`, 500},
+		{`nimbus: leadership lost; the outcome is unknown, check the status`, 500},
+		{`nimbus: leadership is being re-established; retry`, 503},
+		{`nimbus: rebalance: topology "x" has an operation in flight; retry`, 409},
+		{`nimbus: rebalance: topology x is already rebalancing`, 409},
+		{`nimbus: submit: 1000 topologies is the limit`, 409},
+		{`nimbus: submit: task 3 of count demands {...}, more than any supervisor has`, 400},
+	} {
+		if got := replyStatus(tc.msg); got != tc.want {
+			t.Errorf("replyStatus(%q): got %d, want %d", tc.msg, got, tc.want)
+		}
+	}
+}
