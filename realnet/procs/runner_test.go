@@ -216,3 +216,53 @@ func TestConfigErrors(t *testing.T) {
 		})
 	}
 }
+
+// A log past LogBytesMax is moved aside when a worker starts on its port.
+func TestLogRotatedAtStart(t *testing.T) {
+	f := newFixture(t)
+	r := f.open()
+	path := r.LogPath(6700)
+	big, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := big.Truncate(LogBytesMax + 1); err != nil { // sparse: costs no disk
+		t.Fatal(err)
+	}
+	_ = big.Close()
+	f.start(r, 1, 6700, "sleep")
+	f.awaitReady(r, 6700)
+	old, err := os.Stat(path + ".1")
+	if err != nil || old.Size() != LogBytesMax+1 {
+		t.Fatalf("got old log %v (err %v), want %d bytes moved to .1", old, err, LogBytesMax+1)
+	}
+	if cur, err := os.Stat(path); err != nil || cur.Size() > 1<<10 {
+		t.Fatalf("got current log %v (err %v), want only the new worker's output", cur, err)
+	}
+}
+
+// BenchmarkStartExit measures a worker's whole life as the supervisor sees
+// it: Start (fork, exec, synced record) → WorkerStarted → the worker exits →
+// WorkerExited, with the test binary as a worker that exits at once.
+func BenchmarkStartExit(b *testing.B) {
+	events := make(chan core.Event, 2)
+	r, err := New(Config{Dir: b.TempDir(), Command: fakeCommand}, func(ev core.Event) { events <- ev })
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	var starting time.Duration // inside Start: fork, exec, synced record
+	for i := 0; b.Loop(); i++ {
+		begin := time.Now()
+		r.Start(core.StartWorker{Op: core.OpID(i + 1), Spec: spec(6700, "exit-0")})
+		starting += time.Since(begin)
+		if ev := <-events; ev.(core.WorkerStarted).Err != "" {
+			b.Fatal(ev)
+		}
+		if ev, ok := (<-events).(core.WorkerExited); !ok || ev.Reason != "exited with code 0" {
+			b.Fatal(ev)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/1000, "ms/worker")
+	b.ReportMetric(float64(starting.Microseconds())/float64(b.N)/1000, "start-ms/worker")
+}
