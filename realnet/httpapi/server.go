@@ -32,8 +32,11 @@ const (
 
 // Nimbus is the nimbus machine as the server sees it: Request hands it one
 // client request and returns its reply. The implementation (the real-mode
-// driver) may replace the request's ID with its own. An error means the
-// machine did not answer: ctx expired or the driver stopped.
+// driver) may replace the request's ID with its own. It returns ctx's error
+// when the machine did not answer in time (the server answers 504: the
+// outcome is unknown), and any other error only when the request never
+// reached the machine, e.g. the driver stopped (503: clients retry
+// elsewhere).
 type Nimbus interface {
 	Request(ctx context.Context, req protocol.ClientRequest) (protocol.ClientReply, error)
 }

@@ -144,6 +144,8 @@ func TestRefusals(t *testing.T) {
 		{"POST", "/api/v1/topology", `{"name":"x"}`, 400, []string{"spec is required"}},
 		{"POST", "/api/v1/topology", `{"name":"x","spec":{},"artifact":"ABC"}`, 400, []string{"sha256"}},
 		{"POST", "/api/v1/topology", `[1,2]`, 400, []string{"bad JSON"}},
+		{"POST", "/api/v1/topology", `{"name":"x","spec":"` + strings.Repeat("s", jsonBodyBytesMax) + `"}`, 413,
+			[]string{"larger than"}},
 		{"DELETE", "/api/v1/topology/wc", "", 405, []string{"method not allowed", "GET"}},
 		{"GET", "/api/v1/topology/wc/kill/0", "", 405, []string{"allowed: POST"}},
 		{"POST", "/api/v1/cluster/summary", "", 405, nil},
