@@ -88,7 +88,7 @@ type cluster struct {
 }
 
 func newCluster(opts Options, shape clusterShape) *cluster {
-	w := sim.New(sim.Config{Seed: opts.Seed, Trace: opts.Trace})
+	w := sim.New(sim.Config{Seed: opts.Seed, Trace: opts.Trace, Observe: opts.Observe})
 	c := &cluster{w: w, supInfo: map[core.SupervisorID]protocol.SupervisorInfo{},
 		leaderPath: protocol.DefaultRoot + "/nimbus/leader"}
 	var ids []core.NodeID
@@ -120,6 +120,9 @@ func newCluster(opts Options, shape clusterShape) *cluster {
 	c.cl = newClient(ids)
 	w.AddNode(sim.NodeConfig{ID: "client", New: func(*rand.Rand) core.Machine { return c.cl }})
 	w.OnZKApply(c.checkApply)
+	if opts.attach != nil {
+		opts.attach(c)
+	}
 	return c
 }
 

@@ -75,6 +75,9 @@ type call struct {
 	// idempotent calls are retried after any transport error; the others
 	// only when the connection was refused, so nothing reached a nimbus.
 	idempotent bool
+	// expectContinue sends the body only once the server asked for it, so
+	// a refusal by its headers (too large, already held) costs no upload.
+	expectContinue bool
 }
 
 func jsonCall(method, path string, v any) call {
@@ -192,6 +195,9 @@ func (c *Client) request(ctx context.Context, host string, k call) (*http.Reques
 		req.GetBody = k.body // a 307 re-sends the body to the leader
 		req.ContentLength = k.size
 		req.Header.Set("Content-Type", k.contentType)
+		if k.expectContinue {
+			req.Header.Set("Expect", "100-continue")
+		}
 	}
 	req.Header.Set("Accept", "application/json")
 	return req, nil
@@ -372,7 +378,8 @@ func fileCall(method, apiPath, path string) (call, error) {
 		return call{}, fmt.Errorf("httpapi: %w", err)
 	}
 	return call{method: method, path: apiPath, size: fi.Size(), contentType: "application/octet-stream",
-		idempotent: true, body: func() (io.ReadCloser, error) { return os.Open(path) }}, nil
+		idempotent: true, expectContinue: true,
+		body: func() (io.ReadCloser, error) { return os.Open(path) }}, nil
 }
 
 // fileDigest streams the file through sha256.

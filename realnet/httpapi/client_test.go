@@ -244,3 +244,18 @@ func TestClientDownload(t *testing.T) {
 		t.Errorf("Download of an artifact nobody holds: got %v, want ErrNotFound", err)
 	}
 }
+
+func TestClientUploadLimit(t *testing.T) {
+	ctx := testContext(t)
+	n := startNimbus(t, ServerConfig{UploadBytesMax: 10})
+	c := NewClient([]string{n.host}, nil)
+	_, err := c.Upload(ctx, writeProgram(t, strings.Repeat("x", 100)))
+	var e *Error
+	if !errors.As(err, &e) || e.Status != http.StatusRequestEntityTooLarge || !strings.Contains(e.Message, "limit of 10") {
+		t.Fatalf("Upload of 100 bytes, limit 10: got %v, want 413 naming the limit", err)
+	}
+	d, err := c.Upload(ctx, writeProgram(t, "small"))
+	if err != nil || d != sha("small") || !n.store.Has(d) {
+		t.Errorf("Upload of 5 bytes: got %q, %v; want %s stored", d, err, sha("small"))
+	}
+}
