@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/squall/squall/sim"
+	"github.com/squall/squall/storage"
 )
 
 // faultKind names one kind of injected fault.
@@ -21,12 +22,18 @@ const (
 	faultExpire
 	faultOutage
 	faultDrift
+	faultDiskCrash  // a crash of a node with a disk: unsynced writes partly lost
+	faultDiskErrors // injected I/O errors on a node's disk for a while
 	faultKinds
 )
 
+// baseKinds are the kinds drawRates draws: the ones every chaos run may use
+// (election candidates have no disks). Swarm runs add the disk kinds.
+const baseKinds = faultDrift + 1
+
 var faultNames = [faultKinds]string{
 	"crash", "pause", "partition", "one_way_partition", "clog", "reset",
-	"session_expiry", "zk_outage", "clock_drift",
+	"session_expiry", "zk_outage", "clock_drift", "disk_crash", "disk_errors",
 }
 
 // chaosRates is what a seed draws for one run (swarm testing): which faults are
@@ -51,7 +58,7 @@ const (
 
 func drawRates(r *rand.Rand) chaosRates {
 	var c chaosRates
-	for k := range c.weight {
+	for k := range c.weight[:baseKinds] {
 		if r.Float64() < 0.8 { // each kind is enabled with probability 0.8
 			c.weight[k] = r.Float64()
 		}
@@ -72,6 +79,12 @@ type chaos struct {
 	rates   chaosRates
 	stopped bool
 	counts  [faultKinds]int
+	// workers makes live worker processes victims of crashes and disk
+	// faults too (their supervisors restart them); disks lists the nodes
+	// whose disks the disk faults may hit besides live workers.
+	workers bool
+	disks   []*sim.Node
+	errored map[*sim.Node]bool // disks with injected errors, stopped at heal
 }
 
 func newChaos(w *sim.World, nodes []*sim.Node) *chaos {
@@ -116,12 +129,22 @@ func (c *chaos) duration(maxD time.Duration) time.Duration {
 func (c *chaos) strike() {
 	k := c.pick()
 	n := c.nodes[c.r.IntN(len(c.nodes))]
+	if k >= baseKinds {
+		c.strikeDisk(k)
+		return
+	}
+	if k == faultCrash && c.workers && c.r.IntN(3) == 0 {
+		if ws := c.w.Workers(); len(ws) > 0 {
+			c.counts[k]++
+			c.w.Crash(ws[c.r.IntN(len(ws))]) // its supervisor restarts it
+			return
+		}
+	}
 	c.counts[k]++
 	net := c.w.Net()
 	switch k {
 	case faultCrash:
-		c.w.Crash(n)
-		c.w.After(c.duration(downMax), "restart "+string(n.ID()), func() { c.w.Restart(n) })
+		c.crashFor(n)
 	case faultPause:
 		c.w.Pause(n, c.duration(pauseMax))
 	case faultPartition, faultOneWay:
@@ -147,6 +170,46 @@ func (c *chaos) strike() {
 	}
 }
 
+// crashFor crashes n and restarts it after a drawn time down.
+func (c *chaos) crashFor(n *sim.Node) {
+	c.w.Crash(n)
+	c.w.After(c.duration(downMax), "restart "+string(n.ID()), func() {
+		if !c.stopped {
+			c.w.Restart(n)
+		}
+	})
+}
+
+// strikeDisk hits a node with a disk: a supervisor or a live worker.
+func (c *chaos) strikeDisk(k faultKind) {
+	victims := append(slices.Clone(c.disks), c.w.Workers()...)
+	if len(victims) == 0 {
+		return
+	}
+	n := victims[c.r.IntN(len(victims))]
+	c.counts[k]++
+	if k == faultDiskCrash {
+		if n.Spec().Supervisor != "" {
+			c.w.Crash(n) // a worker: its supervisor restarts it
+			return
+		}
+		c.crashFor(n)
+		return
+	}
+	f := storage.Faults{WriteProbability: 0.05 + 0.45*c.r.Float64(), ReadProbability: 0.05 * c.r.Float64(), Seed: c.r.Uint64()}
+	c.w.InjectDiskErrors(n, f)
+	if c.errored == nil {
+		c.errored = map[*sim.Node]bool{}
+	}
+	c.errored[n] = true
+	c.w.After(c.duration(partitionMax), "disk errors stop "+string(n.ID()), func() {
+		if c.errored[n] {
+			delete(c.errored, n)
+			c.w.StopDiskErrors(n)
+		}
+	})
+}
+
 // peer picks the other end of a partition: usually ZooKeeper, else a node.
 func (c *chaos) peer(n *sim.Node) sim.Endpoint {
 	if c.r.IntN(3) > 0 || len(c.nodes) < 2 {
@@ -168,6 +231,12 @@ func (c *chaos) heal() {
 			c.w.Restart(n)
 		}
 		c.w.SetClockRate(n, 1)
+	}
+	for _, n := range c.w.Nodes() {
+		if c.errored[n] {
+			delete(c.errored, n)
+			c.w.StopDiskErrors(n)
+		}
 	}
 }
 

@@ -48,7 +48,7 @@ type electionRun struct {
 
 func runElectionChaos(opts Options) Result {
 	start := time.Now()
-	w := sim.New(sim.Config{Seed: opts.Seed, Trace: opts.Trace})
+	w := sim.New(sim.Config{Seed: opts.Seed, Trace: opts.Trace, Observe: opts.Observe})
 	r := w.Rand()
 	run := &electionRun{w: w, stableAt: -1}
 	candidates := 3 + r.IntN(3)

@@ -5,6 +5,8 @@ import (
 	"io"
 	"slices"
 	"time"
+
+	"github.com/squall/squall/sim"
 )
 
 // Options parameterize one run.
@@ -19,6 +21,11 @@ type Options struct {
 	// Break selects a deliberately broken build of a machine, so that tests
 	// can show the checkers catch it. Only tests set it; "" is the real thing.
 	Break string
+	// Observe, if set, sees every trace line (see sim.Config.Observe).
+	Observe func(sim.Record)
+	// attach, if set, is called with the cluster a scenario builds, before
+	// the run starts; replay uses it to sample leadership and assignments.
+	attach func(*cluster)
 }
 
 // Result is a run's outcome; its JSON form is what `squall sim run --json`
@@ -54,6 +61,7 @@ type Scenario struct {
 	Name        string
 	Description string
 	Run         func(Options) Result
+	Spec        *Spec // the scenario's file, nil for one registered only in Go
 }
 
 var catalog []Scenario
@@ -72,11 +80,11 @@ func register(s Scenario) {
 }
 
 // List returns the catalog sorted by name.
-func List() []Scenario { return slices.Clone(catalog) }
+func List() []Scenario { return merged() }
 
 // Lookup finds a scenario by name.
 func Lookup(name string) (Scenario, bool) {
-	for _, s := range catalog {
+	for _, s := range merged() {
 		if s.Name == name {
 			return s, true
 		}
