@@ -396,12 +396,18 @@ func fileDigest(path string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
+// ArtifactURL is where the nimbus at host (host:port) serves an artifact,
+// for artifact.Store.Fetch.
+func ArtifactURL(host, digest string) string {
+	return "http://" + host + "/api/v1/artifact/" + digest
+}
+
 // Download fetches an artifact into store from the first nimbus that holds
 // it, verifying its digest. Followers serve artifacts too.
 func (c *Client) Download(ctx context.Context, digest string, store *artifact.Store) error {
 	var errs []error
 	for _, h := range c.hosts() {
-		err := store.Fetch(ctx, c.hc, "http://"+h+"/api/v1/artifact/"+digest, digest)
+		err := store.Fetch(ctx, c.hc, ArtifactURL(h, digest), digest)
 		if err == nil || errors.Is(err, artifact.ErrBadDigest) || ctx.Err() != nil {
 			return err
 		}

@@ -126,7 +126,7 @@ var methodsKnown = []string{"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"}
 // methodsOther registers the 405 answers, once every route is known.
 func (s *Server) methodsOther() {
 	for _, path := range slices.Sorted(maps.Keys(s.methods)) {
-		allow := s.methods[path]
+		allow := slices.Clone(s.methods[path])
 		if slices.Contains(allow, "GET") {
 			allow = append(allow, "HEAD") // the mux serves HEAD with GET's handler
 		}
