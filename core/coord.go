@@ -64,9 +64,9 @@ func (m CreateMode) String() string {
 }
 
 // Create makes a znode. With a sequential mode the created name is Path followed
-// by the parent's Cversion printed as %010d (Cversion counts child creations,
-// so names are never reused and deletes do not advance it); the reply's Path
-// holds the name.
+// by the number of child creations the parent has seen, printed as %010d (names
+// are never reused and deletes do not advance it; the Cversion a Stat shows
+// counts deletions too); the reply's Path holds the name.
 type Create struct {
 	Path string
 	Data []byte

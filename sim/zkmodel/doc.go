@@ -34,15 +34,18 @@
 //
 // Stat mirrors ZooKeeper's: Czxid, Mzxid and Pzxid are the zxid of the
 // node's creation, of its last data change and of its last child creation or
-// deletion; Version counts data changes; Cversion counts child creations;
-// DataLength and NumChildren are what they say; EphemeralOwner is the owning
-// session for an ephemeral and zero otherwise.
+// deletion; Version counts data changes; Cversion counts child creations
+// and deletions; DataLength and NumChildren are what they say;
+// EphemeralOwner is the owning session for an ephemeral and zero otherwise.
 //
-// A sequential create appends the parent's Cversion, read before the create
-// increments it, printed as %010d. Deleting a child does not increment the
-// parent's Cversion (ZooKeeper since 3.4 only moves Pzxid on delete), so
-// sequence numbers are never reused while the parent lives but deletes do not
-// advance them; any child creation, sequential or not, does.
+// A sequential create appends the number of children the parent has ever had
+// created, read before the create, printed as %010d. ZooKeeper stores that
+// count as the node's cversion and reports 2*count - NumChildren (DataNode.
+// copyStat, "v3 semantics": every creation, plus a deletion for each child
+// created and gone), so the Cversion a reply shows also moves on deletes
+// while sequence numbers do not: they are never reused while the parent
+// lives, deletes do not advance them, any child creation, sequential or not,
+// does. (Checked against ZooKeeper 3.8 by the conformance suite.)
 //
 // Data is copied on the way in and on the way out: no reply aliases the tree
 // and no caller's buffer is kept.

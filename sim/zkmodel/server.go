@@ -122,7 +122,7 @@ func (s *Server) Lookup(path string) (data []byte, stat core.Stat, ok bool) {
 	if n == nil {
 		return nil, core.Stat{}, false
 	}
-	return cloneData(n.data), n.stat, true
+	return cloneData(n.data), n.visibleStat(), true
 }
 
 // ChildrenOf returns a znode's child names, sorted, for invariant checkers;

@@ -102,8 +102,9 @@ func TestExpireDeletesEphemerals(t *testing.T) {
 	if got, want := f.s.ChildrenOf("/p"), []string{"keep"}; !slices.Equal(got, want) {
 		t.Fatalf("children after expiry: got %v, want %v", got, want)
 	}
-	if got := f.stat(t, "/p"); got.Pzxid != zxid+1 || got.Cversion != 3 {
-		t.Fatalf("parent after expiry: got %+v, want pzxid %d, cversion 3", got, zxid+1)
+	// Three creations, two deletions: clients see every child change.
+	if got := f.stat(t, "/p"); got.Pzxid != zxid+1 || got.Cversion != 5 {
+		t.Fatalf("parent after expiry: got %+v, want pzxid %d, cversion 5", got, zxid+1)
 	}
 	// Path order: x0000000001 before y; each delete fires the node's watch,
 	// then the parent's child watch (once: it is one-shot).

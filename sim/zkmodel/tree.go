@@ -7,10 +7,24 @@ import (
 )
 
 // node is one znode. Its path is its key in Server.nodes.
+//
+// Its stat.Cversion counts child creations only, as ZooKeeper's stored stat
+// (StatPersisted) does: it names sequential children. Clients see it through
+// visibleStat, which counts deletions too.
 type node struct {
 	data     []byte // owned by the node: copied in, copied out
 	stat     core.Stat
 	children []string // child names, sorted; len == stat.NumChildren
+}
+
+// visibleStat is the stat a reply carries. ZooKeeper (DataNode.copyStat)
+// reports the child version as "v3 semantics", the number of child changes:
+// every creation, plus a deletion for each child created and no longer
+// there, that is 2*creations - NumChildren.
+func (n *node) visibleStat() core.Stat {
+	st := n.stat
+	st.Cversion = 2*st.Cversion - st.NumChildren
+	return st
 }
 
 // The write operations below check everything first and change nothing when
@@ -90,7 +104,7 @@ func (s *Server) delete(op core.Delete) core.Reply {
 		delete(s.owner(owner, op.Path).ephemerals, op.Path)
 	}
 	parent.children = removeName(parent.children, nameOf(op.Path))
-	parent.stat.Pzxid = s.txnZxid() // Cversion stays: ZooKeeper counts creations only
+	parent.stat.Pzxid = s.txnZxid() // the stored Cversion counts creations only
 	parent.stat.NumChildren--
 	assertChildren(parentPath, parent)
 	s.triggers = append(s.triggers, trigger{event: core.NodeDeleted, path: op.Path})
@@ -114,7 +128,7 @@ func (s *Server) setData(op core.SetData) core.Reply {
 	n.stat.Mzxid = s.txnZxid()
 	n.stat.DataLength = int32(len(op.Data))
 	s.triggers = append(s.triggers, trigger{event: core.NodeDataChanged, path: op.Path})
-	return core.Reply{Code: core.CodeOK, Stat: n.stat}
+	return core.Reply{Code: core.CodeOK, Stat: n.visibleStat()}
 }
 
 // check is a version check; it changes nothing even when it succeeds.
@@ -146,7 +160,7 @@ func (s *Server) getData(id core.SessionID, op core.GetData) core.Reply {
 	if op.Watch {
 		s.addWatch(watchData, op.Path, id)
 	}
-	return core.Reply{Code: core.CodeOK, Data: cloneData(n.data), Stat: n.stat}
+	return core.Reply{Code: core.CodeOK, Data: cloneData(n.data), Stat: n.visibleStat()}
 }
 
 func (s *Server) exists(id core.SessionID, op core.Exists) core.Reply {
@@ -160,7 +174,7 @@ func (s *Server) exists(id core.SessionID, op core.Exists) core.Reply {
 	if n == nil {
 		return core.Reply{Code: core.CodeNoNode}
 	}
-	return core.Reply{Code: core.CodeOK, Stat: n.stat}
+	return core.Reply{Code: core.CodeOK, Stat: n.visibleStat()}
 }
 
 func (s *Server) children(id core.SessionID, op core.Children) core.Reply {
@@ -174,7 +188,7 @@ func (s *Server) children(id core.SessionID, op core.Children) core.Reply {
 	if op.Watch {
 		s.addWatch(watchChild, op.Path, id)
 	}
-	return core.Reply{Code: core.CodeOK, Children: cloneNames(n.children), Stat: n.stat}
+	return core.Reply{Code: core.CodeOK, Children: cloneNames(n.children), Stat: n.visibleStat()}
 }
 
 // owner returns the live session that owns the ephemeral at path. An
