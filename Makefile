@@ -11,9 +11,12 @@ build:
 	$(GO) build -o squall ./cmd/squall
 
 # test runs every test: formatting, vet, unit and property tests, the
-# ZooKeeper conformance suite on the model, and the scenario seeds.
+# ZooKeeper conformance suite on the model and on a real ZooKeeper, and the
+# scenario seeds. .ci/zk.sh starts a throwaway ZooKeeper for the run
+# (installing Debian's package when missing, as root), exports SQUALL_ZK and
+# stops it afterwards; with SQUALL_ZK already set it uses that server.
 test: fmt-check vet
-	$(GO) test -count=1 -timeout 9m $(PKGS)
+	./.ci/zk.sh run -- $(GO) test -count=1 -timeout 9m $(PKGS)
 
 vet:
 	$(GO) vet $(PKGS)

@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# zk.sh runs a command with a throwaway ZooKeeper for tests.
+#
+#   .ci/zk.sh run -- CMD ARGS...
+#
+# It installs Debian's zookeeper package when missing (as root), starts a
+# standalone server on a free loopback port with its data and logs in a fresh
+# temporary directory, waits until it answers ruok, exports
+# SQUALL_ZK=127.0.0.1:PORT, runs CMD, and always stops the server and removes
+# the directory. It exits with CMD's exit code. When SQUALL_ZK is already
+# set, it only runs CMD against that server.
+set -euo pipefail
+
+ZK_SERVER=/usr/share/zookeeper/bin/zkServer.sh
+READY_TIMEOUT_S=60 # bound on the wait for ruok -> imok
+
+usage() {
+	echo "usage: $0 run -- CMD ARGS..." >&2
+	exit 2
+}
+
+[ "${1:-}" = run ] || usage
+shift
+[ "${1:-}" = -- ] || usage
+shift
+[ $# -gt 0 ] || usage
+
+if [ -n "${SQUALL_ZK:-}" ]; then
+	exec "$@"
+fi
+
+ensure_installed() {
+	[ -x "$ZK_SERVER" ] && return 0
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "zk.sh: ZooKeeper is not installed ($ZK_SERVER missing) and this is not root;" >&2
+		echo "zk.sh: install Debian's package first: sudo apt-get install -y zookeeper" >&2
+		exit 1
+	fi
+	echo "zk.sh: installing Debian's zookeeper package" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q >&2
+	apt-get install -y -q zookeeper >&2
+	[ -x "$ZK_SERVER" ] || { echo "zk.sh: $ZK_SERVER still missing after install" >&2; exit 1; }
+}
+
+# free_port asks the kernel for a free port by binding port 0 (python3 when
+# present), falling back to probing a random high port with /dev/tcp.
+free_port() {
+	if command -v python3 >/dev/null 2>&1; then
+		python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+		return
+	fi
+	local port
+	for _ in $(seq 1 50); do
+		port=$((20000 + RANDOM % 20000))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+			echo "$port"
+			return
+		fi
+	done
+	echo "zk.sh: no free port found" >&2
+	exit 1
+}
+
+# ruok prints the server's answer to the four-letter command ruok.
+ruok() {
+	local port=$1 answer=""
+	exec 3<>"/dev/tcp/127.0.0.1/$port" || return 1
+	printf 'ruok' >&3
+	read -r -t 2 -n 4 answer <&3 || true
+	exec 3>&- 3<&-
+	printf '%s' "$answer"
+}
+
+ensure_installed
+
+TMP_DIR=$(mktemp -d -t squall-zk.XXXXXX)
+ZK_PID=""
+
+stop_zookeeper() {
+	local code=$?
+	trap - EXIT INT TERM
+	if [ -n "$ZK_PID" ] && kill -0 "$ZK_PID" 2>/dev/null; then
+		# The server runs in its own process group (set -m): end the group.
+		kill -TERM -- "-$ZK_PID" 2>/dev/null || kill -TERM "$ZK_PID" 2>/dev/null || true
+		for _ in $(seq 1 50); do
+			kill -0 "$ZK_PID" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL -- "-$ZK_PID" 2>/dev/null || kill -KILL "$ZK_PID" 2>/dev/null || true
+		wait "$ZK_PID" 2>/dev/null || true
+	fi
+	rm -rf "$TMP_DIR"
+	exit "$code"
+}
+trap stop_zookeeper EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+PORT=$(free_port)
+mkdir -p "$TMP_DIR/data" "$TMP_DIR/log"
+cat >"$TMP_DIR/zoo.cfg" <<EOF
+tickTime=200
+initLimit=10
+syncLimit=5
+dataDir=$TMP_DIR/data
+clientPort=$PORT
+clientPortAddress=127.0.0.1
+maxClientCnxns=0
+minSessionTimeout=400
+admin.enableServer=false
+4lw.commands.whitelist=*
+EOF
+
+# Debian's zkEnv.sh fixes ZOO_LOG_DIR; the JVM flag after it wins.
+export ZOO_LOG_DIR="$TMP_DIR/log"
+export SERVER_JVMFLAGS="-Dzookeeper.log.dir=$TMP_DIR/log -Dzookeeper.root.logger=INFO,ROLLINGFILE ${SERVER_JVMFLAGS:-}"
+set -m # a background job gets its own process group
+"$ZK_SERVER" start-foreground "$TMP_DIR/zoo.cfg" >"$TMP_DIR/log/server.out" 2>&1 &
+ZK_PID=$!
+set +m
+
+deadline=$((SECONDS + READY_TIMEOUT_S))
+until [ "$(ruok "$PORT" 2>/dev/null || true)" = imok ]; do
+	if ! kill -0 "$ZK_PID" 2>/dev/null; then
+		echo "zk.sh: ZooKeeper exited during startup; its output:" >&2
+		tail -n 40 "$TMP_DIR/log/server.out" >&2 || true
+		exit 1
+	fi
+	if [ "$SECONDS" -ge "$deadline" ]; then
+		echo "zk.sh: ZooKeeper did not answer ruok within ${READY_TIMEOUT_S}s; its output:" >&2
+		tail -n 40 "$TMP_DIR/log/server.out" >&2 || true
+		exit 1
+	fi
+	sleep 0.2
+done
+
+export SQUALL_ZK="127.0.0.1:$PORT"
+echo "zk.sh: ZooKeeper ready at $SQUALL_ZK" >&2
+set +e
+"$@"
+code=$?
+set -e
+exit "$code"
