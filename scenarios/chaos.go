@@ -85,6 +85,7 @@ type chaos struct {
 	workers bool
 	disks   []*sim.Node
 	errored map[*sim.Node]bool // disks with injected errors, stopped at heal
+	hit     []*sim.Node        // every node whose disk had errors injected
 }
 
 func newChaos(w *sim.World, nodes []*sim.Node) *chaos {
@@ -198,6 +199,7 @@ func (c *chaos) strikeDisk(k faultKind) {
 	}
 	f := storage.Faults{WriteProbability: 0.05 + 0.45*c.r.Float64(), ReadProbability: 0.05 * c.r.Float64(), Seed: c.r.Uint64()}
 	c.w.InjectDiskErrors(n, f)
+	c.hit = append(c.hit, n)
 	if c.errored == nil {
 		c.errored = map[*sim.Node]bool{}
 	}

@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/squall/squall/core"
 	"github.com/squall/squall/core/protocol"
@@ -62,6 +63,14 @@ func init() {
 			final: checkReregistered},
 		"topology_removed": {doc: "each killed topology is gone, with no worker left", final: checkRemoved},
 		"rebalanced":       {doc: "each rebalance completed with the requested worker count", final: checkRebalanced},
+		"capacity": {doc: "no supervisor over capacity and no slot assigned twice, polled every 100 ms " +
+			"(besides the check on every ZooKeeper write)",
+			arm: func(e *engine) {
+				e.c.waitFor(at(0), "capacity", func() bool {
+					e.c.checkCapacity()
+					return e.c.w.Now().Add(time.Second) > e.end
+				}, func() {})
+			}, final: func(e *engine) { e.c.checkCapacity() }},
 		"requests_ok": {doc: "every client request was answered OK", final: func(e *engine) {
 			for _, cc := range e.calls {
 				if !cc.done || !cc.reply.OK {

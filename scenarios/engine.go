@@ -28,7 +28,7 @@ type engine struct {
 	calls       []*clientCall
 	killed      []string
 	rebalanced  map[string]int
-	errored     []*sim.Node
+	errored     []*sim.Node // disks with errors injected by the timeline
 	chaos       *chaos
 	effects     effectCounts
 	arms        map[string]bool // measures armed (each once)
@@ -418,14 +418,36 @@ func (e *engine) heal(healAt core.Time) {
 		}
 		w.SetClockRate(n, 1)
 	}
+	hit := e.errored
+	if e.chaos != nil {
+		hit = append(hit, e.chaos.hit...)
+	}
 	for _, n := range e.errored {
 		w.StopDiskErrors(n)
 	}
 	e.errored = nil
+	e.restartFailedDisks(hit)
 	e.c.waitFor(healAt, "converged", func() bool {
 		ok, _ := e.c.converged()
 		return ok && e.c.leader() != nil
 	}, func() { e.measures["converge_s"] = w.Now().Sub(healAt).Seconds() })
+}
+
+// restartFailedDisks restarts each supervisor whose disk had I/O errors, as
+// an operator (or systemd) restarts a daemon whose store failed: a Pebble
+// store that fail-stopped stays failed until it is reopened, and a
+// supervisor that cannot persist cannot start workers (write-ahead).
+func (e *engine) restartFailedDisks(hit []*sim.Node) {
+	seen := map[*sim.Node]bool{}
+	for _, n := range hit {
+		if seen[n] || n.Spec().Supervisor != "" {
+			continue // a worker: its store holds metrics only
+		}
+		seen[n] = true
+		e.c.w.Crash(n)
+		e.c.w.Restart(n)
+		e.measures["disk_failed_restarts"]++
+	}
 }
 
 // checkFinal runs the spec's expectations after the run.
@@ -447,7 +469,11 @@ func (e *engine) checkFinal() {
 	}
 	if e.spec.Liveness > 0 {
 		if _, ok := e.measures["converge_s"]; !ok {
-			e.c.violate("not converged with one leader within the liveness bound %s", e.spec.Liveness)
+			_, why := e.c.converged()
+			if e.c.leader() == nil {
+				why += " (no single leader)"
+			}
+			e.c.violate("not converged with one leader within the liveness bound %s: %s", e.spec.Liveness, why)
 		}
 	}
 }
