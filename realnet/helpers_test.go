@@ -110,7 +110,7 @@ func listen(t *testing.T, addr string, queueBytes int, sink func(core.Event)) *T
 }
 
 // freeAddr returns a loopback address nothing listens on.
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
