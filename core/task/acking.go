@@ -10,12 +10,13 @@ import (
 
 // deliver hands a tuple to a local task's inbox or queues it for its worker.
 func (e *Executor) deliver(task core.TaskID, t *Tuple) {
-	if r := e.tasks[task]; r != nil {
-		r.push(t)
+	sl := &e.slots[task] // routers only name the topology's tasks
+	if sl.run != nil {
+		sl.run.push(t)
 		return
 	}
-	w, ok := e.cfg.WorkerOf[task]
-	core.Assert(ok, "task %d has no worker", task)
+	w := sl.worker
+	core.Assert(w >= 0, "task %d has no worker", task)
 	e.stats.RemoteOut++
 	e.send(w, Remote{Worker: w, Dest: task, Source: t.SourceTask, Stream: t.Stream,
 		ID: t.id, Roots: t.roots, Values: t.Values})
@@ -27,12 +28,14 @@ func (e *Executor) ackerFor(root uint64) core.TaskID { return acker.AckerFor(roo
 // toAcker applies an acking message at a local acker or sends it to its worker.
 func (e *Executor) toAcker(m ackMsg) {
 	a := e.ackerFor(m.Root)
-	if ak := e.local[a]; ak != nil {
-		e.applyAck(ak, m)
+	sl := &e.slots[a]
+	if sl.acker != nil {
+		e.applyAck(sl.acker, m)
 		return
 	}
-	w := e.cfg.WorkerOf[a]
-	e.send(w, Remote{Worker: w, Dest: a, Ack: m})
+	if sl.worker >= 0 {
+		e.send(sl.worker, Remote{Worker: sl.worker, Dest: a, Ack: m})
+	}
 }
 
 func (e *Executor) applyAck(ak *acker.Acker, m ackMsg) {
@@ -65,15 +68,15 @@ func (e *Executor) ackFail(root uint64) { e.toAcker(ackMsg{Kind: ackFail, Root: 
 
 // complete tells the spout task that a tree completed or failed.
 func (e *Executor) complete(c acker.Completion) {
-	r := e.tasks[c.SpoutTask]
-	if r == nil {
-		if w, ok := e.cfg.WorkerOf[c.SpoutTask]; ok {
-			e.send(w, Remote{Worker: w, Dest: c.SpoutTask,
-				Ack: ackMsg{Kind: ackDone, Root: c.Root, Failed: c.Failed}})
-		}
-		return
+	sl := e.slot(c.SpoutTask) // from an acker's record: an init may have named any id
+	switch {
+	case sl == nil:
+	case sl.run != nil:
+		sl.run.completeRoot(c.Root, c.Failed)
+	case sl.worker >= 0:
+		e.send(sl.worker, Remote{Worker: sl.worker, Dest: c.SpoutTask,
+			Ack: ackMsg{Kind: ackDone, Root: c.Root, Failed: c.Failed}})
 	}
-	r.completeRoot(c.Root, c.Failed)
 }
 
 func (r *runner) completeRoot(root uint64, failed bool) {
@@ -101,40 +104,47 @@ func (r *runner) completeRoot(root uint64, failed bool) {
 
 // Deliver takes a tuple or acking message that arrived from another worker.
 func (e *Executor) Deliver(m Remote) {
+	sl, src := e.slot(m.Dest), e.slot(m.Source)
+	if sl == nil {
+		return // not a task of the topology: a corrupt or stale message
+	}
 	if m.Ack.Kind != ackNone {
 		if m.Ack.Kind == ackDone {
-			if r := e.tasks[m.Dest]; r != nil {
-				r.completeRoot(m.Ack.Root, m.Ack.Failed)
+			if sl.run != nil {
+				sl.run.completeRoot(m.Ack.Root, m.Ack.Failed)
 			}
 			return
 		}
-		if ak := e.local[m.Dest]; ak != nil {
-			e.applyAck(ak, m.Ack)
+		if sl.acker != nil {
+			e.applyAck(sl.acker, m.Ack)
 		}
 		return
 	}
-	r := e.tasks[m.Dest]
-	if r == nil || r.bolt == nil {
+	if sl.run == nil || sl.run.bolt == nil || src == nil {
 		return // not ours (any more): the tree times out and replays
 	}
-	r.push(&Tuple{Values: m.Values, Stream: m.Stream, SourceTask: m.Source,
-		SourceComponent: e.compOf[m.Source],
-		fields:          e.fieldsOf(m.Source, m.Stream), id: m.ID, roots: m.Roots})
+	sl.run.push(&Tuple{Values: m.Values, Stream: m.Stream, SourceTask: m.Source,
+		SourceComponent: src.comp,
+		fields:          e.fieldsOf(m.Source, src.comp, m.Stream), id: m.ID, roots: m.Roots})
 }
 
 // fieldsOf finds the field table of a source task's stream.
-func (e *Executor) fieldsOf(source core.TaskID, stream string) *Fields {
-	comp := e.compOf[source]
+func (e *Executor) fieldsOf(source core.TaskID, comp, stream string) *Fields {
+	if h := &e.lastFields; h.source == source && h.stream == stream {
+		return h.fields
+	}
 	key := streamKey{comp, stream}
-	if f := e.fields[key]; f != nil {
-		return f
+	f := e.fields[key]
+	if f == nil {
+		// Only declared streams enter the map, so it stays as small as
+		// the topology whatever names corrupt messages carry.
+		if c, found := e.cfg.Topology.Component(comp); found && c.Outputs[stream] != nil {
+			names := c.Outputs[stream]
+			f = NewFields(names)
+			e.fields[key] = f
+		}
 	}
-	c, ok := e.cfg.Topology.Component(comp)
-	if !ok {
-		return nil
-	}
-	f := NewFields(c.Outputs[stream])
-	e.fields[key] = f
+	e.lastFields = fieldsHit{source: source, stream: stream, fields: f}
 	return f
 }
 

@@ -40,8 +40,21 @@ func NewFields(names []string) *Fields {
 	return f
 }
 
+// fieldsScanMax is the field count up to which Index compares names in
+// turn rather than hashing: most streams have a few fields, and a short
+// scan beats a map lookup.
+const fieldsScanMax = 8
+
 // Index returns the position of a field, or -1.
 func (f *Fields) Index(name string) int {
+	if len(f.names) <= fieldsScanMax {
+		for i, n := range f.names {
+			if n == name {
+				return i
+			}
+		}
+		return -1
+	}
 	if i, ok := f.index[name]; ok {
 		return i
 	}
@@ -113,6 +126,9 @@ type SpoutCollector interface {
 type OutputCollector interface {
 	// Emit sends values on a stream, anchored to the given inputs: the new
 	// tuple joins their trees, so a failure downstream replays their roots.
+	// Emit does not keep the anchors slice (a bolt may reuse it); it does
+	// keep values, which must not change once emitted (a bolt may emit an
+	// input's Values again).
 	Emit(stream string, anchors []*Tuple, values Values)
 	EmitDirect(task core.TaskID, stream string, anchors []*Tuple, values Values)
 	Ack(t *Tuple)

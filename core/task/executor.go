@@ -79,12 +79,15 @@ type ackMsg struct {
 // stepped by its driver. Tuples between its own tasks are handed over as
 // pointers, never encoded; tuples for other workers leave through Remote.
 type Executor struct {
-	cfg    ExecutorConfig
-	now    core.Time
-	tasks  map[core.TaskID]*runner
+	cfg ExecutorConfig
+	now core.Time
+	// slots describe every task of the topology, indexed by task id
+	// (Storm numbers them 1..N): a slice, not maps, because every tuple and
+	// acking message looks its destination up.
+	slots  []slot
 	order  []*runner // spouts first, then bolts, each by task id
 	ackers []core.TaskID
-	local  map[core.TaskID]*acker.Acker
+	local  []core.TaskID // the local acker tasks, ascending
 	// outbox holds, per worker index, what must leave at the next flush;
 	// spare is the set TakeRemote handed out last time, reused next time.
 	outbox, spare [][]Remote
@@ -96,8 +99,41 @@ type Executor struct {
 	rotateD       time.Duration
 	nextRot       core.Time
 	stats         ExecutorStats
-	compOf        map[core.TaskID]string
 	fields        map[streamKey]*Fields // for remote tuples
+	lastFields    fieldsHit
+}
+
+// slot is what the executor knows of one task of the topology.
+type slot struct {
+	comp   string
+	worker int          // its worker index; -1 when the placement lacks it
+	run    *runner      // a spout or bolt of this worker
+	acker  *acker.Acker // an acker of this worker
+}
+
+// slot returns the task's slot, nil for an id outside the topology (a
+// corrupt or stale message names one).
+func (e *Executor) slot(id core.TaskID) *slot {
+	if id < 0 || int(id) >= len(e.slots) {
+		return nil
+	}
+	return &e.slots[id]
+}
+
+// runnerOf returns a local spout or bolt task, nil for any other id.
+func (e *Executor) runnerOf(id core.TaskID) *runner {
+	if s := e.slot(id); s != nil {
+		return s.run
+	}
+	return nil
+}
+
+// fieldsHit remembers the last remote stream's field table: a batch from
+// one source repeats it.
+type fieldsHit struct {
+	source core.TaskID
+	stream string
+	fields *Fields
 }
 
 // streamKey names a component's stream.
@@ -113,17 +149,11 @@ type ExecutorStats struct {
 // NewExecutor instantiates the worker's tasks from their registered types.
 func NewExecutor(cfg ExecutorConfig) (*Executor, error) {
 	core.Assert(cfg.Topology != nil && cfg.Rand != nil, "executor needs a topology and a generator")
-	e := &Executor{cfg: cfg, tasks: map[core.TaskID]*runner{}, local: map[core.TaskID]*acker.Acker{}, active: true}
+	e := &Executor{cfg: cfg, active: true, fields: map[streamKey]*Fields{}, lastFields: fieldsHit{source: -1}}
 	comps := topology.ComponentTasks(cfg.Topology)
 	e.ackers = comps[topology.AckerComponent]
 	e.rotateD = cfg.Topology.Config.MessageTimeout / (ackerBuckets - 1)
-	byID := map[core.TaskID]string{}
-	for name, ids := range comps {
-		for _, id := range ids {
-			byID[id] = name
-		}
-	}
-	e.compOf, e.fields = byID, map[streamKey]*Fields{}
+	e.slots = newSlots(comps, cfg.WorkerOf)
 	workers := cfg.Local + 1
 	for _, w := range cfg.WorkerOf {
 		workers = max(workers, w+1)
@@ -132,19 +162,20 @@ func NewExecutor(cfg ExecutorConfig) (*Executor, error) {
 	ids := slices.Clone(cfg.Tasks)
 	slices.Sort(ids)
 	for _, id := range ids {
-		comp, ok := byID[id]
-		if !ok {
+		sl := e.slot(id)
+		if sl == nil || sl.comp == "" {
 			return nil, fmt.Errorf("task: task %d is not in topology %s", id, cfg.Topology.Name)
 		}
-		if comp == topology.AckerComponent {
-			e.local[id] = acker.New(acker.Config{Buckets: ackerBuckets})
+		if sl.comp == topology.AckerComponent {
+			sl.acker = acker.New(acker.Config{Buckets: ackerBuckets})
+			e.local = append(e.local, id)
 			continue
 		}
-		r, err := e.newRunner(id, comp, comps)
+		r, err := e.newRunner(id, sl.comp, comps)
 		if err != nil {
 			return nil, err
 		}
-		e.tasks[id] = r
+		sl.run = r
 		e.order = append(e.order, r)
 	}
 	slices.SortStableFunc(e.order, func(a, b *runner) int {
@@ -165,6 +196,33 @@ func NewExecutor(cfg ExecutorConfig) (*Executor, error) {
 		r.open()
 	}
 	return e, nil
+}
+
+// newSlots indexes the topology's tasks by id, with their components and
+// workers.
+func newSlots(comps map[string][]core.TaskID, workerOf map[core.TaskID]int) []slot {
+	n := 0
+	for _, ids := range comps {
+		for _, id := range ids {
+			core.Assert(id >= 0, "task id %d", id)
+			n = max(n, int(id)+1)
+		}
+	}
+	slots := make([]slot, n)
+	for i := range slots {
+		slots[i].worker = -1
+	}
+	for name, ids := range comps {
+		for _, id := range ids {
+			slots[id].comp = name
+		}
+	}
+	for id, w := range workerOf {
+		if id >= 0 && int(id) < n {
+			slots[id].worker = w
+		}
+	}
+	return slots
 }
 
 // Stats returns the executor's counters.
@@ -286,8 +344,8 @@ func (e *Executor) rotate() {
 		return
 	}
 	e.nextRot = e.now.Add(e.rotateD)
-	for _, id := range sortedKeys(e.local) {
-		for _, c := range e.local[id].Rotate() {
+	for _, id := range e.local {
+		for _, c := range e.slots[id].acker.Rotate() {
 			e.complete(c)
 		}
 	}
@@ -312,19 +370,10 @@ func (r *runner) expire() {
 	r.gen = oldest
 }
 
-func sortedKeys[V any](m map[core.TaskID]V) []core.TaskID {
-	ids := make([]core.TaskID, 0, len(m))
-	for id := range m {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	return ids
-}
-
 // Bolt returns the bolt instance of a local task, for checkers that read
 // what a bolt recorded; nil for other tasks.
 func (e *Executor) Bolt(id core.TaskID) Bolt {
-	if r := e.tasks[id]; r != nil {
+	if r := e.runnerOf(id); r != nil {
 		return r.bolt
 	}
 	return nil
@@ -332,7 +381,7 @@ func (e *Executor) Bolt(id core.TaskID) Bolt {
 
 // Spout returns the spout instance of a local task; nil for other tasks.
 func (e *Executor) Spout(id core.TaskID) Spout {
-	if r := e.tasks[id]; r != nil {
+	if r := e.runnerOf(id); r != nil {
 		return r.spout
 	}
 	return nil
@@ -340,14 +389,27 @@ func (e *Executor) Spout(id core.TaskID) Spout {
 
 // Metrics returns a local task's metric windows; nil for other tasks.
 func (e *Executor) Metrics(id core.TaskID) *metrics.TaskStats {
-	if r := e.tasks[id]; r != nil {
+	if r := e.runnerOf(id); r != nil {
 		return r.stats
 	}
 	return nil
 }
 
 // Component names a task's component.
-func (e *Executor) Component(id core.TaskID) string { return e.compOf[id] }
+func (e *Executor) Component(id core.TaskID) string {
+	if s := e.slot(id); s != nil {
+		return s.comp
+	}
+	return ""
+}
 
 // Tasks returns the local spout and bolt tasks, ascending.
-func (e *Executor) Tasks() []core.TaskID { return sortedKeys(e.tasks) }
+func (e *Executor) Tasks() []core.TaskID {
+	var ids []core.TaskID
+	for id := range e.slots {
+		if e.slots[id].run != nil {
+			ids = append(ids, core.TaskID(id))
+		}
+	}
+	return ids
+}
