@@ -1,8 +1,82 @@
-// Package realnet will hold the real-mode drivers: the TCP transport
-// (length-prefixed frames, batching, write coalescing, reconnect with bounded
-// backoff) and the real-time driver that gives each core machine one
-// goroutine, an input channel, a ticker and executors for its effects.
+// Package realnet runs core machines for real: a TCP Transport that carries
+// their Send effects between processes, and a Driver that owns one machine,
+// steps it in real time and executes its effects. The simulator in package
+// sim is the other driver of the same machines; the two keep the same
+// contract (core/effect.go): effects run in order, a Persist is durable
+// before the next effect, messages to one destination arrive in order or
+// not at all, a connection reset may lose a suffix of them.
 //
-// It is empty until the real-daemons work lands (issue 5); the simulator in
-// package sim is today's only driver.
+// # Transport
+//
+//	process A                                             process B
+//	─────────                                             ─────────
+//	Send(e) ──► peer queue (≤ QueueBytesMax, else ErrBackpressure)
+//	              │ wake
+//	              ▼
+//	           writer goroutine, one per peer ── dial + hello, backoff 20 ms … 2 s
+//	              │ 64 KiB bufio.Writer, flushed only when the queue is empty
+//	              ▼
+//	           one TCP connection A→B ════════════════►  accept goroutine
+//	           (watch goroutine: sees B close it)             │ first byte
+//	                                                         ├─ 0x00 (magic) ─► reader goroutine
+//	                                                         │                   hello, then frames
+//	                                                         │                   sink(core.Recv{From, Payload})
+//	                                                         └─ other ────────► HTTPListener().Accept
+//	                                                                             (peeked bytes replayed)
+//
+// Wire: the dialer sends a hello (magic 00 'S' 'Q' 'T', version, its NodeID)
+// and then frames, each a uint32 big-endian length ≤ PayloadBytesMax and the
+// payload. Connections are one-way: B's messages to A travel on B's own
+// connection to A, so each ordered pair of processes has one connection.
+// A length over the bound, a connection that ends inside a frame, or a bad
+// hello closes that connection with a logged error and counts in
+// TransportStats.WireErrors; it never panics.
+//
+// Coalescing: the writer takes everything queued at once, writes it into its
+// buffer, and flushes only when the queue is empty, so a busy peer gets large
+// writes and an idle one gets each message at once (TCP_NODELAY is on).
+//
+// Losses, as the contract allows: payloads being written when a connection
+// fails; payloads queued for a peer unreachable for peerUnreachableDropAfter.
+// A new connection from a peer supersedes the old one, which is closed and
+// drained of nothing more, so per-peer order holds across reconnections.
+//
+// Goroutines, their owners and ends. Listen starts the accept goroutine; it
+// starts a reader per accepted connection; the first Send to a peer starts
+// its writer, and each writer's connection has a watch goroutine. All belong
+// to the Transport. A reader ends with its connection; a writer ends after
+// peerIdleTimeout with nothing queued (the next Send starts another); Close
+// closes the listener and every connection, cancels dials and backoffs, and
+// waits for all of them, including sink calls in progress.
+//
+// The sink runs on reader goroutines, concurrently for different peers. It
+// should return quickly: while it blocks, that connection is not read, the
+// sender's queue fills and its Send returns ErrBackpressure. Inbox.Deliver is
+// a good sink: it blocks only when the machine is behind, which is exactly
+// the backpressure wanted.
+//
+// # Driver
+//
+//	producers (transport sink, ZooKeeper adapter, process watcher)
+//	     │ Inbox.Deliver (blocks when full)
+//	     ▼
+//	┌─ Run, one goroutine ──────────────────────────────────────────────┐
+//	│ Restored (if Store) ─► pending                                    │
+//	│ loop: pending event? ── yes ─► step                               │
+//	│           │ no                                                    │
+//	│           ▼                                                       │
+//	│       select: ctx done ─► return ctx.Err()                        │
+//	│               inbox event ─► step                                 │
+//	│               ticker ─► step(Tick)                                │
+//	│               Do(fn) ─► fn(machine), execute Ready()              │
+//	│ step: Machine.Step(now, ev); for e in Ready(), in order:          │
+//	│   Coord ─► Coord.Submit      Send ─► Net.Send (errors counted)    │
+//	│   Persist ─► Store write+sync, Persisted ─► pending               │
+//	│   StartWorker/StopWorker ─► Procs      Exit ─► OnExit, return nil │
+//	└───────────────────────────────────────────────────────────────────┘
+//
+// Persisted events go to the pending queue, which is stepped before any
+// inbox event: a machine learns its write is durable before anything that
+// happened after it. Results of Coord and process effects come back through
+// the inbox from their executors. Time given to the machine never decreases.
 package realnet
