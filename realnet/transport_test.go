@@ -298,3 +298,46 @@ func TestTransportCloseEndsEverything(t *testing.T) {
 		}
 	}
 }
+
+// A second connection from the same NodeID supersedes the first: the
+// receiver closes the old one, and the old sender redials when it next sends.
+func TestTransportNewConnectionSupersedesOld(t *testing.T) {
+	checkNoLeak(t)
+	cb := newCollector()
+	b := listen(t, "127.0.0.1:0", 0, cb.sink)
+	defer b.Close()
+	mk := func() *Transport {
+		tr, err := Listen(TransportConfig{Self: "sender", Addr: "127.0.0.1:0", Logger: testLogger(t)}, func(core.Event) {})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tr
+	}
+	a1, a2 := mk(), mk()
+	defer a1.Close()
+	defer a2.Close()
+	to := core.NodeID(b.Addr())
+	for i, a := range []*Transport{a1, a2} {
+		if err := a.Send(core.Send{To: to, Payload: payloadN(i)}); err != nil {
+			t.Fatal(err)
+		}
+		cb.waitFor(t, "message", func(r []core.Recv) bool { return len(r) == i+1 })
+	}
+	b.mu.Lock()
+	inbound := len(b.inbound)
+	b.mu.Unlock()
+	if inbound != 1 {
+		t.Fatalf("inbound connections from sender: got %d, want 1", inbound)
+	}
+	// a1's connection was closed by b: its writer notices and redials.
+	deadline := time.Now().Add(waitMax)
+	for a1.Stats().Dials < 2 && time.Now().Before(deadline) {
+		if err := a1.Send(core.Send{To: to, Payload: payloadN(2)}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if d := a1.Stats().Dials; d < 2 {
+		t.Fatalf("dials of the superseded sender: got %d, want 2", d)
+	}
+}
