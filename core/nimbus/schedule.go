@@ -90,8 +90,11 @@ func (m *Machine) input() scheduler.Input {
 		in.DeadSlots = append(in.DeadSlots, scheduler.Slot{Supervisor: s.sup, Port: s.port})
 	}
 	for _, id := range m.topologyIDs() {
-		if t := m.topos[id]; t.corrupt && t.assign != nil {
-			for _, w := range t.assign.Workers { // still running: not free
+		// A corrupt record's workers, and a killed topology's until its
+		// wait passes and its assignment goes, still run: not free.
+		t := m.topos[id]
+		if (t.corrupt || t.rec.Status == protocol.StatusKilled) && t.assign != nil {
+			for _, w := range t.assign.Workers {
 				in.DeadSlots = append(in.DeadSlots, scheduler.Slot{Supervisor: w.Supervisor, Port: w.Port})
 			}
 		}
