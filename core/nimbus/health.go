@@ -102,6 +102,8 @@ func (m *Machine) onResult(ev core.CoordResult) {
 		m.onAssignWrite(o, ev.Reply)
 	case opRemove:
 		m.onRemove(o, ev.Reply)
+	case opTopoReread:
+		m.onTopoReread(o, ev.Reply)
 	default:
 		m.onLoadResult(o, ev.Reply)
 	}

@@ -17,6 +17,13 @@ func (m *Machine) submit(w *waiter, req protocol.ClientRequest) {
 		m.fail(w, "nimbus: submit: request names %q but the spec names %q", req.Topology, spec.Name)
 		return
 	}
+	if t := m.topos[id]; t != nil && t.rec.ID == "" {
+		// Another submit's create is in flight, or its outcome is being
+		// re-read: "already exists" would claim a topology that might never
+		// exist.
+		m.fail(w, "nimbus: submit: topology %q has an operation in flight; retry", spec.Name)
+		return
+	}
 	if m.topos[id] != nil {
 		m.fail(w, "nimbus: submit: topology %q already exists", spec.Name)
 		return
@@ -59,7 +66,12 @@ func (m *Machine) change(w *waiter, req protocol.ClientRequest) {
 		m.fail(w, "nimbus: %s: %v", req.Op, err)
 		return
 	}
-	t.writing = m.fenced(op{kind: opTopoWrite, id: string(rec.ID), client: w, rec: &rec},
+	o := op{kind: opTopoWrite, id: string(rec.ID), client: w, rec: &rec}
+	if m.cfg.TestOnly.AckBeforeWrite {
+		o.client = nil // answered now, whatever becomes of the write
+		m.reply(w.from, protocol.ClientReply{ID: w.id, OK: true})
+	}
+	t.writing = m.fenced(o,
 		core.SetData{Path: m.cfg.Layout.Topology(rec.ID), Data: protocol.Encode(rec), Version: t.version})
 }
 
@@ -121,8 +133,8 @@ func (m *Machine) onTopoWrite(o op, r core.Reply) {
 	core.Assert(t != nil && t.writing, "topology write result for %s without a write", o.id)
 	t.writing = false
 	if r.Code != core.CodeOK {
-		if !m.writeFailed(o, r) && t.rec.ID == "" {
-			delete(m.topos, core.TopologyID(o.id)) // the submit's placeholder
+		if !m.writeFailed(o, r) {
+			t.reread = true // it may have applied (ConnectionLoss): learn what ZooKeeper holds
 		}
 		return
 	}
@@ -194,7 +206,9 @@ func (m *Machine) onRemove(o op, r core.Reply) {
 	core.Assert(t != nil, "remove result for unknown %s", o.id)
 	t.writing = false
 	if r.Code != core.CodeOK {
-		m.writeFailed(o, r)
+		if !m.writeFailed(o, r) {
+			t.reread = true
+		}
 		return
 	}
 	delete(m.topos, core.TopologyID(o.id))

@@ -21,6 +21,7 @@ const (
 	opTopoWrite
 	opAssignWrite
 	opRemove
+	opTopoReread
 )
 
 // op is a request in flight: what it was for, and who waits for its answer.

@@ -43,6 +43,7 @@ type Breakage struct {
 	CapacityScale   int  // believe supervisors have this many times their capacity
 	DropTask        bool // leave each topology's last task out of its assignment
 	PlanAlone       bool // plan each topology as if no other had slots
+	AckBeforeWrite  bool // answer a lifecycle change OK before its fenced write applies
 }
 
 func (c Config) withDefaults() Config {
@@ -93,6 +94,7 @@ type topo struct {
 	reason     string               // why it is not fully scheduled
 	rebalance  bool                 // lift stickiness on the next plan
 	corrupt    bool                 // its record exists but cannot be read: its assignment stays
+	reread     bool                 // a write failed and may have applied: read the record again
 }
 
 // Machine is one nimbus.
@@ -206,6 +208,7 @@ func (m *Machine) onTick() {
 		m.relist = false
 		m.readSupervisors()
 	}
+	m.rereadTopologies()
 	m.checkDeadlines()
 	m.checkHealth()
 	if m.dirty {
