@@ -37,6 +37,11 @@ type client struct {
 	now      core.Time
 	nextID   uint64
 	out      []core.Effect
+
+	// rec, when set, records every attempt and every reply of this client
+	// as client number recID of a history (linearizability checking).
+	rec   *history
+	recID int
 }
 
 func newClient(nimbuses []core.NodeID) *client {
@@ -98,15 +103,36 @@ func (c *client) send() {
 		return
 	}
 	c.deadline = c.now.Add(clientTimeout)
+	if c.rec != nil {
+		c.rec.sent(c.recID, cc.req, c.nimbuses[c.target])
+	}
 	c.out = append(c.out, core.Send{To: c.nimbuses[c.target], Payload: protocol.EncodeMessage(cc.req)})
+}
+
+// idle reports whether every call queued so far has its outcome.
+func (c *client) idle() bool {
+	for _, cc := range c.calls {
+		if !cc.done {
+			return false
+		}
+	}
+	return true
 }
 
 func (c *client) onRecv(ev core.Recv) {
 	msg, err := protocol.DecodeMessage(ev.Payload)
-	if err != nil || c.cur < 0 {
+	if err != nil {
 		return
 	}
 	r, ok := msg.(protocol.ClientReply)
+	if ok && c.rec != nil {
+		// Every reply counts, even one the client no longer waits for: it
+		// tells the outcome of an attempt that timed out.
+		c.rec.replied(c.recID, ev.From, r)
+	}
+	if c.cur < 0 {
+		return
+	}
 	cc := c.calls[c.cur]
 	if !ok || r.ID != cc.req.ID {
 		return

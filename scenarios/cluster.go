@@ -51,6 +51,8 @@ func breakage(name string) nimbus.Breakage {
 		return nimbus.Breakage{DropTask: true}
 	case BreakPlanAlone:
 		return nimbus.Breakage{PlanAlone: true}
+	case BreakAckBeforeWrite:
+		return nimbus.Breakage{AckBeforeWrite: true}
 	}
 	return nimbus.Breakage{}
 }

@@ -26,17 +26,27 @@ func expireSession(t *testing.T, addr string, id core.SessionID, passwd []byte) 
 	}
 	var err error
 	for range closeSessionAttemptsMax {
-		if err = closeSessionRaw(addr, int64(id), passwd); err == nil {
+		if err = attachSession(addr, int64(id), passwd, true); err == nil {
 			return
 		}
 	}
 	t.Fatalf("expiring session %#x: %v", int64(id), err)
 }
 
-// closeSessionRaw speaks just enough of ZooKeeper's protocol to attach to a
-// session and close it. The connect and the close go out in one write, so
-// that the owner's reconnect cannot slip between them.
-func closeSessionRaw(addr string, id int64, passwd []byte) error {
+// stealConnection attaches to session id from a second connection and
+// leaves: the server closes the owner's connection (a session has one), the
+// owner sees Disconnected and resumes the session, which is still alive.
+func stealConnection(t *testing.T, addr string, id core.SessionID, passwd []byte) {
+	t.Helper()
+	if err := attachSession(addr, int64(id), passwd, false); err != nil {
+		t.Fatalf("attaching to session %#x: %v", int64(id), err)
+	}
+}
+
+// attachSession speaks just enough of ZooKeeper's protocol to attach to a
+// session and, with closeIt, close it. The connect and the close go out in
+// one write, so that the owner's reconnect cannot slip between them.
+func attachSession(addr string, id int64, passwd []byte, closeIt bool) error {
 	conn, err := net.DialTimeout("tcp", addr, waitMax)
 	if err != nil {
 		return err
@@ -57,8 +67,12 @@ func closeSessionRaw(addr string, id int64, passwd []byte) error {
 	var closeReq []byte
 	closeReq = binary.BigEndian.AppendUint32(closeReq, uint32(closeXid))
 	closeReq = binary.BigEndian.AppendUint32(closeReq, uint32(opClose))
+	packets := [][]byte{connect}
+	if closeIt {
+		packets = append(packets, closeReq)
+	}
 	var out []byte
-	for _, p := range [][]byte{connect, closeReq} {
+	for _, p := range packets {
 		out = binary.BigEndian.AppendUint32(out, uint32(len(p)))
 		out = append(out, p...)
 	}
@@ -74,6 +88,9 @@ func closeSessionRaw(addr string, id int64, passwd []byte) error {
 	}
 	if got := int64(binary.BigEndian.Uint64(resp[8:16])); got != id {
 		return fmt.Errorf("attaching to session %#x: got session %#x (0: already expired)", id, got)
+	}
+	if !closeIt {
+		return nil
 	}
 	reply, err := readPacket(conn)
 	if err != nil {

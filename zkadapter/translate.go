@@ -124,23 +124,16 @@ func children(conn *zk.Conn, r core.Children) core.Reply {
 }
 
 func multi(conn *zk.Conn, m core.Multi) core.Reply {
-	if len(m.Ops) > core.MultiOpsMax {
+	if !multiValid(m) {
 		return core.Reply{Code: core.CodeBadArguments}
 	}
-	ops := make([]any, len(m.Ops))
+	ops := make([]any, 0, len(m.Ops)+1)
 	for i, op := range m.Ops {
 		zop, ok := multiOp(op)
 		if !ok {
-			return core.Reply{Code: core.CodeBadArguments}
+			return multiMalformedAt(conn, ops, len(m.Ops), i)
 		}
-		ops[i] = zop
-	}
-	// Data over the bound fails that operation, as the model does, rather
-	// than the connection, as a real server would for an oversized packet.
-	for i, op := range m.Ops {
-		if multiOpTooLarge(op) {
-			return multiFailedAt(len(m.Ops), i, core.CodeBadArguments)
-		}
+		ops = append(ops, zop)
 	}
 	res, err := conn.Multi(ops...)
 	if len(res) != len(m.Ops) {
@@ -158,34 +151,73 @@ func multi(conn *zk.Conn, m core.Multi) core.Reply {
 	return core.Reply{Code: codeOf(err), Multi: replies}
 }
 
+// multiValid reports whether a multi may run at all, as the model decides: a
+// bounded number of write or check operations.
+func multiValid(m core.Multi) bool {
+	if len(m.Ops) > core.MultiOpsMax {
+		return false
+	}
+	for _, op := range m.Ops {
+		switch op.(type) {
+		case core.Create, core.Delete, core.SetData, core.Check:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// multiMalformedAt answers a multi of n operations whose operation at is
+// malformed (an unknown create mode, data over the bound): the model fails
+// it there with CodeBadArguments, unless an earlier operation fails first. A
+// real server would drop the connection for oversized data, so the adapter
+// runs the prefix followed by a check that cannot pass (version -2), which
+// applies nothing and says whether and where the prefix fails.
+func multiMalformedAt(conn *zk.Conn, prefix []any, n, at int) core.Reply {
+	if at == 0 {
+		return multiFailedAt(n, 0, core.CodeBadArguments)
+	}
+	probe := append(prefix, &zk.CheckVersionRequest{Path: "/", Version: multiNeverVersion})
+	res, err := conn.Multi(probe...)
+	if len(res) != len(probe) {
+		code := codeOf(err)
+		if code == core.CodeOK {
+			code = core.CodeConnectionLoss
+		}
+		return core.Reply{Code: code}
+	}
+	for i, r := range res[:at] {
+		if code := codeOf(r.Error); code != core.CodeOK {
+			return multiFailedAt(n, i, code)
+		}
+	}
+	return multiFailedAt(n, at, core.CodeBadArguments)
+}
+
+// multiNeverVersion is a version no znode has: a check of it always fails.
+const multiNeverVersion = -2
+
 // multiOp returns go-zookeeper's form of a multi operation; false for a
-// request that may not appear in a multi.
+// malformed one.
 func multiOp(op core.Request) (any, bool) {
 	switch o := op.(type) {
 	case core.Create:
 		flags, ok := createFlags(o.Mode)
-		if !ok {
+		if !ok || len(o.Data) > core.DataBytesMax {
 			return nil, false
 		}
 		return &zk.CreateRequest{Path: o.Path, Data: o.Data, Acl: worldACL, Flags: flags}, true
 	case core.Delete:
 		return &zk.DeleteRequest{Path: o.Path, Version: o.Version}, true
 	case core.SetData:
+		if len(o.Data) > core.DataBytesMax {
+			return nil, false
+		}
 		return &zk.SetDataRequest{Path: o.Path, Data: o.Data, Version: o.Version}, true
 	case core.Check:
 		return &zk.CheckVersionRequest{Path: o.Path, Version: o.Version}, true
 	}
 	return nil, false
-}
-
-func multiOpTooLarge(op core.Request) bool {
-	switch o := op.(type) {
-	case core.Create:
-		return len(o.Data) > core.DataBytesMax
-	case core.SetData:
-		return len(o.Data) > core.DataBytesMax
-	}
-	return false
 }
 
 // multiOpReply translates one operation's result: a create's path, a set's
