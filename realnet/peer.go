@@ -25,7 +25,7 @@ type peer struct {
 	mu      sync.Mutex
 	queue   [][]byte // payloads not yet taken by the writer
 	spare   [][]byte // the writer's previous batch, reused as the next queue
-	bytes   int      // payload bytes queued or being written
+	bytes   int      // wire bytes (frames) queued or being written
 	retired bool     // the writer ended; enqueue refuses
 }
 
@@ -49,13 +49,14 @@ func (p *peer) enqueue(payload []byte) enqueueResult {
 		p.mu.Unlock()
 		return retired
 	}
-	if p.bytes > 0 && p.bytes+len(payload) > p.t.cfg.QueueBytesMax {
+	n := frameHeaderBytes + len(payload) // so that empty payloads count too
+	if p.bytes > 0 && p.bytes+n > p.t.cfg.QueueBytesMax {
 		p.mu.Unlock()
 		return queueFull
 	}
 	wasEmpty := len(p.queue) == 0
 	p.queue = append(p.queue, payload)
-	p.bytes += len(payload)
+	p.bytes += n
 	p.mu.Unlock()
 	if wasEmpty {
 		select {
@@ -87,7 +88,7 @@ func (p *peer) take() [][]byte {
 func (p *peer) release(batch [][]byte) {
 	n := 0
 	for i, b := range batch {
-		n += len(b)
+		n += frameHeaderBytes + len(b)
 		batch[i] = nil // let the payloads go
 	}
 	p.mu.Lock()

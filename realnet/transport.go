@@ -73,8 +73,8 @@ type TransportConfig struct {
 	Resolve func(core.NodeID) (string, error)
 	// Logger receives connection events and wire errors; nil means slog.Default().
 	Logger *slog.Logger
-	// QueueBytesMax bounds each peer's outbound queue, in payload bytes; zero
-	// means QueueBytesDefault.
+	// QueueBytesMax bounds each peer's outbound queue, in wire bytes: each
+	// payload counts with its 4-byte length. Zero means QueueBytesDefault.
 	QueueBytesMax int
 }
 
@@ -193,7 +193,8 @@ func (t *Transport) Send(e core.Send) error {
 	return nil
 }
 
-// QueuedBytes is the payload bytes queued for to and not yet written.
+// QueuedBytes is the wire bytes (payloads and their lengths) queued for to
+// and not yet written.
 func (t *Transport) QueuedBytes(to core.NodeID) int {
 	t.mu.Lock()
 	p := t.peers[to]

@@ -171,7 +171,7 @@ func TestTransportReconnectsAfterPeerRestart(t *testing.T) {
 // queue holds no more than its bound.
 func TestTransportBackpressureWhenPeerDown(t *testing.T) {
 	checkNoLeak(t)
-	const queueBytes, payloadBytes = 1000, 100
+	const queueBytes, payloadBytes = 1000, 100 - frameHeaderBytes // 10 frames of 100 bytes
 	a := listen(t, "127.0.0.1:0", queueBytes, func(core.Event) {})
 	defer a.Close()
 	down := core.NodeID(freeAddr(t))
@@ -186,8 +186,8 @@ func TestTransportBackpressureWhenPeerDown(t *testing.T) {
 	if !errors.Is(err, ErrBackpressure) {
 		t.Fatalf("send to a down peer: got %v, want ErrBackpressure", err)
 	}
-	if accepted != queueBytes/payloadBytes {
-		t.Fatalf("accepted: got %d payloads, want %d", accepted, queueBytes/payloadBytes)
+	if accepted != queueBytes/100 {
+		t.Fatalf("accepted: got %d payloads, want %d", accepted, queueBytes/100)
 	}
 	if q := a.QueuedBytes(down); q != queueBytes {
 		t.Fatalf("queued bytes: got %d, want %d", q, queueBytes)
