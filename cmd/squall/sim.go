@@ -15,7 +15,7 @@ import (
 )
 
 const simUsage = `usage:
-  squall sim list
+  squall sim list [-v]
   squall sim run (--scenario NAME | --file FILE) --seed N [--json] [--trace FILE]
   squall sim swarm --seeds A-B [--parallel N] [--json] [--out DIR]
   squall sim replay --seed N (--scenario NAME | --file FILE | --swarm) [--html OUT]
@@ -30,7 +30,12 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 	}
 	switch args[0] {
 	case "list":
+		long := len(args) > 1 && (args[1] == "-v" || args[1] == "--long")
 		for _, s := range scenarios.List() {
+			if !long {
+				fmt.Fprintln(stdout, s.Name)
+				continue
+			}
 			kind := "file"
 			if s.Spec == nil || s.Spec.Engine == "go" {
 				kind = "go"
