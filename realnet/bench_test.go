@@ -184,6 +184,7 @@ func BenchmarkTCPLatency(b *testing.B) {
 	}
 	b.ReportMetric(pct(0.50), "p50-µs")
 	b.ReportMetric(pct(0.99), "p99-µs")
+	b.ReportMetric(pct(0.999), "p999-µs")
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tuples/s")
 }
 

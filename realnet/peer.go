@@ -3,6 +3,7 @@ package realnet
 import (
 	"bufio"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"net"
 	"sync"
@@ -19,7 +20,7 @@ import (
 type peer struct {
 	t    *Transport
 	id   core.NodeID
-	log  interface{ Warn(string, ...any) }
+	log  *slog.Logger
 	wake chan struct{} // signaled when the queue turns non-empty
 
 	mu      sync.Mutex

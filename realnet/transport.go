@@ -16,7 +16,7 @@ import (
 // Bounds and timings of the transport.
 const (
 	// QueueBytesDefault is a peer's outbound queue when the config sets none.
-	QueueBytesDefault = 8 << 20
+	QueueBytesDefault = 4 << 20
 	// writeBufferBytes is the writer's coalescing buffer: everything queued
 	// goes through it, and it is flushed only when the queue is empty, so a
 	// busy peer gets 64 KiB writes rather than one syscall per payload.
