@@ -107,7 +107,7 @@ func Swarm(from, to uint64, parallel int, opts Options, report func(SwarmResult)
 		go func() { // ends when next is closed and drained
 			defer wg.Done()
 			for seed := range next {
-				r := RunSwarmSeed(seed, opts)
+				r := runSwarmSafely(seed, opts)
 				results[seed-from] = &r
 				done <- int(seed - from)
 			}
@@ -129,6 +129,19 @@ func Swarm(from, to uint64, parallel int, opts Options, report func(SwarmResult)
 		}
 	}
 	wg.Wait()
+}
+
+// runSwarmSafely runs a seed and turns a panic (a failed assertion in a
+// machine) into a failing result, so that one seed cannot stop the swarm.
+func runSwarmSafely(seed uint64, opts Options) (r SwarmResult) {
+	defer func() {
+		if p := recover(); p != nil {
+			r = SwarmResult{Result: Result{Scenario: "swarm", Seed: seed, Verdict: Fail,
+				Violations: []string{fmt.Sprintf("panic: %v", p)}, Measures: map[string]float64{}},
+				Spec: SwarmSpec(seed)}
+		}
+	}()
+	return RunSwarmSeed(seed, opts)
 }
 
 // Format prints a spec in the scenario file format; ParseFile reads it back
