@@ -55,11 +55,17 @@ type linRun struct {
 	workEnd     core.Time
 }
 
-func runClientLinearizability(opts Options) Result {
+func runClientLinearizability(opts Options) Result { return runLinearizability(opts, false) }
+
+// runLinearizability runs the scenario; with keepStale, view-derived
+// answers of nimbuses that did not lead throughout count too (a test shows
+// they are not linearizable).
+func runLinearizability(opts Options, keepStale bool) Result {
 	start := time.Now()
 	shape := defaultShape()
 	shape.nimbuses = 3
 	l := newLinRun(opts, shape)
+	l.h.keepStale = keepStale
 	heal := at(linFaultPhase)
 	l.workEnd = heal.Add(10 * time.Second)
 	for i := range l.clients {
@@ -68,6 +74,7 @@ func runClientLinearizability(opts Options) Result {
 	l.injectFaults(at(5*time.Second), heal)
 	l.c.w.At(heal, "heal", l.healAll)
 	final := heal.Add(livenessBound)
+	l.watchLeader(final)
 	l.c.w.At(final, "final status", func() {
 		for _, name := range linTopologies {
 			l.clients[0].call(protocol.ClientRequest{Op: protocol.OpStatus, Topology: name})
@@ -225,6 +232,23 @@ func (l *linRun) note(tag string, d time.Duration, what string) {
 	now := l.c.w.Now()
 	l.notes = append(l.notes, annotation{tag: tag, start: int64(now), end: int64(now.Add(d)),
 		description: what})
+}
+
+// watchLeader notes each leader's term, as ZooKeeper shows it, until end.
+func (l *linRun) watchLeader(end core.Time) {
+	var term leaderTerm
+	var since core.Time
+	l.c.waitFor(0, "leader term", func() bool {
+		now := l.c.w.Now()
+		if t := l.c.leaderTerm(); t != term || now >= end {
+			if term.node != "" {
+				l.notes = append(l.notes, annotation{tag: "leader", start: int64(since), end: int64(now),
+					description: string(term.node)})
+			}
+			term, since = t, now
+		}
+		return now >= end
+	}, func() {})
 }
 
 // healAll heals the cluster: partitions go, crashed nimbuses restart, no
