@@ -161,7 +161,7 @@ func (p *peer) run() {
 				continue // unreachable too long: the queue was dropped
 			}
 		}
-		if err := p.writeQueued(oc.w); err != nil {
+		if err := p.writeQueued(oc); err != nil {
 			if p.t.ctx.Err() == nil {
 				p.log.Warn("realnet: connection lost", "err", err)
 			}
@@ -204,9 +204,13 @@ func (p *peer) waitQueued(idle *time.Timer) bool {
 
 // writeQueued writes batches until the queue is empty, then flushes: the
 // write coalescing. A failed write loses the batch it was writing.
-func (p *peer) writeQueued(w *bufio.Writer) error {
+func (p *peer) writeQueued(oc *outConn) error {
+	w := oc.w
 	for {
 		batch := p.take()
+		// A peer that takes nothing for writeStallTimeout is taken for dead
+		// (a host gone without a reset); a slow one makes progress in time.
+		_ = oc.c.SetWriteDeadline(time.Now().Add(writeStallTimeout)) // a failure shows on the write
 		if len(batch) == 0 {
 			return w.Flush()
 		}

@@ -30,6 +30,9 @@ const (
 	backoffMax           = 2 * time.Second
 	backoffJitterPercent = 25
 	dialTimeout          = 2 * time.Second
+	// writeStallTimeout: a connection whose writes make no progress for this
+	// long is dropped and redialed.
+	writeStallTimeout = time.Minute
 	// peerUnreachableDropAfter: a peer that cannot be reached for this long
 	// has its queue dropped (the contract allows losing what a reset loses),
 	// so a dead peer holds no memory and its writer can retire.
