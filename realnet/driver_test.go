@@ -355,3 +355,25 @@ func TestInboxBlocksWhenFull(t *testing.T) {
 		t.Fatal("TryDeliver after Close: got true, want false")
 	}
 }
+
+// Do may step the machine; the effects that causes run right after fn.
+func TestDriverDoExecutesEffectsOfFn(t *testing.T) {
+	checkNoLeak(t)
+	m := &scripted{scripts: map[string][]core.Effect{"go": {core.Send{To: "p", Payload: []byte("from-do")}}}}
+	net := &netCheck{store: openStore(t)}
+	d := NewDriver(DriverConfig{ID: "n", Machine: m, Inbox: NewInbox(1), Net: net, Tick: time.Hour, Logger: quietLogger()})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
+	if err := d.Do(ctx, func(core.Machine) {}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Do before Run: got %v, want DeadlineExceeded", err)
+	}
+	cancel()
+	stop := runDriver(t, d)
+	if err := d.Do(context.Background(), func(mm core.Machine) { mm.Step(0, recv("go")) }); err != nil {
+		t.Fatal(err)
+	}
+	sends := append([]string(nil), net.sends...) // Do returned: the effects ran
+	_ = stop()
+	if len(sends) != 1 || !strings.HasPrefix(sends[0], "from-do") {
+		t.Fatalf("sends: got %q, want the one from Do", sends)
+	}
+}
