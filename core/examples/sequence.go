@@ -84,7 +84,7 @@ func (s *Sequence) NextTuple() {
 		seq := s.replay[0]
 		s.replay = s.replay[1:]
 		s.Replays++
-		s.out.Emit(topology.DefaultStream, task.Values{seq}, seq)
+		s.emit(seq)
 		return
 	}
 	for ledger != nil && (s.count == 0 || s.next <= s.count) && ledger.IsAcked(s.topo, s.next) {
@@ -95,7 +95,13 @@ func (s *Sequence) NextTuple() {
 	}
 	seq := s.next
 	s.next += s.stride
-	s.out.Emit(topology.DefaultStream, task.Values{seq}, seq)
+	s.emit(seq)
+}
+
+// emit sends seq with itself as the message id, boxed once for both.
+func (s *Sequence) emit(seq int64) {
+	v := any(seq)
+	s.out.Emit(topology.DefaultStream, task.Values{v}, v)
 }
 
 func (s *Sequence) Ack(msgID any) {

@@ -16,7 +16,9 @@ func (e *Executor) deliver(task core.TaskID, t *Tuple) {
 		return
 	}
 	w := sl.worker
-	core.Assert(w >= 0, "task %d has no worker", task)
+	if w < 0 {
+		core.Assert(false, "task %d has no worker", task)
+	}
 	e.stats.RemoteOut++
 	e.send(w, Remote{Worker: w, Dest: task, Source: t.SourceTask, Stream: t.Stream,
 		ID: t.id, Roots: t.roots, Values: t.Values})
@@ -123,9 +125,10 @@ func (e *Executor) Deliver(m Remote) {
 	if sl.run == nil || sl.run.bolt == nil || src == nil {
 		return // not ours (any more): the tree times out and replays
 	}
-	sl.run.push(&Tuple{Values: m.Values, Stream: m.Stream, SourceTask: m.Source,
-		SourceComponent: src.comp,
-		fields:          e.fieldsOf(m.Source, src.comp, m.Stream), id: m.ID, roots: m.Roots})
+	t := e.newTuple()
+	*t = Tuple{Values: m.Values, Stream: m.Stream, SourceTask: m.Source, SourceComponent: src.comp,
+		fields: e.fieldsOf(m.Source, src.comp, m.Stream), id: m.ID, roots: m.Roots}
+	sl.run.push(t)
 }
 
 // fieldsOf finds the field table of a source task's stream.

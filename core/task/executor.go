@@ -101,6 +101,43 @@ type Executor struct {
 	stats         ExecutorStats
 	fields        map[streamKey]*Fields // for remote tuples
 	lastFields    fieldsHit
+	// tuples and roots are the rest of the current chunks that new tuples
+	// and their one-root lists are carved from (see newTuple).
+	tuples []Tuple
+	roots  []uint64
+}
+
+// Chunk sizes. Tuples are made by the million, so the executor allocates
+// them, and the single-root lists of spout tuples, in chunks rather than
+// one by one. A tuple a bolt keeps pins its chunk (about 8 KiB of tuples,
+// and what their values reference) until it is acked; inboxes are bounded,
+// so the memory is too.
+const (
+	tupleChunkLen = 64
+	rootChunkLen  = 512
+)
+
+// newTuple returns a zeroed tuple carved from the current chunk.
+func (e *Executor) newTuple() *Tuple {
+	if len(e.tuples) == 0 {
+		e.tuples = make([]Tuple, tupleChunkLen)
+	}
+	t := &e.tuples[0]
+	e.tuples = e.tuples[1:]
+	return t
+}
+
+// newRoot returns the list [root], carved from the current chunk; its
+// capacity ends at its length, so an append copies rather than overwrite
+// the next list.
+func (e *Executor) newRoot(root uint64) []uint64 {
+	if len(e.roots) == 0 {
+		e.roots = make([]uint64, rootChunkLen)
+	}
+	roots := e.roots[:1:1]
+	e.roots = e.roots[1:]
+	roots[0] = root
+	return roots
 }
 
 // slot is what the executor knows of one task of the topology.
@@ -321,7 +358,9 @@ func (e *Executor) tick() {
 	for _, r := range e.order {
 		if r.bolt != nil {
 			e.stats.Ticks++
-			r.push(&Tuple{Stream: TickStream, SourceComponent: "__system", tick: true})
+			t := e.newTuple()
+			*t = Tuple{Stream: TickStream, SourceComponent: "__system", tick: true}
+			r.push(t)
 		}
 	}
 }

@@ -200,16 +200,20 @@ func (r *runner) emitSpout(direct core.TaskID, stream string, values Values, msg
 	e.stats.Emitted++
 	r.dst = r.targets(out, direct, values, r.dst[:0])
 	r.recordEmit(stream, len(r.dst))
+	var roots []uint64 // one slice for every target: roots are never modified
+	if reliable && len(r.dst) > 0 {
+		roots = e.newRoot(root)
+	}
 	for _, task := range r.dst {
 		var edge uint64
-		var roots []uint64
 		if reliable {
 			edge = acker.EdgeID(r.ctx.Rand)
 			xor ^= edge
-			roots = []uint64{root}
 		}
-		e.deliver(task, &Tuple{Values: values, Stream: stream, SourceComponent: r.comp, SourceTask: r.id,
-			fields: out.fields, id: edge, roots: roots})
+		t := e.newTuple()
+		*t = Tuple{Values: values, Stream: stream, SourceComponent: r.comp, SourceTask: r.id,
+			fields: out.fields, id: edge, roots: roots}
+		e.deliver(task, t)
 	}
 	switch {
 	case reliable:
@@ -282,8 +286,10 @@ func (r *runner) emitBolt(direct core.TaskID, stream string, anchors []*Tuple, v
 				a.ackVal ^= edge
 			}
 		}
-		e.deliver(task, &Tuple{Values: values, Stream: stream, SourceComponent: r.comp, SourceTask: r.id,
-			fields: out.fields, id: edge, roots: roots})
+		t := e.newTuple()
+		*t = Tuple{Values: values, Stream: stream, SourceComponent: r.comp, SourceTask: r.id,
+			fields: out.fields, id: edge, roots: roots}
+		e.deliver(task, t)
 	}
 }
 
