@@ -74,11 +74,53 @@ func (e *Executor) complete(c acker.Completion) {
 	switch {
 	case sl == nil:
 	case sl.run != nil:
-		sl.run.completeRoot(c.Root, c.Failed)
+		sl.run.queueCompletion(c.Root, c.Failed)
 	case sl.worker >= 0:
 		e.send(sl.worker, Remote{Worker: sl.worker, Dest: c.SpoutTask,
 			Ack: ackMsg{Kind: ackDone, Root: c.Root, Failed: c.Failed}})
 	}
+}
+
+// completion is an acker's verdict on one of a spout's roots, waiting in
+// the spout's ack queue.
+type completion struct {
+	root   uint64
+	failed bool
+}
+
+// queueCompletion puts an acker's verdict in the spout's ack queue, to be
+// handed over by runAcks; on a full queue it is handed over at once.
+func (r *runner) queueCompletion(root uint64, failed bool) {
+	if r.spout == nil {
+		return
+	}
+	n := len(r.acks) - r.acksHead
+	if n >= AckQueueMax {
+		r.e.stats.AcksInline++
+		r.completeRoot(root, failed)
+		return
+	}
+	if len(r.acks) == cap(r.acks) && r.acksHead > 0 { // reuse the room before the head
+		r.acks = r.acks[:copy(r.acks, r.acks[r.acksHead:])]
+		r.acksHead = 0
+	}
+	r.acks = append(r.acks, completion{root: root, failed: failed})
+	r.e.stats.AckQueueMax = max(r.e.stats.AckQueueMax, n+1)
+}
+
+// runAcks hands at most limit queued completions to the spout, oldest
+// first, and returns how many it handed over.
+func (r *runner) runAcks(limit int) int {
+	n := 0
+	for ; n < limit && r.acksHead < len(r.acks); n++ {
+		c := r.acks[r.acksHead]
+		r.acksHead++
+		r.completeRoot(c.root, c.failed)
+	}
+	if r.acksHead == len(r.acks) {
+		r.acks, r.acksHead = r.acks[:0], 0
+	}
+	return n
 }
 
 func (r *runner) completeRoot(root uint64, failed bool) {
@@ -113,7 +155,7 @@ func (e *Executor) Deliver(m Remote) {
 	if m.Ack.Kind != ackNone {
 		if m.Ack.Kind == ackDone {
 			if sl.run != nil {
-				sl.run.completeRoot(m.Ack.Root, m.Ack.Failed)
+				sl.run.queueCompletion(m.Ack.Root, m.Ack.Failed)
 			}
 			return
 		}

@@ -16,6 +16,13 @@
 // tuples in Execute and emits new ones anchored to them, then acks or fails
 // each input.
 //
+// The executor decouples a spout's NextTuple from its Ack and Fail, as
+// JStorm does with separate threads: verdicts from the ackers wait in the
+// spout task's own bounded ack queue, and each round of Step hands over a
+// burst of them (counted against the step's budget) before a burst of
+// NextTuple calls, so a flood of acks never stops emitting and an eager
+// spout never leaves its acks waiting.
+//
 // Tuples are read by field name or index. Values are nil, bool, int64,
 // float64, string, []byte and lists of these: what the tuple codec carries
 // between workers.

@@ -20,6 +20,17 @@ const (
 	// spoutBurst bounds the NextTuple calls per spout per round, so that
 	// spouts never starve bolts.
 	spoutBurst = 64
+	// ackBurst bounds the completions (acks and fails) a spout task takes
+	// from its ack queue per round. A round gives each spout both bursts,
+	// acks first, so neither side starves the other (JStorm runs them on
+	// separate threads for the same reason).
+	ackBurst = 256
+	// AckQueueMax bounds each spout task's queue of completions waiting for
+	// Ack or Fail. The queue holds at most one entry per pending root, plus
+	// late duplicates, so it fills only without max spout pending; a
+	// completion that finds it full is handed to the spout at once, never
+	// dropped.
+	AckQueueMax = 1 << 14
 	// ackerBuckets is the rotating timeout's bucket count, as Storm's.
 	ackerBuckets = 3
 	// CostConfig is the component config key giving the budget units one
@@ -181,6 +192,10 @@ type ExecutorStats struct {
 	Emitted, Executed, Acked, Failed, Throttled, RemoteOut int64
 	Ticks                                                  int64 // tick tuples delivered
 	InboxMax                                               int   // the longest any task's inbox has been
+	// AckQueueMax is the longest any spout's ack queue has been;
+	// AcksInline counts completions handed over at once on a full queue.
+	AckQueueMax int
+	AcksInline  int64
 }
 
 // NewExecutor instantiates the worker's tasks from their registered types.
@@ -304,8 +319,10 @@ func (e *Executor) send(w int, m Remote) {
 	e.outboxLen++
 }
 
-// Step runs rounds of spouts and bolts until budget tuples were executed or
-// nothing is left to do; it returns the tuples executed.
+// Step runs rounds of spouts and bolts until budget units were spent or
+// nothing is left to do; it returns the units spent. An Execute costs its
+// component's cost (1 by default), a completion handed to a spout 1;
+// NextTuple is bounded by spoutBurst per round and by backpressure instead.
 func (e *Executor) Step(now core.Time, budget int) int {
 	e.now = now
 	e.rotate()
@@ -315,7 +332,9 @@ func (e *Executor) Step(now core.Time, budget int) int {
 		progress := false
 		for _, r := range e.order {
 			if r.spout != nil {
-				progress = e.runSpout(r) || progress
+				n := r.runAcks(min(ackBurst, budget-done))
+				done += n
+				progress = e.runSpout(r) || n > 0 || progress
 				continue
 			}
 			n := r.drain(budget - done)
@@ -390,6 +409,9 @@ func (e *Executor) rotate() {
 	}
 	for _, r := range e.order {
 		if r.spout != nil {
+			// Completions already queued are verdicts that arrived in
+			// time: hand them over before the timeout fails their roots.
+			r.runAcks(AckQueueMax)
 			r.expire()
 		}
 	}

@@ -56,9 +56,14 @@ type runner struct {
 	// failed, and never replayed.
 	gens [ackerBuckets][]uint64
 	gen  int
-	dst  []core.TaskID
-	errs []error
-	cost int // budget units per Execute
+	// acks is the spout's ack queue: completions from the ackers wait here
+	// until Step hands them to Ack or Fail, a burst per round, so that
+	// completions and NextTuple take turns (JStorm decouples them too).
+	acks     []completion
+	acksHead int
+	dst      []core.TaskID
+	errs     []error
+	cost     int // budget units per Execute
 	// stats holds the task's metric windows (10 min, 3 h, 1 day, all time),
 	// sampled at the topology's stats sample rate.
 	stats *metrics.TaskStats
