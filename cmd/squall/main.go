@@ -1,11 +1,17 @@
 // Command squall is Squall's single binary: the daemons, the client, local mode
 // and the simulator. See the README for the commands.
+//
+// It carries the example topologies, so it is itself a valid artifact:
+// `squall submit --topology wordcount` uploads this binary, and supervisors
+// start it as `squall worker ...`.
 package main
 
 import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/squall/squall/cmd/cli"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -15,30 +21,17 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-const usage = `usage: squall <command> [arguments]
-
-commands:
-  sim       run the deterministic simulator (list, run)
-  version   print the version
-`
-
 // run executes one command line and returns the process exit code: 0 success,
-// 1 a failed run (a scenario that failed its checks), 2 a usage error.
+// 1 a failure (a scenario that failed its checks, a refused request), 2 a
+// usage error.
 func run(args []string, stdout, stderr io.Writer) int {
+	cli.Version = version
+	if len(args) > 0 && args[0] == "sim" {
+		return runSim(args[1:], stdout, stderr)
+	}
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprint(stderr, cli.Usage())
 		return 2
 	}
-	switch args[0] {
-	case "sim":
-		return runSim(args[1:], stdout, stderr)
-	case "version":
-		fmt.Fprintln(stdout, "squall", version)
-		return 0
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
-		return 0
-	}
-	fmt.Fprintf(stderr, "squall: unknown command %q\n%s", args[0], usage)
-	return 2
+	return cli.Main(args, cli.Env{Stdout: stdout, Stderr: stderr})
 }

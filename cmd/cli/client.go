@@ -1,0 +1,220 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/squall/squall/core/protocol"
+	"github.com/squall/squall/core/topology"
+	"github.com/squall/squall/realnet/httpapi"
+)
+
+// clientTimeout bounds one client command.
+const clientTimeout = 60 * time.Second
+
+func newAPIClient(c *config) *httpapi.Client {
+	return httpapi.NewClient(c.list("nimbus.seeds"), &http.Client{Timeout: clientTimeout})
+}
+
+// runSubmit submits a registered topology with this program as its
+// artifact: `squall submit --topology wordcount` runs the example on a
+// cluster; a user's program submits its own topologies the same way.
+func runSubmit(args []string, env Env) int {
+	fs, cf := newFlags("submit", env)
+	kind := fs.String("topology", "", "registered topology to submit:\n"+knownTopologies())
+	name := fs.String("name", "", "name of the running topology (default: the topology's)")
+	workers := fs.Int("workers", 2, "worker processes")
+	specFile := fs.String("spec", "", "submit this JSON spec instead of a registered topology")
+	artifactPath := fs.String("artifact", "", "the program that runs the components (default: this program)")
+	noArtifact := fs.Bool("no-artifact", false, "no artifact: supervisors run their own squall binary")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if (*kind == "") == (*specFile == "") || fs.NArg() > 0 {
+		fmt.Fprintf(env.Stderr, "squall submit: give --topology NAME or --spec FILE\nregistered topologies:\n%s", knownTopologies())
+		return 2
+	}
+	c, err := cf.load()
+	if err != nil {
+		return fail(env, "submit", err)
+	}
+	spec, topoName, err := submitSpec(*kind, *specFile, *name, *workers)
+	if err != nil {
+		return fail(env, "submit", err)
+	}
+	program := *artifactPath
+	if program == "" && !*noArtifact {
+		if program, err = os.Executable(); err != nil {
+			return fail(env, "submit", fmt.Errorf("own executable: %w", err))
+		}
+	}
+	ctx, cancel := context.WithTimeout(env.Ctx, clientTimeout)
+	defer cancel()
+	s, err := newAPIClient(c).Submit(ctx, topoName, spec, program)
+	if err != nil {
+		return fail(env, "submit", err)
+	}
+	fmt.Fprintf(env.Stdout, "submitted %s: %s, %d workers, %d tasks, artifact %s\n", s.Name, s.Status, s.Workers, s.Tasks, short(s.Artifact))
+	return 0
+}
+
+func short(d string) string {
+	if len(d) > 12 {
+		return d[:12]
+	}
+	if d == "" {
+		return "none"
+	}
+	return d
+}
+
+// submitSpec builds the JSON spec to submit.
+func submitSpec(kind, specFile, name string, workers int) ([]byte, string, error) {
+	if specFile != "" {
+		data, err := os.ReadFile(specFile)
+		if err != nil {
+			return nil, "", err
+		}
+		t, err := topology.Decode(data)
+		if err != nil {
+			return nil, "", fmt.Errorf("%s: %w", specFile, err)
+		}
+		spec, err := topology.Encode(t)
+		return spec, t.Name, err
+	}
+	t, err := buildTopology(kind, name, workers)
+	if err != nil {
+		return nil, "", err
+	}
+	spec, err := topology.Encode(t)
+	return spec, t.Name, err
+}
+
+// runClient runs kill, activate, deactivate, rebalance, list and status.
+func runClient(cmd string, args []string, env Env) int {
+	fs, cf := newFlags(cmd, env)
+	wait := fs.Duration("wait", 0, "kill, rebalance: deactivate for this long first (Storm's -w)")
+	workers := fs.Int("workers", 0, "rebalance: the new number of workers (Storm's -n)")
+	var par multiFlag
+	fs.Var(&par, "parallelism", "rebalance: component=N (repeatable; Storm's -e)")
+	asJSON := fs.Bool("json", false, "list, status: print JSON")
+	window := fs.String("window", httpapi.WindowAllTime, "status: metrics window, 600 (10 min) or :all-time")
+	name, rest := "", args
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		name, rest = args[0], args[1:]
+	}
+	if err := fs.Parse(rest); err != nil {
+		return 2
+	}
+	if (cmd == "list") != (name == "") || fs.NArg() > 0 {
+		fmt.Fprintf(env.Stderr, "usage: squall %s%s [flags]\n", cmd, map[bool]string{true: "", false: " TOPOLOGY"}[cmd == "list"])
+		return 2
+	}
+	c, err := cf.load()
+	if err != nil {
+		return fail(env, cmd, err)
+	}
+	parallelism, err := parseParallelism(par)
+	if err != nil {
+		return fail(env, cmd, err)
+	}
+	ctx, cancel := context.WithTimeout(env.Ctx, clientTimeout)
+	defer cancel()
+	api := newAPIClient(c)
+	var s protocol.TopologySummary
+	switch cmd {
+	case "kill":
+		s, err = api.Kill(ctx, name, *wait)
+	case "activate":
+		s, err = api.Activate(ctx, name)
+	case "deactivate":
+		s, err = api.Deactivate(ctx, name)
+	case "rebalance":
+		s, err = api.Rebalance(ctx, name, *wait, *workers, parallelism)
+	case "list":
+		return printList(ctx, api, env, *asJSON)
+	case "status":
+		return printStatus(ctx, api, env, name, *window, *asJSON)
+	}
+	if err != nil {
+		return fail(env, cmd, err)
+	}
+	fmt.Fprintf(env.Stdout, "%s %s: %s\n", cmd, s.Name, s.Status)
+	return 0
+}
+
+func parseParallelism(par []string) (map[string]int, error) {
+	if len(par) == 0 {
+		return nil, nil
+	}
+	out := map[string]int{}
+	for _, p := range par {
+		comp, n, ok := strings.Cut(p, "=")
+		v, err := strconv.Atoi(n)
+		if !ok || err != nil || v <= 0 {
+			return nil, fmt.Errorf("--parallelism %q: want component=N with N > 0", p)
+		}
+		out[comp] = v
+	}
+	return out, nil
+}
+
+func printList(ctx context.Context, api *httpapi.Client, env Env, asJSON bool) int {
+	list, err := api.List(ctx)
+	if err != nil {
+		return fail(env, "list", err)
+	}
+	if asJSON {
+		return printJSON(env, "list", list)
+	}
+	tw := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "TOPOLOGY\tSTATUS\tWORKERS\tTASKS\tEPOCH\tARTIFACT")
+	for _, s := range list {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%s\n", s.Name, s.Status, s.Workers, s.Tasks, s.Epoch, short(s.Artifact))
+	}
+	tw.Flush()
+	return 0
+}
+
+func printStatus(ctx context.Context, api *httpapi.Client, env Env, name, window string, asJSON bool) int {
+	t, err := api.Status(ctx, name, window)
+	if err != nil {
+		return fail(env, "status", err)
+	}
+	if asJSON {
+		return printJSON(env, "status", t)
+	}
+	writeStatus(env.Stdout, t)
+	return 0
+}
+
+func writeStatus(w io.Writer, t httpapi.Topology) {
+	fmt.Fprintf(w, "%s: %s, %d workers, %d tasks, epoch %d, artifact %s\n", t.Name, t.Status, t.Workers, t.Tasks, t.Epoch, short(t.Artifact))
+	if t.Reason != "" {
+		fmt.Fprintf(w, "  not fully scheduled: %s\n", t.Reason)
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "component\ttasks\temitted\ttransferred\texecuted\tacked\tfailed\t(window %s)\n", t.Window)
+	for _, c := range t.Components {
+		s := c.Stats
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t\n", c.Name, c.Tasks, s.Emitted, s.Transferred, s.Executed, s.Acked, s.Failed)
+	}
+	tw.Flush()
+}
+
+func printJSON(env Env, cmd string, v any) int {
+	enc := json.NewEncoder(env.Stdout)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return fail(env, cmd, err)
+	}
+	return 0
+}

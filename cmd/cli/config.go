@@ -1,0 +1,210 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/squall/squall/core/yaml"
+)
+
+// A setting is one documented configuration key, in the manner of Storm's
+// storm.yaml: dotted names, defaults that work on one machine, each
+// overridable in squall.yaml and on the command line with -c key=value.
+type setting struct {
+	key, def, doc string
+	list          bool
+}
+
+// settings is the configuration reference (the README prints the same table).
+var settings = []setting{
+	{key: "zookeeper.servers", def: "127.0.0.1:2181", list: true, doc: "ZooKeeper ensemble, host:port each (storm.zookeeper.servers)"},
+	{key: "zookeeper.root", def: "/squall", doc: "root znode of the cluster (storm.zookeeper.root)"},
+	{key: "zookeeper.session.timeout", def: "4s", doc: "ZooKeeper session timeout (storm.zookeeper.session.timeout)"},
+	{key: "nimbus.seeds", def: "127.0.0.1:6627", list: true, doc: "nimbuses clients and supervisors try, host:port each (nimbus.seeds)"},
+	{key: "nimbus.host", def: "127.0.0.1", doc: "address this nimbus listens on and is known by"},
+	{key: "nimbus.port", def: "6627", doc: "port of this nimbus: the HTTP API and the transport share it (nimbus.thrift.port)"},
+	{key: "nimbus.priority", def: "0", doc: "election priority; the highest live nimbus with every artifact leads"},
+	{key: "nimbus.dir", def: "squall-data/nimbus", doc: "where nimbus keeps artifacts (storm.local.dir)"},
+	{key: "nimbus.upload.max.bytes", def: "268435456", doc: "largest artifact nimbus accepts"},
+	{key: "supervisor.host", def: "127.0.0.1", doc: "address of this host; it is also the supervisor's id, and its workers listen on it"},
+	{key: "supervisor.port", def: "6699", doc: "port of the supervisor's transport (its workers heartbeat to it)"},
+	{key: "supervisor.slots.ports", def: "6700,6701,6702,6703", list: true, doc: "worker slots: one worker process per port (supervisor.slots.ports)"},
+	{key: "supervisor.cpu", def: "400", doc: "CPU capacity in percent of a core (supervisor.cpu.capacity)"},
+	{key: "supervisor.memory.mb", def: "8192", doc: "memory capacity (supervisor.memory.capacity.mb)"},
+	{key: "supervisor.dir", def: "squall-data/supervisor", doc: "supervisor state (Pebble), artifacts, worker stores and logs"},
+	{key: "worker.tick", def: "2ms", doc: "how often a worker executes its tasks"},
+	{key: "worker.step.budget", def: "4096", doc: "tuples a worker executes per tick at most"},
+	{key: "log.level", def: "info", doc: "debug, info, warn or error"},
+	{key: "log.format", def: "text", doc: "text or json (log/slog handlers)"},
+}
+
+// config holds every key's value as text; typed getters parse on use and
+// Validate parses them all once at start, so a bad value fails fast.
+type config struct {
+	values map[string][]string
+	source map[string]string // where each value came from, for errors
+}
+
+func defaultConfig() *config {
+	c := &config{values: map[string][]string{}, source: map[string]string{}}
+	for _, s := range settings {
+		c.set(s.key, splitList(s.def, s.list), "default")
+	}
+	return c
+}
+
+func lookupSetting(key string) (setting, bool) {
+	for _, s := range settings {
+		if s.key == key {
+			return s, true
+		}
+	}
+	return setting{}, false
+}
+
+func splitList(v string, list bool) []string {
+	if !list {
+		return []string{v}
+	}
+	var out []string
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func (c *config) set(key string, v []string, from string) {
+	c.values[key], c.source[key] = v, from
+}
+
+// loadFile reads a squall.yaml: a flat mapping of the keys above, scalar or
+// list values. Unknown keys are errors, with their line.
+func (c *config) loadFile(path string) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	return c.loadYAML(path, data)
+}
+
+func (c *config) loadYAML(path string, data []byte) error {
+	root, err := yaml.Parse(data)
+	if err != nil {
+		return fmt.Errorf("config: %s: %w", path, err)
+	}
+	if root == nil || root.Kind == yaml.Null {
+		return nil
+	}
+	if root.Kind != yaml.Mapping {
+		return fmt.Errorf("config: %s: line %d: want a mapping of keys to values", path, root.Line)
+	}
+	for _, kv := range root.Pairs {
+		s, ok := lookupSetting(kv.Key)
+		if !ok {
+			return fmt.Errorf("config: %s: line %d: unknown key %q (see `squall config`)", path, kv.Line, kv.Key)
+		}
+		vals, err := yamlValues(kv.Value, s.list)
+		if err != nil {
+			return fmt.Errorf("config: %s: line %d: %s: %w", path, kv.Line, kv.Key, err)
+		}
+		c.set(s.key, vals, fmt.Sprintf("%s:%d", path, kv.Line))
+	}
+	return nil
+}
+
+func yamlValues(n *yaml.Node, list bool) ([]string, error) {
+	switch {
+	case n == nil:
+		return nil, fmt.Errorf("want a value")
+	case n.Kind == yaml.Scalar:
+		return splitList(n.Value, list), nil
+	case n.Kind == yaml.Sequence && list:
+		var out []string
+		for _, item := range n.Items {
+			if item.Kind != yaml.Scalar {
+				return nil, fmt.Errorf("line %d: want a scalar list item", item.Line)
+			}
+			out = append(out, item.Value)
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("want a scalar%s", map[bool]string{true: " or a list", false: ""}[list])
+}
+
+// override applies one -c key=value.
+func (c *config) override(kv string) error {
+	key, v, ok := strings.Cut(kv, "=")
+	if !ok {
+		return fmt.Errorf("config: -c %q: want key=value", kv)
+	}
+	s, known := lookupSetting(key)
+	if !known {
+		return fmt.Errorf("config: -c %q: unknown key %q (see `squall config`)", kv, key)
+	}
+	c.set(key, splitList(v, s.list), "-c")
+	return nil
+}
+
+func (c *config) str(key string) string {
+	v := c.values[key]
+	if len(v) == 0 {
+		return ""
+	}
+	return v[0]
+}
+
+func (c *config) list(key string) []string { return c.values[key] }
+
+func (c *config) int(key string) (int, error) {
+	n, err := strconv.Atoi(c.str(key))
+	if err != nil {
+		return 0, fmt.Errorf("config: %s = %q (%s): want an integer", key, c.str(key), c.source[key])
+	}
+	return n, nil
+}
+
+func (c *config) duration(key string) (time.Duration, error) {
+	d, err := time.ParseDuration(c.str(key))
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("config: %s = %q (%s): want a positive duration like 4s", key, c.str(key), c.source[key])
+	}
+	return d, nil
+}
+
+// validate parses every typed key once.
+func (c *config) validate() error {
+	for _, k := range []string{"nimbus.port", "nimbus.priority", "nimbus.upload.max.bytes", "supervisor.port",
+		"supervisor.cpu", "supervisor.memory.mb", "worker.step.budget"} {
+		if _, err := c.int(k); err != nil {
+			return err
+		}
+	}
+	for _, k := range []string{"zookeeper.session.timeout", "worker.tick"} {
+		if _, err := c.duration(k); err != nil {
+			return err
+		}
+	}
+	for _, p := range c.list("supervisor.slots.ports") {
+		if n, err := strconv.Atoi(p); err != nil || n <= 0 || n > 65535 {
+			return fmt.Errorf("config: supervisor.slots.ports: %q is not a port", p)
+		}
+	}
+	if len(c.list("zookeeper.servers")) == 0 {
+		return fmt.Errorf("config: zookeeper.servers is empty")
+	}
+	return nil
+}
+
+// reference prints the settings table.
+func reference() string {
+	var b strings.Builder
+	for _, s := range settings {
+		fmt.Fprintf(&b, "%-26s %-22s %s\n", s.key, s.def, s.doc)
+	}
+	return b.String()
+}

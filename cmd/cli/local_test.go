@@ -1,0 +1,38 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"testing"
+)
+
+// Local mode runs the real drivers, the nimbus, supervisor and worker
+// machines on the in-memory coordination model: word count must count.
+func TestLocalWordCount(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a local cluster for seconds")
+	}
+	var out, errb bytes.Buffer
+	code := Main([]string{"local", "--example", "wordcount", "--duration", "4s", "--json"},
+		Env{Stdout: &out, Stderr: &errb, Ctx: context.Background()})
+	if code != 0 {
+		t.Fatalf("exit: got %d, want 0; stderr:\n%s", code, errb.String())
+	}
+	var sum localSummary
+	if err := json.Unmarshal(out.Bytes(), &sum); err != nil {
+		t.Fatalf("summary: got %v for %q, want JSON", err, out.String())
+	}
+	if sum.Status != "ACTIVE" || sum.Workers != 2 {
+		t.Fatalf("summary: got status %s with %d workers, want ACTIVE with 2", sum.Status, sum.Workers)
+	}
+	byName := map[string]int64{}
+	for _, c := range sum.Components {
+		byName[c.Name] = c.AllTime.Executed
+	}
+	for _, name := range []string{"split", "count"} {
+		if byName[name] <= 0 {
+			t.Errorf("%s executed: got %d, want > 0 (components %+v)", name, byName[name], sum.Components)
+		}
+	}
+}

@@ -1,0 +1,191 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2/vfs"
+
+	"github.com/squall/squall/core"
+	"github.com/squall/squall/core/protocol"
+	"github.com/squall/squall/core/supervisor"
+	"github.com/squall/squall/realnet"
+	"github.com/squall/squall/realnet/procs"
+	"github.com/squall/squall/storage"
+	"github.com/squall/squall/storage/artifact"
+	"github.com/squall/squall/zkadapter"
+)
+
+// Supervisor periods and bounds.
+const (
+	supervisorTick     = 100 * time.Millisecond
+	workerStopGrace    = 3 * time.Second
+	artifactsBytesMax  = 1 << 30
+	workerStartTimeout = 20 * time.Second // a worker process reads ZooKeeper and loads before it heartbeats
+)
+
+func runSupervisor(args []string, env Env) int {
+	fs, cf := newFlags("supervisor", env)
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	c, err := cf.load()
+	if err != nil {
+		return fail(env, "supervisor", err)
+	}
+	log, err := newLogger(c, env.Stderr, "supervisor")
+	if err != nil {
+		return fail(env, "supervisor", err)
+	}
+	if err := serveSupervisor(env.Ctx, c, log); err != nil {
+		return fail(env, "supervisor", err)
+	}
+	return 0
+}
+
+// slotsOf parses the configured worker ports.
+func slotsOf(c *config) []core.Port {
+	var out []core.Port
+	for _, p := range c.list("supervisor.slots.ports") {
+		n, _ := strconv.Atoi(p) // validated at load
+		out = append(out, core.Port(n))
+	}
+	return out
+}
+
+func serveSupervisor(ctx context.Context, c *config, log *slog.Logger) error {
+	host := c.str("supervisor.host")
+	port, _ := c.int("supervisor.port")
+	cpu, _ := c.int("supervisor.cpu")
+	mem, _ := c.int("supervisor.memory.mb")
+	timeout, _ := c.duration("zookeeper.session.timeout")
+	dir := c.str("supervisor.dir")
+	addr := core.NodeID(net.JoinHostPort(host, strconv.Itoa(port)))
+	layout := protocol.Layout{Root: c.str("zookeeper.root")}
+	self, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("own executable: %w", err)
+	}
+
+	store, err := storage.Open(vfs.Default, filepath.Join(dir, "state"), storage.Options{})
+	if err != nil {
+		return fmt.Errorf("state store: %w", err)
+	}
+	defer store.Close()
+	arts, err := artifact.Open(filepath.Join(dir, "artifacts"), artifactsBytesMax)
+	if err != nil {
+		return err
+	}
+	reader, err := dialReader(c.list("zookeeper.servers"), timeout, log)
+	if err != nil {
+		return err
+	}
+	defer reader.close()
+	inbox := realnet.NewInbox(inboxEventsMax)
+	zk, err := zkadapter.New(zkadapter.Config{Servers: c.list("zookeeper.servers"), SessionTimeout: timeout, Logger: log}, inbox.Deliver)
+	if err != nil {
+		return fmt.Errorf("zookeeper: %w", err)
+	}
+	defer zk.Close()
+	tr, err := realnet.Listen(realnet.TransportConfig{Self: addr, Addr: string(addr), Logger: log}, inbox.Deliver)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", addr, err)
+	}
+	defer tr.Close()
+
+	starter := &workerStarter{ctx: ctx, reader: reader, layout: layout, arts: arts, self: self,
+		seeds: c.list("nimbus.seeds"), cfg: c, supervisor: core.SupervisorID(host), address: addr, dir: dir}
+	runner, err := procs.New(procs.Config{Dir: filepath.Join(dir, "procs"), Command: starter.command,
+		StopGrace: workerStopGrace, Logger: log}, inbox.Deliver)
+	if err != nil {
+		return fmt.Errorf("process runner: %w", err)
+	}
+	defer runner.Close()
+	m := supervisor.New(supervisor.Config{ID: core.SupervisorID(host), Host: host, Address: addr,
+		Slots: slotsOf(c), Layout: layout, WorkerStartTimeout: workerStartTimeout,
+		Capacity: protocol.Resources{CPU: core.CPUPercent(cpu), MemoryMB: core.MemoryMB(mem), NetworkMbps: 1000, DiskMB: 100_000}})
+	d := realnet.NewDriver(realnet.DriverConfig{ID: addr, Machine: m, Tick: supervisorTick, Inbox: inbox,
+		Coord: zk, Net: tr, Store: store, Procs: runner, Logger: log})
+	log.Info("supervisor started", "id", host, "address", addr, "slots", c.list("supervisor.slots.ports"))
+	err = d.Run(ctx)
+	log.Info("supervisor stopped; its workers keep running until a supervisor adopts or stops them")
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+// workerStarter builds the command line of a worker process: the
+// topology's artifact (downloaded and verified), or this program when the
+// topology has none.
+type workerStarter struct {
+	ctx        context.Context
+	reader     *zkReader
+	layout     protocol.Layout
+	arts       *artifact.Store
+	self       string
+	seeds      []string
+	cfg        *config
+	supervisor core.SupervisorID
+	address    core.NodeID
+	dir        string
+}
+
+func (s *workerStarter) command(spec core.WorkerSpec) (*exec.Cmd, error) {
+	ctx, cancel := context.WithTimeout(s.ctx, artifactFetchPeriod)
+	defer cancel()
+	program, err := s.program(ctx, spec.Topology)
+	if err != nil {
+		return nil, err
+	}
+	args := []string{"worker",
+		"--topology", string(spec.Topology),
+		"--supervisor", string(s.supervisor),
+		"--supervisor-address", string(s.address),
+		"--port", strconv.Itoa(int(spec.Port)),
+		"--epoch", strconv.FormatUint(spec.Epoch, 10),
+		"--dir", filepath.Join(s.dir, "workers", strconv.Itoa(int(spec.Port))),
+		"-c", "zookeeper.servers=" + strings.Join(s.cfg.list("zookeeper.servers"), ","),
+		"-c", "zookeeper.root=" + s.cfg.str("zookeeper.root"),
+		"-c", "zookeeper.session.timeout=" + s.cfg.str("zookeeper.session.timeout"),
+		"-c", "worker.tick=" + s.cfg.str("worker.tick"),
+		"-c", "worker.step.budget=" + s.cfg.str("worker.step.budget"),
+		"-c", "log.level=" + s.cfg.str("log.level"),
+		"-c", "log.format=" + s.cfg.str("log.format"),
+	}
+	cmd := exec.Command(program, args...)
+	cmd.Env = append(os.Environ(), "SQUALL_WORKER=1")
+	return cmd, nil
+}
+
+func (s *workerStarter) program(ctx context.Context, topo core.TopologyID) (string, error) {
+	data, ok, err := s.reader.get(ctx, s.layout.Topology(topo))
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		return "", fmt.Errorf("topology %s has no record", topo)
+	}
+	rec, err := protocol.DecodeTopology(data)
+	if err != nil {
+		return "", err
+	}
+	if rec.Artifact == "" {
+		return s.self, nil
+	}
+	if !s.arts.Has(rec.Artifact) {
+		if err := fetchArtifact(ctx, s.reader, s.layout, s.seeds, s.arts, rec.Artifact, ""); err != nil {
+			return "", fmt.Errorf("artifact of %s: %w", topo, err)
+		}
+	}
+	return s.arts.Path(rec.Artifact)
+}
