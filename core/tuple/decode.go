@@ -2,7 +2,6 @@ package tuple
 
 import (
 	"encoding/binary"
-	"math"
 )
 
 // DecodeValues decodes one tuple's values from the start of src and returns
@@ -152,10 +151,22 @@ func (r *reader) value(depth int) (any, error) {
 	case tagTrue:
 		return true, nil
 	case tagInt:
-		return r.varint("int")
+		if r.off < len(r.src) && r.src[r.off] < 0x80 { // one byte: -64..63
+			u := uint64(r.src[r.off])
+			r.off++
+			return r.in.int64(int64(u>>1) ^ -int64(u&1)), nil
+		}
+		v, err := r.varint("int")
+		if err != nil {
+			return nil, err
+		}
+		return r.in.int64(v), nil
 	case tagFloat:
 		bits, err := r.fixed64("float")
-		return math.Float64frombits(bits), err
+		if err != nil {
+			return nil, err
+		}
+		return r.in.float64(bits), nil
 	case tagStr:
 		b, err := r.bytes("string length", BytesMax)
 		if err != nil {

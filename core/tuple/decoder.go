@@ -1,5 +1,7 @@
 package tuple
 
+import "math"
+
 // Interning limits. Only short strings repeat often enough to pay for a map
 // lookup: words, keys, stream names.
 const (
@@ -15,14 +17,57 @@ const (
 // strings: a string value or stream name seen before is returned from a table
 // instead of being allocated again, boxed in its interface once. Interned
 // strings are immutable, so tuples may share them freely. It also copies
-// short []byte values into shared chunks (see arenaChunkBytes).
+// short []byte values into shared chunks (see arenaChunkBytes), and reuses
+// the boxes of recurring int64 and float64 values (see numCacheLen).
 //
 // The zero Decoder is ready to use. A Decoder is not safe for concurrent use;
 // a worker keeps one per connection reader. Its memory is bounded by
-// InternEntriesMax × InternBytesMax plus map overhead (about 0.5 MiB).
+// InternEntriesMax × InternBytesMax plus map overhead (about 0.5 MiB), plus
+// 2 × numCacheLen cached boxes.
 type Decoder struct {
 	strs  map[string]any // each value holds its key: the boxed string
 	arena []byte         // the current chunk; bytes below len are handed out
+	// ints and floats cache boxed numbers, direct-mapped by a hash of the
+	// value: a number equal to the last one in its slot reuses that box.
+	ints, floats [numCacheLen]any
+}
+
+// Number cache size. Boxing an int64 or float64 into an interface costs an
+// allocation (the runtime spares only ints 0..255), and the same numbers
+// recur in a stream (counts, ids, measures of a tuple that repeats), so a
+// Decoder keeps the last box seen in each of numCacheLen slots per kind. A
+// miss costs a compare and the box it would have cost anyway. Boxed
+// numbers are immutable, so tuples may share them.
+const (
+	numCacheBits = 8
+	numCacheLen  = 1 << numCacheBits
+)
+
+// int64 returns v boxed, reusing a cached box when d has an equal one.
+func (d *Decoder) int64(v int64) any {
+	if d == nil || uint64(v) < 256 { // the runtime boxes these without allocating
+		return v
+	}
+	slot := &d.ints[(uint64(v)*0x9e3779b97f4a7c15)>>(64-numCacheBits)]
+	if c, ok := (*slot).(int64); ok && c == v {
+		return *slot
+	}
+	*slot = v
+	return *slot
+}
+
+// float64 returns the float with bits boxed, reusing a cached box when d
+// has one with the same bits (so 0 and -0, or two NaNs, never mix).
+func (d *Decoder) float64(bits uint64) any {
+	if d == nil {
+		return math.Float64frombits(bits)
+	}
+	slot := &d.floats[(bits*0x9e3779b97f4a7c15)>>(64-numCacheBits)]
+	if c, ok := (*slot).(float64); ok && math.Float64bits(c) == bits {
+		return *slot
+	}
+	*slot = math.Float64frombits(bits)
+	return *slot
 }
 
 // Arena limits. A Decoder copies short []byte values into shared chunks

@@ -12,8 +12,9 @@
 // the decoded values themselves: each int64 (beyond 0..255), float64, string
 // and []byte is boxed in its interface, and strings and []byte are copied. A
 // Decoder removes the string's allocations for repeated short strings by
-// interning them, and the []byte copy's by carving short ones from shared
-// chunks. Decoding never panics: bad input yields a *DecodeError with the
+// interning them, the []byte copy's by carving short ones from shared
+// chunks, and the boxes of int64 and float64 values that recur by keeping
+// the last box seen per hash slot. Decoding never panics: bad input yields a *DecodeError with the
 // offset and one of ErrTruncated, ErrCorrupt or ErrTooLarge, and every count
 // and length is checked against its limit and against the bytes left before
 // anything is allocated.

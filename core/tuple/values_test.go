@@ -304,3 +304,31 @@ func TestDecoderArenaValuesAreCapped(t *testing.T) {
 		t.Errorf("got a long value of %d bytes, want %d", len(vals[2].([]byte)), arenaValueBytesMax+1)
 	}
 }
+
+// A Decoder reuses the box of a recurring number, and never returns a box
+// holding another number: values whose slots collide, 0 and -0, and NaNs
+// of different bits all come back exact.
+func TestDecoderNumberCache(t *testing.T) {
+	enc, _ := AppendValues(nil, []any{int64(1234567), 3.25, "key", true})
+	var d Decoder
+	dst := make([]any, 4)
+	dst, _, _ = d.DecodeValues(enc, dst)
+	if got := testing.AllocsPerRun(100, func() { dst, _, _ = d.DecodeValues(enc, dst) }); got != 0 {
+		t.Errorf("decoding a recurring int64 and float64: got %v allocations, want 0", got)
+	}
+	negZero, nan1, nan2 := math.Copysign(0, -1), math.Float64frombits(0x7ff8000000000001), math.Float64frombits(0x7ff8000000000002)
+	var vals []any
+	for i := range 4 * numCacheLen {
+		vals = append(vals, int64(i)*1_000_003-500_000, float64(i)/7)
+	}
+	vals = append(vals, 0.0, negZero, nan1, nan2, 0.0, negZero, nan2, nan1, int64(math.MinInt64), int64(math.MaxInt64))
+	for round := range 2 { // the second round hits the slots the first filled
+		for i := 0; i < len(vals); i += 2 {
+			enc, _ := AppendValues(nil, vals[i:i+2])
+			got, _, err := d.DecodeValues(enc, nil)
+			if err != nil || !equalValues(got[0], vals[i]) || !equalValues(got[1], vals[i+1]) {
+				t.Fatalf("round %d: got %v (%v), want %v", round, got, err, vals[i:i+2])
+			}
+		}
+	}
+}
