@@ -1,0 +1,413 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/squall/squall/realnet/httpapi"
+)
+
+// The end-to-end test runs real processes on loopback: ZooKeeper (from
+// `make test`'s harness), two nimbuses, three supervisors on three loopback
+// addresses, and the workers they start from the submitted artifact (this
+// very binary). It kills -9 a leader, a worker, a whole host, then the
+// topology, and logs how long each recovery took.
+
+// e2e bounds: each recovery must happen within these, or the test fails.
+const (
+	e2eStartBound     = 60 * time.Second
+	e2eFailoverBound  = 30 * time.Second
+	e2eRestartBound   = 30 * time.Second
+	e2eReassignBound  = 60 * time.Second
+	e2eKillBound      = 30 * time.Second
+	e2ePollPeriod     = 100 * time.Millisecond
+	e2eSlotsPerSup    = 2
+	e2eSupervisors    = 3
+	e2eTopology       = "wc"
+	e2eTopologyWorker = 3
+)
+
+type e2eCluster struct {
+	t        *testing.T
+	bin      string
+	dir      string
+	zk       string
+	root     string
+	nimbuses []*e2eProc
+	sups     []*e2eProc
+	seeds    string
+}
+
+type e2eProc struct {
+	name string
+	addr string // nimbus: host:port of its API
+	host string // supervisor: its loopback address
+	cmd  *exec.Cmd
+	log  string
+}
+
+func TestEndToEnd(t *testing.T) {
+	zk := os.Getenv("SQUALL_ZK")
+	if zk == "" {
+		t.Skip("SQUALL_ZK not set: the end-to-end test runs under `make test`, which starts a ZooKeeper")
+	}
+	if testing.Short() {
+		t.Skip("end-to-end test skipped in -short mode")
+	}
+	c := newE2E(t, zk)
+	c.startNimbus(2)
+	c.startNimbus(1)
+	for i := 0; i < e2eSupervisors; i++ {
+		c.startSupervisor(i)
+	}
+	c.squall("submit", "--topology", "wordcount", "--name", e2eTopology, "--workers", strconv.Itoa(e2eTopologyWorker))
+	start := time.Now()
+	s := c.waitFor("counts flow", e2eStartBound, func() (bool, string) {
+		s, err := c.status()
+		if err != nil {
+			return false, err.Error()
+		}
+		return executed(s, "count") > 0 && s.Workers == e2eTopologyWorker, fmt.Sprintf("%+v", s)
+	})
+	t.Logf("submit → counts flowing: %.1fs", time.Since(start).Seconds())
+
+	// kill -9 the leader nimbus: the other leads; the topology runs on
+	// with its assignment unchanged.
+	leader := c.leader()
+	epoch := s.Epoch
+	killed := time.Now()
+	leader.kill9()
+	c.waitFor("a new leader", e2eFailoverBound, func() (bool, string) {
+		l := c.leaderOrNil()
+		return l != nil && l != leader, "no other leader"
+	})
+	failover := time.Since(killed)
+	before := executed(c.statusMust(), "count")
+	s = c.waitFor("counts grow after failover", e2eFailoverBound, func() (bool, string) {
+		s, err := c.status()
+		if err != nil {
+			return false, err.Error()
+		}
+		return executed(s, "count") > before, fmt.Sprintf("executed %d", executed(s, "count"))
+	})
+	if s.Epoch != epoch {
+		t.Fatalf("assignment epoch after failover: got %d, want %d (no reassignment)", s.Epoch, epoch)
+	}
+	t.Logf("nimbus failover: %.1fs", failover.Seconds())
+
+	// kill -9 a worker: its supervisor restarts it.
+	w := c.workers()
+	if len(w) == 0 {
+		t.Fatalf("worker processes: got none, want %d", e2eTopologyWorker)
+	}
+	victim := w[0]
+	killed = time.Now()
+	if err := syscall.Kill(victim.pid, syscall.SIGKILL); err != nil {
+		t.Fatalf("kill worker %d: %v", victim.pid, err)
+	}
+	c.waitFor("the worker restarted", e2eRestartBound, func() (bool, string) {
+		for _, x := range c.workers() {
+			if x.port == victim.port && x.host == victim.host && x.pid != victim.pid {
+				return true, ""
+			}
+		}
+		return false, "not restarted"
+	})
+	t.Logf("worker restart: %.1fs", time.Since(killed).Seconds())
+
+	// kill -9 a host (its supervisor and its workers): the tasks move.
+	host := victim.host
+	var sup *e2eProc
+	for _, p := range c.sups {
+		if p.host == host {
+			sup = p
+		}
+	}
+	killed = time.Now()
+	sup.kill9()
+	for _, x := range c.workers() {
+		if x.host == host {
+			_ = syscall.Kill(x.pid, syscall.SIGKILL)
+		}
+	}
+	c.waitFor("tasks reassigned off the dead host", e2eReassignBound, func() (bool, string) {
+		s, err := c.status()
+		if err != nil {
+			return false, err.Error()
+		}
+		ws := c.workers()
+		on := 0
+		for _, x := range ws {
+			if x.host == host {
+				on++
+			}
+		}
+		return s.Epoch > epoch && len(ws) == e2eTopologyWorker && on == 0 && s.Workers == e2eTopologyWorker,
+			fmt.Sprintf("epoch %d, %d workers, %d on %s", s.Epoch, len(ws), on, host)
+	})
+	t.Logf("supervisor loss → reassigned: %.1fs", time.Since(killed).Seconds())
+	before = executed(c.statusMust(), "count")
+	c.waitFor("counts grow after reassignment", e2eReassignBound, func() (bool, string) {
+		return executed(c.statusMust(), "count") > before, "no growth"
+	})
+
+	// kill the topology: its workers go.
+	killed = time.Now()
+	c.squall("kill", e2eTopology, "--wait", "1s")
+	c.waitFor("workers gone", e2eKillBound, func() (bool, string) {
+		n := len(c.workers())
+		return n == 0, fmt.Sprintf("%d workers", n)
+	})
+	t.Logf("kill → workers gone: %.1fs", time.Since(killed).Seconds())
+}
+
+func newE2E(t *testing.T, zk string) *e2eCluster {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "squall")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	c := &e2eCluster{t: t, bin: bin, dir: dir, zk: zk, root: fmt.Sprintf("/e2e-%d-%d", os.Getpid(), time.Now().UnixNano())}
+	t.Cleanup(c.stop)
+	return c
+}
+
+func (c *e2eCluster) common() []string {
+	return []string{"-c", "zookeeper.servers=" + c.zk, "-c", "zookeeper.root=" + c.root,
+		"-c", "nimbus.seeds=" + c.seeds, "-c", "zookeeper.session.timeout=2s"}
+}
+
+func freePort(t *testing.T, host string) int {
+	l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+	if err != nil {
+		t.Fatalf("free port: %v", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func (c *e2eCluster) start(name string, args ...string) *e2eProc {
+	logPath := filepath.Join(c.dir, name+".log")
+	f, err := os.Create(logPath)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	cmd := exec.Command(c.bin, args...)
+	cmd.Stdout, cmd.Stderr = f, f
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		c.t.Fatalf("start %s: %v", name, err)
+	}
+	go func() { _ = cmd.Wait(); f.Close() }()
+	return &e2eProc{name: name, cmd: cmd, log: logPath}
+}
+
+func (c *e2eCluster) startNimbus(priority int) {
+	port := freePort(c.t, "127.0.0.1")
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	if c.seeds != "" {
+		c.seeds += ","
+	}
+	c.seeds += addr
+	name := fmt.Sprintf("nimbus-%d", len(c.nimbuses)+1)
+	args := append([]string{"nimbus", "-c", "nimbus.port=" + strconv.Itoa(port),
+		"-c", "nimbus.priority=" + strconv.Itoa(priority), "-c", "nimbus.dir=" + filepath.Join(c.dir, name)}, c.common()...)
+	p := c.start(name, args...)
+	p.addr = addr
+	c.nimbuses = append(c.nimbuses, p)
+	time.Sleep(300 * time.Millisecond) // the first, higher priority, enrolls first
+}
+
+func (c *e2eCluster) startSupervisor(i int) {
+	host := "127.0.0." + strconv.Itoa(i+2)
+	var slots []string
+	for range e2eSlotsPerSup {
+		slots = append(slots, strconv.Itoa(freePort(c.t, host)))
+	}
+	name := "sup-" + host
+	args := append([]string{"supervisor", "-c", "supervisor.host=" + host,
+		"-c", "supervisor.port=" + strconv.Itoa(freePort(c.t, host)),
+		"-c", "supervisor.slots.ports=" + strings.Join(slots, ","),
+		"-c", "supervisor.dir=" + filepath.Join(c.dir, name)}, c.common()...)
+	p := c.start(name, args...)
+	p.host = host
+	c.sups = append(c.sups, p)
+}
+
+func (p *e2eProc) kill9() {
+	if p.cmd.Process != nil {
+		_ = syscall.Kill(p.cmd.Process.Pid, syscall.SIGKILL)
+	}
+}
+
+// squall runs a client command and fails the test if it fails.
+func (c *e2eCluster) squall(args ...string) string {
+	args = append(args, c.common()...)
+	out, err := exec.Command(c.bin, args...).CombinedOutput()
+	if err != nil {
+		c.t.Fatalf("squall %v: %v\n%s", args, err, out)
+	}
+	return string(out)
+}
+
+func (c *e2eCluster) status() (httpapi.Topology, error) {
+	args := append([]string{"status", e2eTopology, "--json"}, c.common()...)
+	out, err := exec.Command(c.bin, args...).Output()
+	if err != nil {
+		return httpapi.Topology{}, fmt.Errorf("status: %v", err)
+	}
+	var s httpapi.Topology
+	if err := json.Unmarshal(out, &s); err != nil {
+		return s, fmt.Errorf("status json: %v: %s", err, out)
+	}
+	return s, nil
+}
+
+func (c *e2eCluster) statusMust() httpapi.Topology {
+	s, err := c.status()
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return s
+}
+
+func executed(s httpapi.Topology, comp string) int64 {
+	for _, x := range s.Components {
+		if x.Name == comp {
+			return x.Stats.Executed
+		}
+	}
+	return 0
+}
+
+// leaderOrNil asks each live nimbus for the cluster summary; the one that
+// answers it itself (no redirect) leads.
+func (c *e2eCluster) leaderOrNil() *e2eProc {
+	hc := &http.Client{Timeout: time.Second, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}
+	for _, n := range c.nimbuses {
+		resp, err := hc.Get("http://" + n.addr + "/api/v1/cluster/summary")
+		if err != nil {
+			continue
+		}
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			return n
+		}
+	}
+	return nil
+}
+
+func (c *e2eCluster) leader() *e2eProc {
+	var l *e2eProc
+	c.waitFor("a leader", e2eFailoverBound, func() (bool, string) {
+		l = c.leaderOrNil()
+		return l != nil, "none"
+	})
+	return l
+}
+
+// e2eWorker is a worker process found in /proc.
+type e2eWorker struct {
+	pid  int
+	host string
+	port string
+}
+
+// workers lists the live worker processes of this cluster's topology.
+func (c *e2eCluster) workers() []e2eWorker {
+	entries, _ := os.ReadDir("/proc")
+	var out []e2eWorker
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err != nil {
+			continue
+		}
+		args := strings.Split(string(data), "\x00")
+		if len(args) < 2 || args[1] != "worker" || !strings.Contains(string(data), "zookeeper.root="+c.root+"\x00") {
+			continue
+		}
+		if st, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat")); err == nil && strings.Contains(string(st), ") Z ") {
+			continue // a zombie
+		}
+		w := e2eWorker{pid: pid}
+		for i := 0; i+1 < len(args); i++ {
+			switch args[i] {
+			case "--supervisor":
+				w.host = args[i+1]
+			case "--port":
+				w.port = args[i+1]
+			}
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+func (c *e2eCluster) waitFor(what string, bound time.Duration, cond func() (bool, string)) httpapi.Topology {
+	c.t.Helper()
+	deadline := time.Now().Add(bound)
+	last := ""
+	for time.Now().Before(deadline) {
+		ok, why := cond()
+		if ok {
+			s, _ := c.status()
+			return s
+		}
+		last = why
+		time.Sleep(e2ePollPeriod)
+	}
+	c.dumpLogs()
+	c.t.Fatalf("%s: not within %s; last: %s", what, bound, last)
+	return httpapi.Topology{}
+}
+
+func (c *e2eCluster) dumpLogs() {
+	for _, p := range append(append([]*e2eProc{}, c.nimbuses...), c.sups...) {
+		f, err := os.Open(p.log)
+		if err != nil {
+			continue
+		}
+		var lines []string
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			lines = append(lines, sc.Text())
+		}
+		f.Close()
+		if len(lines) > 30 {
+			lines = lines[len(lines)-30:]
+		}
+		c.t.Logf("--- %s (last %d lines)\n%s", p.name, len(lines), strings.Join(lines, "\n"))
+	}
+}
+
+// stop kills every process the test started, workers included.
+func (c *e2eCluster) stop() {
+	for _, w := range c.workers() {
+		_ = syscall.Kill(w.pid, syscall.SIGKILL)
+	}
+	for _, p := range append(append([]*e2eProc{}, c.nimbuses...), c.sups...) {
+		p.kill9()
+	}
+	time.Sleep(200 * time.Millisecond)
+	for _, w := range c.workers() {
+		_ = syscall.Kill(w.pid, syscall.SIGKILL)
+	}
+}
