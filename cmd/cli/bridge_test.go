@@ -1,0 +1,123 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/squall/squall/core"
+	"github.com/squall/squall/core/protocol"
+)
+
+// The bridge hands a request to the machine as a message from a pseudo-node
+// and returns the reply the machine sends to it; other sends pass through.
+func TestBridgeRoundTrip(t *testing.T) {
+	var br *bridge
+	var passed []core.Send
+	net := bridgedNet{net: senderFunc(func(e core.Send) error { passed = append(passed, e); return nil })}
+	br = newBridge(func(ev core.Event) {
+		r := ev.(core.Recv)
+		msg, err := protocol.DecodeMessage(r.Payload)
+		if err != nil {
+			t.Errorf("decode: got %v, want a request", err)
+			return
+		}
+		req := msg.(protocol.ClientRequest)
+		go func() {
+			_ = net.Send(core.Send{To: "nimbus-2", Payload: []byte("heartbeat")})
+			_ = net.Send(core.Send{To: r.From, Payload: protocol.EncodeMessage(protocol.ClientReply{ID: req.ID, OK: true})})
+		}()
+	})
+	net.b = br
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	r, err := br.Request(ctx, protocol.ClientRequest{Op: protocol.OpList})
+	if err != nil || !r.OK {
+		t.Fatalf("request: got %+v, %v, want ok", r, err)
+	}
+	if len(passed) != 1 || passed[0].To != "nimbus-2" {
+		t.Fatalf("passed through: got %v, want the one send to nimbus-2", passed)
+	}
+}
+
+// A machine that never answers leaves the caller with its context's error.
+func TestBridgeTimeout(t *testing.T) {
+	br := newBridge(func(core.Event) {})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	if _, err := br.Request(ctx, protocol.ClientRequest{Op: protocol.OpList}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("got %v, want DeadlineExceeded", err)
+	}
+	if len(br.calls) != 0 {
+		t.Fatalf("calls left waiting: got %d, want 0", len(br.calls))
+	}
+}
+
+type senderFunc func(core.Send) error
+
+func (f senderFunc) Send(e core.Send) error { return f(e) }
+
+// The local network delivers in order to attached machines, refuses unknown
+// ones, and drops when a queue is full rather than block.
+func TestMemNet(t *testing.T) {
+	n := newMemNet()
+	got := make(chan core.Recv, 3)
+	n.attach("b", func(ev core.Event) { got <- ev.(core.Recv) })
+	a := n.endpoint("a")
+	for _, p := range []string{"1", "2"} {
+		if err := a.Send(core.Send{To: "b", Payload: []byte(p)}); err != nil {
+			t.Fatalf("send: got %v, want nil", err)
+		}
+	}
+	for _, want := range []string{"1", "2"} {
+		r := <-got
+		if r.From != "a" || string(r.Payload) != want {
+			t.Fatalf("recv: got %s from %s, want %s from a", r.Payload, r.From, want)
+		}
+	}
+	if err := a.Send(core.Send{To: "c"}); err == nil {
+		t.Fatalf("send to an unknown machine: got nil, want an error")
+	}
+	n.detach("b")
+	if err := a.Send(core.Send{To: "b"}); err == nil {
+		t.Fatalf("send after detach: got nil, want an error")
+	}
+	block := make(chan struct{})
+	n.attach("slow", func(core.Event) { <-block })
+	defer close(block)
+	var err error
+	for i := 0; i <= memBoxMessagesMax+1 && err == nil; i++ {
+		err = a.Send(core.Send{To: "slow"})
+	}
+	if !errors.Is(err, errMemFull) {
+		t.Fatalf("send to a full queue: got %v, want errMemFull", err)
+	}
+}
+
+func TestMainUsage(t *testing.T) {
+	tests := []struct {
+		args []string
+		code int
+	}{
+		{nil, 2},
+		{[]string{"nope"}, 2},
+		{[]string{"version"}, 0},
+		{[]string{"config"}, 0},
+		{[]string{"submit"}, 2},
+		{[]string{"kill"}, 2},
+		{[]string{"worker"}, 2},
+		{[]string{"local", "--supervisors", "0"}, 2},
+		{[]string{"submit", "--topology", "nope", "-c", "nimbus.seeds=127.0.0.1:1"}, 1},
+	}
+	for _, tt := range tests {
+		var out, errb testWriter
+		if got := Main(tt.args, Env{Stdout: &out, Stderr: &errb, Ctx: context.Background()}); got != tt.code {
+			t.Errorf("Main(%v): got exit %d, want %d; stderr %s", tt.args, got, tt.code, errb)
+		}
+	}
+}
+
+type testWriter []byte
+
+func (w *testWriter) Write(p []byte) (int, error) { *w = append(*w, p...); return len(p), nil }
