@@ -148,28 +148,37 @@ func (r *runner) completeRoot(root uint64, failed bool) {
 
 // Deliver takes a tuple or acking message that arrived from another worker.
 func (e *Executor) Deliver(m Remote) {
-	sl, src := e.slot(m.Dest), e.slot(m.Source)
-	if sl == nil {
-		return // not a task of the topology: a corrupt or stale message
-	}
 	if m.Ack.Kind != ackNone {
-		if m.Ack.Kind == ackDone {
-			if sl.run != nil {
-				sl.run.queueCompletion(m.Ack.Root, m.Ack.Failed)
-			}
-			return
-		}
-		if sl.acker != nil {
-			e.applyAck(sl.acker, m.Ack)
-		}
+		e.deliverAck(m.Dest, m.Ack)
 		return
 	}
-	if sl.run == nil || sl.run.bolt == nil || src == nil {
-		return // not ours (any more): the tree times out and replays
+	e.deliverTuple(m.Dest, m.Source, m.Stream, m.ID, m.Roots, m.Values)
+}
+
+// deliverAck applies an acking message from another worker: a verdict for a
+// local spout, or an init, ack or fail for a local acker.
+func (e *Executor) deliverAck(dest core.TaskID, m ackMsg) {
+	sl := e.slot(dest)
+	switch {
+	case sl == nil: // not a task of the topology: a corrupt or stale message
+	case m.Kind == ackDone:
+		if sl.run != nil {
+			sl.run.queueCompletion(m.Root, m.Failed)
+		}
+	case sl.acker != nil:
+		e.applyAck(sl.acker, m)
+	}
+}
+
+// deliverTuple puts a tuple from another worker in a local bolt's inbox.
+func (e *Executor) deliverTuple(dest, source core.TaskID, stream string, id uint64, roots []uint64, values Values) {
+	sl, src := e.slot(dest), e.slot(source)
+	if sl == nil || src == nil || sl.run == nil || sl.run.bolt == nil {
+		return // not ours (any more), or corrupt: the tree times out and replays
 	}
 	t := e.newTuple()
-	*t = Tuple{Values: m.Values, Stream: m.Stream, SourceTask: m.Source, SourceComponent: src.comp,
-		fields: e.fieldsOf(m.Source, src.comp, m.Stream), id: m.ID, roots: m.Roots}
+	*t = Tuple{Values: values, Stream: stream, SourceTask: source, SourceComponent: src.comp,
+		fields: e.fieldsOf(source, src.comp, stream), id: id, roots: roots}
 	sl.run.push(t)
 }
 

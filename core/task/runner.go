@@ -33,8 +33,22 @@ type route struct {
 }
 
 type streamOut struct {
+	name   string
 	fields *Fields
 	routes []route
+}
+
+// out returns the declared output stream, nil for an undeclared one. A task
+// emits on one stream nearly always, so the last one found is tried first.
+func (r *runner) out(stream string) *streamOut {
+	if o := r.lastOut; o != nil && o.name == stream {
+		return o
+	}
+	o := r.outs[stream]
+	if o != nil {
+		r.lastOut = o
+	}
+	return o
 }
 
 // runner is one spout or bolt task and its collector.
@@ -46,6 +60,7 @@ type runner struct {
 	bolt    Bolt
 	ctx     *Context
 	outs    map[string]*streamOut
+	lastOut *streamOut // the stream of the last emit
 	inbox   []*Tuple
 	head    int
 	tracker *acker.Tracker
@@ -97,7 +112,7 @@ func (e *Executor) newRunner(id core.TaskID, comp string, comps map[string][]cor
 		r.cost = n
 	}
 	for stream, fields := range c.Outputs {
-		r.outs[stream] = &streamOut{fields: NewFields(fields)}
+		r.outs[stream] = &streamOut{name: stream, fields: NewFields(fields)}
 	}
 	return r, nil
 }
@@ -187,7 +202,7 @@ func (r *runner) ReportError(err error) {
 }
 
 func (r *runner) emitSpout(direct core.TaskID, stream string, values Values, msgID any) {
-	out := r.outs[stream]
+	out := r.out(stream)
 	if out == nil {
 		r.ReportError(fmt.Errorf("emit on undeclared stream %q", stream))
 		return
@@ -273,7 +288,7 @@ func (b *boltCollector) Fail(t *Tuple) {
 }
 
 func (r *runner) emitBolt(direct core.TaskID, stream string, anchors []*Tuple, values Values) {
-	out := r.outs[stream]
+	out := r.out(stream)
 	if out == nil {
 		r.ReportError(fmt.Errorf("emit on undeclared stream %q", stream))
 		return

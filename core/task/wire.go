@@ -102,25 +102,44 @@ type Decoder struct {
 // next call; the Values and Roots of its tuples are not reused and may be
 // kept.
 func (d *Decoder) DecodeBatch(src []byte) ([]Remote, error) {
-	frames, err := d.dec.DecodeBatch(src, d.frames)
-	d.frames = frames
+	frames, err := d.decode(src)
 	if err != nil {
 		return nil, err
 	}
 	out := d.out[:0]
 	for i := range frames {
 		f := &frames[i]
-		r, err := d.remote(f)
-		if err != nil {
-			clear(out)
-			d.out = out[:0]
-			return nil, err
+		r := Remote{Dest: f.Dest, Source: f.Source}
+		if kind := ackKind(f.Stream); kind != ackNone {
+			r.Ack = frameAck(kind, f)
+		} else {
+			r.Stream, r.ID, r.Values, r.Roots = f.Stream, f.ID, Values(f.Values), d.rootsOf(f)
 		}
 		out = append(out, r)
 		f.Values = nil // handed over: the next batch must not overwrite it
 	}
 	d.out = out
 	return out, nil
+}
+
+// DeliverBatch decodes a batch and delivers every message in it to e, as
+// DecodeBatch then Deliver would, without the Remotes in between: the
+// worker's receive path. A corrupt batch is an error and delivers nothing.
+func (d *Decoder) DeliverBatch(src []byte, e *Executor) error {
+	frames, err := d.decode(src)
+	if err != nil {
+		return err
+	}
+	for i := range frames {
+		f := &frames[i]
+		if kind := ackKind(f.Stream); kind != ackNone {
+			e.deliverAck(f.Dest, frameAck(kind, f))
+			continue
+		}
+		e.deliverTuple(f.Dest, f.Source, f.Stream, f.ID, d.rootsOf(f), Values(f.Values))
+		f.Values = nil // handed over: the next batch must not overwrite it
+	}
+	return nil
 }
 
 // Reset drops the references the Decoder's buffers hold to the last
@@ -130,28 +149,44 @@ func (d *Decoder) Reset() {
 	d.out = d.out[:0]
 }
 
-func (d *Decoder) remote(f *tuple.Frame) (Remote, error) {
-	r := Remote{Dest: f.Dest, Source: f.Source}
-	if kind := ackKind(f.Stream); kind != ackNone {
-		if len(f.Anchors) != 1 || len(f.Values) != 0 || f.ID > 1 {
-			return Remote{}, fmt.Errorf("task: %s message with %d anchors, %d values and id %d, want 1, 0 and 0 or 1",
+// decode decodes src into the Decoder's frames and checks every acking
+// frame's layout, so that nothing is delivered from a batch with a bad one.
+func (d *Decoder) decode(src []byte) ([]tuple.Frame, error) {
+	frames, err := d.dec.DecodeBatch(src, d.frames)
+	d.frames = frames
+	if err != nil {
+		return nil, err
+	}
+	for i := range frames {
+		f := &frames[i]
+		if ackKind(f.Stream) != ackNone && (len(f.Anchors) != 1 || len(f.Values) != 0 || f.ID > 1) {
+			return nil, fmt.Errorf("task: %s message with %d anchors, %d values and id %d, want 1, 0 and 0 or 1",
 				f.Stream, len(f.Anchors), len(f.Values), f.ID)
 		}
-		a := f.Anchors[0]
-		r.Ack = ackMsg{Kind: kind, Root: a.Root, Xor: a.Edge, Failed: f.ID == 1}
-		if kind == ackInit {
-			r.Ack.Spout = f.Source
-		}
-		return r, nil
 	}
-	r.Stream, r.ID, r.Values = f.Stream, f.ID, Values(f.Values)
-	if n := len(f.Anchors); n > 0 {
-		r.Roots = d.newRoots(n)
-		for i, a := range f.Anchors {
-			r.Roots[i] = a.Root
-		}
+	return frames, nil
+}
+
+// frameAck reads an acking message from a frame decode has checked.
+func frameAck(kind ackMsgKind, f *tuple.Frame) ackMsg {
+	a := f.Anchors[0]
+	m := ackMsg{Kind: kind, Root: a.Root, Xor: a.Edge, Failed: f.ID == 1}
+	if kind == ackInit {
+		m.Spout = f.Source
 	}
-	return r, nil
+	return m
+}
+
+// rootsOf copies a tuple frame's roots into a carved slice, nil for none.
+func (d *Decoder) rootsOf(f *tuple.Frame) []uint64 {
+	if len(f.Anchors) == 0 {
+		return nil
+	}
+	roots := d.newRoots(len(f.Anchors))
+	for i, a := range f.Anchors {
+		roots[i] = a.Root
+	}
+	return roots
 }
 
 // newRoots returns n roots carved from the current chunk, their capacity

@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/squall/squall/core"
 	"github.com/squall/squall/core/tuple"
 )
 
@@ -103,4 +104,36 @@ func BenchmarkWire(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(rs)), "ns/message")
+}
+
+// DeliverBatch delivers every message of a good batch, and nothing of a
+// batch whose last acking frame is malformed.
+func TestDeliverBatchAllOrNothing(t *testing.T) {
+	e, s, spout := floodExecutor(t)
+	roots := emitRoots(e, 8)[:8]
+	var rs []Remote
+	for _, root := range roots {
+		rs = append(rs, Remote{Dest: spout, Ack: ackMsg{Kind: ackDone, Root: root}})
+	}
+	good, _ := AppendBatch(nil, rs)
+	frames := make([]tuple.Frame, 0, len(rs)+1)
+	for _, root := range roots {
+		frames = append(frames, tuple.Frame{Dest: spout, Stream: streamAckDone, Anchors: []tuple.Anchor{{Root: root}}})
+	}
+	bad, _ := tuple.AppendBatch(nil, append(frames, tuple.Frame{Dest: spout, Stream: streamAckDone}))
+	var d Decoder
+	if err := d.DeliverBatch(bad, e); err == nil {
+		t.Errorf("got no error for a batch with an acking frame without its anchor, want one")
+	}
+	e.Step(core.Time(100), stepBudgetTest)
+	if s.acked != 0 {
+		t.Errorf("got %d acks from a rejected batch, want 0", s.acked)
+	}
+	if err := d.DeliverBatch(good, e); err != nil {
+		t.Fatal(err)
+	}
+	e.Step(core.Time(101), stepBudgetTest)
+	if s.acked != int64(len(roots)) {
+		t.Errorf("got %d acks from a good batch, want %d", s.acked, len(roots))
+	}
 }

@@ -20,6 +20,11 @@ const (
 	pressureMagic = 0x03 // followed by 1 (congested) or 0 (relieved)
 )
 
+// batchFrameBytesGuess is the room a flush reserves per message of a
+// batch: a small tuple or an acking message with its frame header takes
+// 40 to 60 bytes, so a batch mostly fits without growing.
+const batchFrameBytesGuess = 64
+
 // stepBudgetDefault bounds the tuples a worker executes per tick.
 const stepBudgetDefault = 4096
 
@@ -174,7 +179,9 @@ func (m *Machine) flush() {
 	for w, out := range dp.exec.TakeRemote() {
 		for i := 0; i < len(out); i += tuple.FramesMax {
 			j := min(i+tuple.FramesMax, len(out))
-			buf, err := dp.enc.AppendBatch([]byte{dataMagic}, out[i:j])
+			// Room for a typical batch, so that encoding allocates once.
+			dst := append(make([]byte, 0, 1+batchFrameBytesGuess*(j-i)), dataMagic)
+			buf, err := dp.enc.AppendBatch(dst, out[i:j])
 			if err != nil {
 				m.stats.DataErrors++ // a value the codec cannot carry: the tree times out
 				continue
@@ -205,15 +212,9 @@ func (m *Machine) onData(from core.NodeID, payload []byte) {
 		m.out = append(m.out, core.Send{To: from, Payload: empty})
 		return
 	}
-	rs, err := m.dp.dec.DecodeBatch(payload[1:])
-	if err != nil {
+	if err := m.dp.dec.DeliverBatch(payload[1:], m.dp.exec); err != nil {
 		m.stats.DataErrors++
-		return
 	}
-	for i := range rs {
-		m.dp.exec.Deliver(rs[i])
-	}
-	m.dp.dec.Reset()
 }
 
 // Executor returns the running executor, nil before the first assignment.
