@@ -11,7 +11,8 @@
 # set, it only runs CMD against that server.
 set -euo pipefail
 
-ZK_SERVER=/usr/share/zookeeper/bin/zkServer.sh
+# The launcher of Debian's zookeeper package (overridable to test this script).
+ZK_SERVER=${SQUALL_ZK_SERVER_SH:-/usr/share/zookeeper/bin/zkServer.sh}
 READY_TIMEOUT_S=60 # bound on the wait for ruok -> imok
 
 usage() {
@@ -137,8 +138,27 @@ done
 
 export SQUALL_ZK="127.0.0.1:$PORT"
 echo "zk.sh: ZooKeeper ready at $SQUALL_ZK" >&2
+
+# CMD runs as a background job in its own process group, so that a signal
+# reaches this script at once (bash runs traps only between foreground
+# commands, and without job control a background command ignores SIGINT):
+# the script passes INT or TERM on to CMD's group, waits for CMD, and the
+# EXIT trap stops ZooKeeper.
+CMD_PID=""
+forward() {
+	[ -n "$CMD_PID" ] && { kill "-$1" -- "-$CMD_PID" 2>/dev/null || kill "-$1" "$CMD_PID" 2>/dev/null; } || true
+}
+trap 'forward INT' INT
+trap 'forward TERM' TERM
 set +e
-"$@"
-code=$?
+set -m
+"$@" <&0 &
+CMD_PID=$!
+set +m
+while :; do
+	wait "$CMD_PID"
+	code=$?
+	kill -0 "$CMD_PID" 2>/dev/null || break # else a trapped signal interrupted wait
+done
 set -e
 exit "$code"
