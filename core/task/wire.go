@@ -208,13 +208,15 @@ func DecodeBatch(src []byte) ([]Remote, error) {
 }
 
 func ackKind(stream string) ackMsgKind {
-	if len(stream) < 2 || stream[0] != '_' || stream[1] != '_' {
-		return ackNone // user streams may not start with topology.SystemPrefix
-	}
-	for k, s := range ackStreams {
-		if s != "" && s == stream {
-			return ackMsgKind(k)
-		}
+	switch stream { // compiled to length and byte compares, no loop
+	case streamAckInit:
+		return ackInit
+	case streamAckAck:
+		return ackAck
+	case streamAckFail:
+		return ackFail
+	case streamAckDone:
+		return ackDone
 	}
 	return ackNone
 }

@@ -36,8 +36,8 @@ func AppendFrame(dst []byte, f *Frame) ([]byte, error) {
 		return dst, fmt.Errorf("%w: %d anchors (max %d)", ErrTooLarge, len(f.Anchors), AnchorsMax)
 	}
 	start := len(dst)
-	dst = binary.AppendVarint(dst, int64(f.Dest))
-	dst = binary.AppendVarint(dst, int64(f.Source))
+	dst = appendTaskID(dst, f.Dest)
+	dst = appendTaskID(dst, f.Source)
 	dst = append(appendUvarint(dst, uint64(len(f.Stream))), f.Stream...)
 	dst = binary.LittleEndian.AppendUint64(dst, f.ID)
 	dst = appendUvarint(dst, uint64(len(f.Anchors)))
@@ -114,7 +114,21 @@ func (r *reader) frame(f *Frame) error {
 	return nil
 }
 
+// appendTaskID appends a task id as a zigzag varint, ids -64..63 (a
+// small topology's) in one byte without the general loop.
+func appendTaskID(dst []byte, id core.TaskID) []byte {
+	if id >= -64 && id < 64 {
+		return append(dst, byte(uint32(id<<1)^uint32(id>>31)))
+	}
+	return binary.AppendVarint(dst, int64(id))
+}
+
 func (r *reader) taskID(what string) (core.TaskID, error) {
+	if r.off < len(r.src) && r.src[r.off] < 0x80 { // one byte: -64..63
+		u := uint32(r.src[r.off])
+		r.off++
+		return core.TaskID(int32(u>>1) ^ -int32(u&1)), nil
+	}
 	at := r.off
 	x, err := r.varint(what)
 	if err != nil {

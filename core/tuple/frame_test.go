@@ -2,6 +2,7 @@ package tuple
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -287,5 +288,23 @@ func TestDecoderInterns(t *testing.T) {
 	long := bytes.Repeat([]byte("l"), InternBytesMax+1)
 	if d.str(long); len(d.strs) != 10 {
 		t.Errorf("got %d interned strings after a long one, want 10 (long strings are not interned)", len(d.strs))
+	}
+}
+
+// Task ids take a one-byte path for -64..63 and the general varint
+// otherwise; both must encode as binary.AppendVarint does and decode back.
+func TestFrameTaskIDs(t *testing.T) {
+	for _, id := range []core.TaskID{0, 1, -1, 63, -64, 64, -65, 1 << 20, math.MaxInt32, math.MinInt32} {
+		if got, want := appendTaskID(nil, id), binary.AppendVarint(nil, int64(id)); !bytes.Equal(got, want) {
+			t.Errorf("task %d: got encoding %x, want %x", id, got, want)
+		}
+		enc, err := AppendFrame(nil, &Frame{Dest: id, Source: -id - 1, Stream: "s"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var f Frame
+		if _, err := DecodeFrame(enc, &f); err != nil || f.Dest != id || f.Source != -id-1 {
+			t.Errorf("task %d: got dest %d source %d (%v), want %d and %d", id, f.Dest, f.Source, err, id, -id-1)
+		}
 	}
 }
