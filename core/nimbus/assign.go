@@ -60,8 +60,8 @@ func (m *Machine) applyPlan(t *topo, tp scheduler.TopologyPlan) {
 		t.rebalance = false
 		return
 	}
-	if t.writing {
-		m.dirty = true // after the write in flight
+	if t.writing || m.slotsHeld(t.rec.ID, workers) {
+		m.dirty = true // after the write in flight, or after the holder moves
 		return
 	}
 	a := protocol.Assignment{Topology: t.rec.ID, Epoch: 1, Workers: workers}
@@ -74,6 +74,40 @@ func (m *Machine) applyPlan(t *topo, tp scheduler.TopologyPlan) {
 	if m.fenced(op{kind: opAssignWrite, id: string(t.rec.ID), assign: &a}, req) {
 		t.writing, t.rebalance = true, false
 	}
+}
+
+// slotsHeld reports whether another topology's assignment, as written or
+// as being written, holds a slot of workers. The plan moves that topology
+// away, but the plan is written one topology at a time: while its move has
+// not applied (its record write is in flight, or its own write failed),
+// giving its slot to another would assign the slot twice.
+func (m *Machine) slotsHeld(id core.TopologyID, workers []protocol.WorkerAssignment) bool {
+	if m.cfg.TestOnly.PlanAlone {
+		return false // the broken build trusts its plan outright
+	}
+	want := make(map[slot]bool, len(workers))
+	for _, w := range workers {
+		want[slot{w.Supervisor, w.Port}] = true
+	}
+	held := func(ws []protocol.WorkerAssignment) bool {
+		for _, w := range ws {
+			if want[slot{w.Supervisor, w.Port}] {
+				return true
+			}
+		}
+		return false
+	}
+	for other, t := range m.topos {
+		if other != id && t.assign != nil && held(t.assign.Workers) {
+			return true
+		}
+	}
+	for _, o := range m.ops {
+		if o.kind == opAssignWrite && o.id != string(id) && held(o.assign.Workers) {
+			return true
+		}
+	}
+	return false
 }
 
 func assignmentWorkers(tp scheduler.TopologyPlan) []protocol.WorkerAssignment {
