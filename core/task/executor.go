@@ -196,6 +196,8 @@ type ExecutorStats struct {
 	// AcksInline counts completions handed over at once on a full queue.
 	AckQueueMax int
 	AcksInline  int64
+	// Unrouted counts tuples dropped for a task no worker is assigned.
+	Unrouted int64
 }
 
 // NewExecutor instantiates the worker's tasks from their registered types.
