@@ -50,6 +50,7 @@ type Loop struct {
 	task.BaseBolt
 	out    task.OutputCollector
 	anchor []*task.Tuple
+	vals   valueChunks
 }
 
 func (l *Loop) Prepare(_ *task.Context, out task.OutputCollector) {
@@ -60,9 +61,9 @@ func (l *Loop) Execute(t *task.Tuple) {
 	n, _ := t.Values[0].(int64)
 	l.anchor[0] = t
 	if n < LoopRounds {
-		l.out.Emit("again", l.anchor, task.Values{n + 1})
+		l.out.Emit("again", l.anchor, l.vals.values(n+1))
 	} else {
-		l.out.Emit("out", l.anchor, task.Values{n})
+		l.out.Emit("out", l.anchor, l.vals.values(n))
 	}
 	l.out.Ack(t)
 }

@@ -69,6 +69,7 @@ type Sequence struct {
 	replay  []int64
 	Acked   SeqCounts // how often each number was acked
 	Replays int64
+	vals    valueChunks
 }
 
 func (s *Sequence) Open(ctx *task.Context, out task.SpoutCollector) {
@@ -101,7 +102,7 @@ func (s *Sequence) NextTuple() {
 // emit sends seq with itself as the message id, boxed once for both.
 func (s *Sequence) emit(seq int64) {
 	v := any(seq)
-	s.out.Emit(topology.DefaultStream, task.Values{v}, v)
+	s.out.Emit(topology.DefaultStream, s.vals.values(v), v)
 }
 
 func (s *Sequence) Ack(msgID any) {

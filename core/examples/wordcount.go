@@ -49,6 +49,8 @@ type Sentences struct {
 	limit   int64 // 0: unbounded
 	stride  int64
 	pending map[int64]bool
+	vals    valueChunks
+	lines   []any // Corpus, each line boxed once
 }
 
 func (s *Sentences) Open(ctx *task.Context, out task.SpoutCollector) {
@@ -61,6 +63,9 @@ func (s *Sentences) Open(ctx *task.Context, out task.SpoutCollector) {
 		s.limit = n
 	}
 	s.stride = int64(len(tasks))
+	for _, line := range Corpus {
+		s.lines = append(s.lines, line)
+	}
 }
 
 func (s *Sentences) NextTuple() {
@@ -70,7 +75,7 @@ func (s *Sentences) NextTuple() {
 	id := s.next
 	s.next += s.stride
 	s.pending[id] = true
-	s.out.Emit(topology.DefaultStream, task.Values{Corpus[id%int64(len(Corpus))]}, id)
+	s.out.Emit(topology.DefaultStream, s.vals.values(s.lines[id%int64(len(s.lines))]), id)
 }
 
 func (s *Sentences) Ack(msgID any) { delete(s.pending, msgID.(int64)) }
@@ -84,16 +89,40 @@ func (s *Sentences) Fail(msgID any) {
 // Split emits one word per word of a sentence, anchored.
 type Split struct {
 	task.BaseBolt
-	out task.OutputCollector
+	out    task.OutputCollector
+	anchor []*task.Tuple // reused: Emit does not keep it
+	vals   valueChunks
+	words  map[string]any // words boxed once, at most wordsMax
 }
 
-func (s *Split) Prepare(_ *task.Context, out task.OutputCollector) { s.out = out }
+// wordsMax bounds the boxed words Split keeps; past it the table starts
+// afresh, so a vocabulary that drifts costs boxes, not memory.
+const wordsMax = 4096
+
+func (s *Split) Prepare(_ *task.Context, out task.OutputCollector) {
+	s.out, s.anchor, s.words = out, make([]*task.Tuple, 1), map[string]any{}
+}
 
 func (s *Split) Execute(t *task.Tuple) {
-	for _, w := range strings.Fields(t.String("sentence")) {
-		s.out.Emit(topology.DefaultStream, []*task.Tuple{t}, task.Values{w})
+	s.anchor[0] = t
+	for w := range strings.FieldsSeq(t.String("sentence")) {
+		s.out.Emit(topology.DefaultStream, s.anchor, s.vals.values(s.word(w)))
 	}
+	s.anchor[0] = nil
 	s.out.Ack(t)
+}
+
+// word returns w boxed, from the table when seen before.
+func (s *Split) word(w string) any {
+	if v, ok := s.words[w]; ok {
+		return v
+	}
+	if len(s.words) >= wordsMax {
+		clear(s.words)
+	}
+	v := any(w)
+	s.words[w] = v
+	return v
 }
 
 // Count keeps a count per word and emits (word, count).
@@ -101,16 +130,22 @@ type Count struct {
 	task.BaseBolt
 	out    task.OutputCollector
 	Counts map[string]int64
+	anchor []*task.Tuple // reused: Emit does not keep it
+	vals   valueChunks
 }
 
 func (c *Count) Prepare(_ *task.Context, out task.OutputCollector) {
-	c.out, c.Counts = out, map[string]int64{}
+	c.out, c.Counts, c.anchor = out, map[string]int64{}, make([]*task.Tuple, 1)
 }
 
 func (c *Count) Execute(t *task.Tuple) {
-	w := t.String("word")
-	c.Counts[w]++
-	c.out.Emit(topology.DefaultStream, []*task.Tuple{t}, task.Values{w, c.Counts[w]})
+	word := t.Value("word") // already boxed: emitted again as it is
+	w, _ := word.(string)
+	n := c.Counts[w] + 1
+	c.Counts[w] = n
+	c.anchor[0] = t
+	c.out.Emit(topology.DefaultStream, c.anchor, c.vals.values(word, n))
+	c.anchor[0] = nil
 	c.out.Ack(t)
 }
 
