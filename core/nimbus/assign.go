@@ -98,7 +98,7 @@ func (m *Machine) slotsHeld(id core.TopologyID, workers []protocol.WorkerAssignm
 		return false
 	}
 	for other, t := range m.topos {
-		if other != id && t.assign != nil && held(t.assign.Workers) {
+		if other != id && (t.assign != nil && held(t.assign.Workers) || held(t.doubt)) {
 			return true
 		}
 	}
@@ -134,6 +134,7 @@ func (m *Machine) onAssignWrite(o op, r core.Reply) {
 		if m.writeFailed(o, r) {
 			return
 		}
+		t.doubt = append(t.doubt, o.assign.Workers...)
 		// Our view of the assignment may be stale: read it again.
 		m.issue(op{kind: opAssignGet, id: o.id}, core.GetData{Path: m.cfg.Layout.Assignment(t.rec.ID)})
 		m.dirty = true
@@ -153,7 +154,7 @@ func (m *Machine) onAssignWrite(o op, r core.Reply) {
 		}
 		kept[s] = at
 	}
-	t.assign, t.assignVer, t.assignedAt = o.assign, version, kept
+	t.assign, t.assignVer, t.assignedAt, t.doubt = o.assign, version, kept, nil
 }
 
 // dropOrphans removes assignments whose topology record is gone (a kill

@@ -193,6 +193,13 @@ func (m *Machine) checkDeadlines() {
 
 // remove deletes a killed topology's assignment and record in one fenced multi.
 func (m *Machine) remove(t *topo) {
+	if len(t.doubt) > 0 {
+		// An assignment write's outcome is unknown: removing the record
+		// alone could leave that assignment behind, holding its slots.
+		// Settle it first; the next pass removes both.
+		m.issue(op{kind: opAssignGet, id: string(t.rec.ID)}, core.GetData{Path: m.cfg.Layout.Assignment(t.rec.ID)})
+		return
+	}
 	ops := []core.Request{}
 	if t.assign != nil {
 		ops = append(ops, core.Delete{Path: m.cfg.Layout.Assignment(t.rec.ID), Version: core.AnyVersion})

@@ -214,6 +214,9 @@ func (m *Machine) onTopologyRead(id string, r core.Reply) {
 }
 
 func (m *Machine) onAssignmentRead(id string, r core.Reply) {
+	if t := m.topos[core.TopologyID(id)]; t != nil && r.Code == core.CodeNoNode {
+		t.doubt = nil // settled: no assignment holds a slot
+	}
 	if r.Code != core.CodeOK {
 		return
 	}
@@ -227,7 +230,7 @@ func (m *Machine) onAssignmentRead(id string, r core.Reply) {
 		a = protocol.Assignment{Topology: core.TopologyID(id), Epoch: uint64(max(r.Stat.Mzxid, 0))}
 	}
 	t := m.topo(a.Topology)
-	t.assign, t.assignVer = &a, r.Stat.Version
+	t.assign, t.assignVer, t.doubt = &a, r.Stat.Version, nil
 	at := m.now
 	if m.cfg.TestOnly.NoFailoverGrace {
 		at = 0 // as if assigned at the dawn of time: no launch grace either
