@@ -37,8 +37,14 @@ func init() {
 				e.violatef("no single nimbus leads at the end")
 			}
 		}},
-		"assignments_unmoved": {doc: "no assignment changed since the first fault (STORM-3984)",
-			final: func(e *engine) { e.c.checkUnmoved(e.before) }},
+		"assignments_unmoved": {doc: "no assignment changed since the first fault or cluster change (STORM-3984)",
+			final: func(e *engine) {
+				if e.faultNimbus {
+					e.c.checkUnmoved(e.before)
+					return
+				}
+				e.c.checkEpochs(epochsOf(e.before), e.faultCause)
+			}},
 		"no_duplicate_tasks": {doc: "no task runs in two live workers, polled from the first fault on",
 			arm: func(e *engine) {
 				e.c.waitFor(at(0), "duplicates", func() bool {

@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -21,6 +22,8 @@ type engine struct {
 	end      core.Time
 
 	faultAt     core.Time // first timeline fault; -1 before it
+	faultCause  string    // the first fault or cluster change, for messages
+	faultNimbus bool      // it struck a nimbus
 	before      []protocol.Assignment
 	workersThen []*sim.Node
 	crashed     *sim.Node
@@ -79,6 +82,9 @@ func RunSpec(s *Spec, opts Options) Result {
 	e.c = newCluster(opts, s.shape(opts))
 	e.schedule()
 	err := e.c.w.RunUntil(e.end)
+	if errors.Is(err, errConverged) {
+		err = nil
+	}
 	if err == nil {
 		e.checkFinal()
 	}
@@ -222,11 +228,26 @@ func (e *engine) resolve(name string) *sim.Node {
 	return nil
 }
 
+// resolvePeek names the node a step targets without drawing from the
+// world's generator (the step's own resolve draws, once).
+func (e *engine) resolvePeek(name string) *sim.Node {
+	switch name {
+	case "", "worker", "any_supervisor", "any_nimbus":
+		return nil
+	}
+	return e.resolve(name)
+}
+
 // step runs one timeline entry.
 func (e *engine) step(st Step) {
-	if faultActions[st.Do] && e.faultAt < 0 {
+	if (faultActions[st.Do] || st.Do == "add_supervisors") && e.faultAt < 0 {
 		e.faultAt = e.c.w.Now()
 		e.before, e.workersThen = e.c.assignments(), e.c.w.Workers()
+		e.faultCause = st.Do
+		if n := e.resolvePeek(st.Node); n != nil {
+			e.faultCause += " of " + string(n.ID())
+			e.faultNimbus = e.c.nimbusMachine(n) != nil
+		}
 	}
 	if faultActions[st.Do] {
 		e.measures["fault_"+st.Do]++
@@ -430,8 +451,17 @@ func (e *engine) heal(healAt core.Time) {
 	e.c.waitFor(healAt, "converged", func() bool {
 		ok, _ := e.c.converged()
 		return ok && e.c.leader() != nil
-	}, func() { e.measures["converge_s"] = w.Now().Sub(healAt).Seconds() })
+	}, func() {
+		e.measures["converge_s"] = w.Now().Sub(healAt).Seconds()
+		if e.spec.RunFor == 0 {
+			w.Fail(errConverged) // the liveness bound is met: the run is done
+		}
+	})
 }
+
+// errConverged ends a run whose liveness phase converged: without run_for,
+// the liveness bound is a deadline, not a duration to sit out.
+var errConverged = errors.New("scenarios: converged")
 
 // restartFailedDisks restarts each supervisor whose disk had I/O errors, as
 // an operator (or systemd) restarts a daemon whose store failed: a Pebble

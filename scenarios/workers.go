@@ -12,21 +12,9 @@ func init() {
 	register(Scenario{Name: "worker-crash-loop",
 		Description: "a worker crashes five times as it comes back; its supervisor restarts it in place with backoff",
 		Run:         runWorkerCrashLoop})
-	register(Scenario{Name: "worker-hang",
-		Description: "a worker hangs past the supervisor's worker timeout; it is restarted in place, not moved (STORM-589)",
-		Run:         runWorkerHang})
-	register(Scenario{Name: "zk-outage",
-		Description: "ZooKeeper is down for 10 s; workers keep running and nothing is reassigned when it returns",
-		Run:         runZKOutage})
 	register(Scenario{Name: "nimbus-partitioned-from-zk",
 		Description: "the leading nimbus is cut off from ZooKeeper past its session; another leads, and the deposed one writes nothing",
 		Run:         runNimbusPartitioned})
-	register(Scenario{Name: "rebalance-during-failover",
-		Description: "a rebalance with wait is pending when the leader crashes; the new leader completes it",
-		Run:         runRebalanceDuringFailover})
-	register(Scenario{Name: "kill-with-wait-across-nimbus-restart",
-		Description: "a kill with wait is pending when the leader crashes; the topology is still removed (STORM-3516)",
-		Run:         runKillAcrossRestart})
 }
 
 // crashLoops is how many times worker-crash-loop kills the worker.
@@ -81,55 +69,6 @@ func (c *cluster) taken(n *sim.Node, spec core.WorkerSpec) bool {
 	return n.Up() && ok && len(w.Tasks()) > 0 && n.Spec().Topology == spec.Topology
 }
 
-func runWorkerHang(opts Options) Result {
-	start := time.Now()
-	c := newCluster(opts, shapeFor(opts))
-	sub := c.submit("wordcount", 3)
-	t0 := at(settleTime)
-	var before map[core.TopologyID]uint64
-	c.w.At(t0, "hang worker", func() {
-		if !c.ready(sub) {
-			return
-		}
-		before = c.epochs()
-		c.w.Pause(c.someWorker(), 30*time.Second)
-	})
-	err := c.w.RunUntil(t0.Add(livenessBound))
-	if err == nil {
-		c.checkEpochs(before, "a hung worker")
-	}
-	return c.finish("worker-hang", opts, start, err, map[string]float64{})
-}
-
-func runZKOutage(opts Options) Result {
-	start := time.Now()
-	c := newCluster(opts, shapeFor(opts))
-	sub := c.submit("wordcount", 3)
-	t0 := at(settleTime)
-	var before map[core.TopologyID]uint64
-	var workers []*sim.Node
-	c.w.At(t0, "zk outage", func() {
-		if !c.ready(sub) {
-			return
-		}
-		before, workers = c.epochs(), c.w.Workers()
-		c.w.ZKOutage(10 * time.Second)
-	})
-	c.waitFor(t0, "workers keep running", func() bool {
-		for _, n := range workers {
-			if !n.Up() {
-				c.violate("worker %s stopped during a ZooKeeper outage", n.ID())
-			}
-		}
-		return c.w.Now() >= t0.Add(livenessBound)
-	}, func() {})
-	err := c.w.RunUntil(t0.Add(livenessBound))
-	if err == nil {
-		c.checkEpochs(before, "a ZooKeeper outage")
-	}
-	return c.finish("zk-outage", opts, start, err, map[string]float64{})
-}
-
 func runNimbusPartitioned(opts Options) Result {
 	start := time.Now()
 	c := newCluster(opts, shapeFor(opts))
@@ -179,71 +118,4 @@ func (c *cluster) leaderIndexOf(n *sim.Node) int {
 		}
 	}
 	return 0
-}
-
-func runRebalanceDuringFailover(opts Options) Result {
-	start := time.Now()
-	c := newCluster(opts, shapeFor(opts))
-	sub := c.submit("wordcount", 3)
-	t0 := at(settleTime)
-	var reb *clientCall
-	c.w.At(t0, "rebalance", func() {
-		if !c.ready(sub) {
-			return
-		}
-		reb = c.cl.call(protocol.ClientRequest{Op: protocol.OpRebalance, Topology: "wordcount",
-			Wait: 5 * time.Second, Workers: 2, Parallelism: map[string]int{"split": 2}})
-		c.waitFor(t0, "rebalance accepted", func() bool { return reb.done }, func() {
-			if l := c.leader(); l != nil {
-				c.w.Crash(l)
-				c.w.After(10*time.Second, "restart", func() { c.w.Restart(l) })
-			}
-		})
-	})
-	err := c.w.RunUntil(t0.Add(livenessBound))
-	if err == nil {
-		rec, ok := c.record("wordcount")
-		switch {
-		case reb == nil || !reb.reply.OK:
-			c.violate("rebalance refused: %+v", reb)
-		case !ok || rec.Status != protocol.StatusActive || rec.Pending != nil:
-			c.violate("rebalance not completed: %+v", rec)
-		default:
-			if n := len(c.assignments()[0].Workers); n != 2 {
-				c.violate("got %d workers after rebalancing to 2", n)
-			}
-		}
-	}
-	return c.finish("rebalance-during-failover", opts, start, err, map[string]float64{})
-}
-
-func runKillAcrossRestart(opts Options) Result {
-	start := time.Now()
-	c := newCluster(opts, shapeFor(opts))
-	sub := c.submit("wordcount", 3)
-	t0 := at(settleTime)
-	var kill *clientCall
-	c.w.At(t0, "kill with wait", func() {
-		if !c.ready(sub) {
-			return
-		}
-		kill = c.cl.call(protocol.ClientRequest{Op: protocol.OpKill, Topology: "wordcount", Wait: 10 * time.Second})
-		c.waitFor(t0, "kill accepted", func() bool { return kill.done }, func() {
-			if l := c.leader(); l != nil {
-				c.w.Crash(l)
-				c.w.After(5*time.Second, "restart", func() { c.w.Restart(l) })
-			}
-		})
-	})
-	err := c.w.RunUntil(t0.Add(livenessBound))
-	if err == nil {
-		if kill == nil || !kill.reply.OK {
-			c.violate("kill refused: %+v", kill)
-		} else if _, ok := c.record("wordcount"); ok {
-			c.violate("topology still recorded %s after a kill with a 10s wait", livenessBound)
-		} else if n := len(c.w.Workers()); n != 0 {
-			c.violate("%d workers still run after the kill", n)
-		}
-	}
-	return c.finish("kill-with-wait-across-nimbus-restart", opts, start, err, map[string]float64{})
 }
