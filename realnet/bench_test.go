@@ -1,9 +1,14 @@
 package realnet
 
 import (
+	"bufio"
 	"context"
+	"encoding/binary"
 	"errors"
+	"io"
+	"net"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -66,9 +71,13 @@ type benchReceiver struct {
 	done    chan struct{}
 	onTuple func(f *tuple.Frame)
 	errs    atomic.Int64
+	// warm is closed at the first payload: the connection is up.
+	warm     chan struct{}
+	warmOnce sync.Once
 }
 
 func (r *benchReceiver) sink(ev core.Event) {
+	r.warmOnce.Do(func() { close(r.warm) })
 	var err error
 	r.into, err = r.dec.DecodeBatch(ev.(core.Recv).Payload, r.into)
 	if err != nil {
@@ -97,6 +106,14 @@ func benchPair(b *testing.B, r *benchReceiver) (send func(payload []byte), close
 		b.Fatal(err)
 	}
 	to := core.NodeID(recvAddr)
+	r.warm = make(chan struct{})
+	defer func() {
+		// Connect before the clock starts: an empty batch, once through,
+		// means the connection is up and its goroutines are running.
+		empty, _ := tuple.AppendBatch(nil, nil)
+		send(empty)
+		<-r.warm
+	}()
 	send = func(payload []byte) {
 		for {
 			err := tx.Send(core.Send{To: to, Payload: payload})
@@ -268,4 +285,69 @@ func BenchmarkDriverSteps(b *testing.B) {
 	cancel()
 	<-stopped
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkRawTCPLatency is the baseline of BenchmarkTCPLatency: the same
+// pacing over a bare loopback connection, an 8-byte timestamp per tuple, no
+// transport and no codec. The difference is what realnet and the codec add;
+// what they share is the machine's scheduling. One op is one tuple.
+func BenchmarkRawTCPLatency(b *testing.B) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ln.Close()
+	latencies := make([]int64, 0, b.N)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		r := bufio.NewReaderSize(c, readBufferBytes)
+		var stamp [8]byte
+		for len(latencies) < b.N {
+			if _, err := io.ReadFull(r, stamp[:]); err != nil {
+				return
+			}
+			latencies = append(latencies, benchStamp()-int64(binary.LittleEndian.Uint64(stamp[:])))
+		}
+	}()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	interval := time.Second / benchLatencyRate
+	buf := make([]byte, 0, 8*tuple.FramesMax)
+	b.ResetTimer()
+	start := time.Now()
+	for sent := 0; sent < b.N; {
+		n := min(min(int(time.Since(start)/interval)+1, b.N)-sent, tuple.FramesMax)
+		if n <= 0 {
+			time.Sleep(interval)
+			continue
+		}
+		stamp := uint64(benchStamp())
+		buf = buf[:0]
+		for range n {
+			buf = binary.LittleEndian.AppendUint64(buf, stamp)
+		}
+		if _, err := c.Write(buf); err != nil {
+			b.Fatal(err)
+		}
+		sent += n
+	}
+	<-done
+	b.StopTimer()
+	if len(latencies) != b.N {
+		b.Fatalf("received: got %d stamps, want %d", len(latencies), b.N)
+	}
+	slices.Sort(latencies)
+	pct := func(p float64) float64 { return float64(latencies[int(p*float64(len(latencies)-1))]) / 1e3 }
+	b.ReportMetric(pct(0.50), "p50-µs")
+	b.ReportMetric(pct(0.99), "p99-µs")
+	b.ReportMetric(pct(0.999), "p999-µs")
 }
