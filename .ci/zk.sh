@@ -13,7 +13,7 @@ set -euo pipefail
 
 # The launcher of Debian's zookeeper package (overridable to test this script).
 ZK_SERVER=${SQUALL_ZK_SERVER_SH:-/usr/share/zookeeper/bin/zkServer.sh}
-READY_TIMEOUT_S=60 # bound on the wait for ruok -> imok
+READY_TIMEOUT_S=60 # bound on the wait for ruok -> imok and srvr -> Mode
 
 usage() {
 	echo "usage: $0 run -- CMD ARGS..." >&2
@@ -63,14 +63,21 @@ free_port() {
 	exit 1
 }
 
-# ruok prints the server's answer to the four-letter command ruok.
-ruok() {
-	local port=$1 answer=""
+# four_letter prints the server's answer to a four-letter command.
+four_letter() {
+	local port=$1 cmd=$2 answer=""
 	exec 3<>"/dev/tcp/127.0.0.1/$port" || return 1
-	printf 'ruok' >&3
-	read -r -t 2 -n 4 answer <&3 || true
+	printf '%s' "$cmd" >&3
+	answer=$(timeout 2 cat <&3 || true)
 	exec 3>&- 3<&-
 	printf '%s' "$answer"
+}
+
+# ready: the listener answers ruok with imok, and the server serves requests
+# (srvr reports its mode; until then it closes clients' connections).
+ready() {
+	[ "$(four_letter "$1" ruok 2>/dev/null || true)" = imok ] &&
+		four_letter "$1" srvr 2>/dev/null | grep -q '^Mode: '
 }
 
 ensure_installed
@@ -122,14 +129,14 @@ ZK_PID=$!
 set +m
 
 deadline=$((SECONDS + READY_TIMEOUT_S))
-until [ "$(ruok "$PORT" 2>/dev/null || true)" = imok ]; do
+until ready "$PORT"; do
 	if ! kill -0 "$ZK_PID" 2>/dev/null; then
 		echo "zk.sh: ZooKeeper exited during startup; its output:" >&2
 		tail -n 40 "$TMP_DIR/log/server.out" >&2 || true
 		exit 1
 	fi
 	if [ "$SECONDS" -ge "$deadline" ]; then
-		echo "zk.sh: ZooKeeper did not answer ruok within ${READY_TIMEOUT_S}s; its output:" >&2
+		echo "zk.sh: ZooKeeper not ready (ruok, srvr) within ${READY_TIMEOUT_S}s; its output:" >&2
 		tail -n 40 "$TMP_DIR/log/server.out" >&2 || true
 		exit 1
 	fi

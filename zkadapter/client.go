@@ -52,9 +52,15 @@ type Client struct {
 	session   core.SessionID // the session in use, 0 when none
 	passwd    []byte         // its password, read off the wire (for tests)
 	pending   []core.Coord   // submitted, not yet started, in order
-	flight    *flight        // the request being executed, or nil
-	deferred  []core.Event   // read after the flight's reply, before its result
-	out       []core.Event   // for the sink, in order
+	// watchesSet: a watch may be registered in go-zookeeper (since the last
+	// expiry); setWatchesDue: a resumed session's SetWatches is not written
+	// yet, so requests wait (see resumeGate).
+	watchesSet    bool
+	setWatchesDue bool
+	gate          *time.Timer
+	flight        *flight      // the request being executed, or nil
+	deferred      []core.Event // read after the flight's reply, before its result
+	out           []core.Event // for the sink, in order
 }
 
 // flight is the one request a Client has in go-zookeeper at a time.
@@ -141,6 +147,9 @@ func (c *Client) Close() error {
 		return nil
 	}
 	c.closed = true
+	if c.gate != nil {
+		c.gate.Stop()
+	}
 	c.cond.Broadcast()
 	c.mu.Unlock()
 	c.conn.Close() // unblocks the request in flight
@@ -154,7 +163,7 @@ func (c *Client) runRequests() {
 	defer c.wg.Done()
 	for {
 		c.mu.Lock()
-		for !c.closed && !(c.connected && len(c.pending) > 0) {
+		for !c.closed && !(c.connected && !c.setWatchesDue && len(c.pending) > 0) {
 			c.cond.Wait()
 		}
 		if c.closed {
@@ -163,6 +172,9 @@ func (c *Client) runRequests() {
 		}
 		e := c.pending[0]
 		c.pending = c.pending[1:]
+		if hasWatch(e.Req) {
+			c.watchesSet = true
+		}
 		f := &flight{op: e.Op}
 		c.flight = f
 		c.mu.Unlock()
@@ -268,8 +280,10 @@ func (c *Client) onZKEvent(ev zk.Event) {
 func (c *Client) onSessionEvent(state zk.State) {
 	switch state {
 	case zk.StateHasSession:
+		id := core.SessionID(c.conn.SessionID())
+		c.resumeGate(id == c.session && c.watchesSet)
 		c.connected = true
-		c.session = core.SessionID(c.conn.SessionID())
+		c.session = id
 		c.emit(core.SessionChanged{State: core.Connected, Session: c.session})
 	case zk.StateDisconnected:
 		if !c.connected {
@@ -283,6 +297,7 @@ func (c *Client) onSessionEvent(state zk.State) {
 		c.connected = false
 		c.session = 0
 		c.passwd = nil
+		c.watchesSet = false // go-zookeeper drops its watches at expiry
 		c.failFlight(core.CodeSessionExpired)
 		if old != 0 {
 			c.emit(core.SessionChanged{State: core.Expired, Session: old})
@@ -293,12 +308,61 @@ func (c *Client) onSessionEvent(state zk.State) {
 	c.cond.Broadcast()
 }
 
-// Opcodes of the requests a Client sends for a core.Request.
+// setWatchesWaitMax bounds how long requests on a resumed session wait for
+// go-zookeeper to write its SetWatches (it writes none when it holds no
+// watch, which the client cannot see).
+const setWatchesWaitMax = 100 * time.Millisecond
+
+// resumeGate holds requests on a resumed session until go-zookeeper has sent
+// SetWatches. go-zookeeper reads its last zxid for SetWatches while its
+// receive loop, already running, writes it on every reply, without a lock (a
+// known data race, go-zookeeper/zk#35); no reply can arrive before the first
+// request goes out, so waiting for the SetWatches packet orders the two.
+// mu held.
+func (c *Client) resumeGate(resumed bool) {
+	if !resumed {
+		return
+	}
+	c.setWatchesDue = true
+	if c.gate != nil {
+		c.gate.Stop()
+	}
+	// The timer's goroutine is the runtime's; Close stops the timer.
+	c.gate = time.AfterFunc(setWatchesWaitMax, func() {
+		c.mu.Lock()
+		c.setWatchesDue = false
+		c.cond.Broadcast()
+		c.mu.Unlock()
+	})
+}
+
+func hasWatch(req core.Request) bool {
+	switch r := req.(type) {
+	case core.GetData:
+		return r.Watch
+	case core.Exists:
+		return r.Watch
+	case core.Children:
+		return r.Watch
+	}
+	return false
+}
+
+// Opcodes go-zookeeper uses for a core.Request, and for SetWatches.
 var requestOpcodes = map[int32]bool{1: true, 2: true, 3: true, 4: true, 5: true, 12: true, 14: true}
 
+const opSetWatches = 101
+
 func (c *Client) sent(xid, opcode int32) {
+	if opcode == opSetWatches {
+		c.mu.Lock()
+		c.setWatchesDue = false
+		c.cond.Broadcast()
+		c.mu.Unlock()
+		return
+	}
 	if !requestOpcodes[opcode] {
-		return // ping, set-watches, close
+		return // ping, close
 	}
 	c.mu.Lock()
 	if c.flight != nil {

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -27,7 +28,7 @@ type DevConfig struct {
 // devServerScript is Debian's ZooKeeper launcher (package zookeeper).
 const devServerScript = "/usr/share/zookeeper/bin/zkServer.sh"
 
-// devReadyTimeout bounds the wait for a started server to answer ruok.
+// devReadyTimeout bounds the wait for a started server to be ready.
 const devReadyTimeout = 60 * time.Second
 
 // devStopGrace is how long Stop waits after SIGTERM before SIGKILL.
@@ -178,21 +179,31 @@ func (s *DevServer) waitReady(ctx context.Context) error {
 	}
 }
 
-// ruok reports whether the server answers the four-letter command ruok.
+// ruok reports whether the server is ready for clients: it answers the
+// four-letter command ruok with imok (its listener is up) and srvr with its
+// mode (it serves requests; until then it closes clients' connections).
 func ruok(addr string) bool {
+	return fourLetter(addr, "ruok") == "imok" && strings.Contains(fourLetter(addr, "srvr"), "Mode: ")
+}
+
+// fourLetterAnswerMax bounds the answer read to a four-letter command.
+const fourLetterAnswerMax = 4096
+
+// fourLetter sends a four-letter command and returns the answer, "" on error.
+func fourLetter(addr, cmd string) string {
 	c, err := net.DialTimeout("tcp", addr, time.Second)
 	if err != nil {
-		return false
+		return ""
 	}
 	defer c.Close()
 	if err := c.SetDeadline(time.Now().Add(2 * time.Second)); err != nil {
-		return false
+		return ""
 	}
-	if _, err := c.Write([]byte("ruok")); err != nil {
-		return false
+	if _, err := c.Write([]byte(cmd)); err != nil {
+		return ""
 	}
-	answer, _ := io.ReadAll(io.LimitReader(c, 4))
-	return string(answer) == "imok"
+	answer, _ := io.ReadAll(io.LimitReader(c, fourLetterAnswerMax))
+	return string(answer)
 }
 
 // Stop ends the server's process group (SIGTERM, then SIGKILL after
