@@ -98,3 +98,12 @@ func TestReplayReproducesHash(t *testing.T) {
 		t.Errorf("swarm 9: got replay hash %s (want %s) or a picture that is not self-contained", again.TraceHash, first.TraceHash)
 	}
 }
+
+// Every scenario registered in Go has a catalog file.
+func TestEveryScenarioHasAFile(t *testing.T) {
+	for _, s := range List() {
+		if s.Spec == nil {
+			t.Errorf("%s: got no catalog file, want scenarios/catalog/%s.yaml (engine: go)", s.Name, s.Name)
+		}
+	}
+}
