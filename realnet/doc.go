@@ -38,8 +38,9 @@
 //
 // Losses, as the contract allows: payloads being written when a connection
 // fails; payloads queued for a peer unreachable for peerUnreachableDropAfter.
-// A new connection from a peer supersedes the old one, which is closed and
-// drained of nothing more, so per-peer order holds across reconnections.
+// A new connection from a peer supersedes the old one: the old one is closed
+// and what it still held is dropped, never delivered after the new one's
+// messages, so per-peer order holds across reconnections.
 //
 // Goroutines, their owners and ends. Listen starts the accept goroutine; it
 // starts a reader per accepted connection; the first Send to a peer starts
