@@ -197,12 +197,13 @@ func printStatus(ctx context.Context, api *httpapi.Client, env Env, name, window
 }
 
 func writeStatus(w io.Writer, t httpapi.Topology) {
-	fmt.Fprintf(w, "%s: %s, %d workers, %d tasks, epoch %d, artifact %s\n", t.Name, t.Status, t.Workers, t.Tasks, t.Epoch, short(t.Artifact))
+	fmt.Fprintf(w, "%s: %s, %d workers, %d tasks, epoch %d, artifact %s; counts over window %s\n",
+		t.Name, t.Status, t.Workers, t.Tasks, t.Epoch, short(t.Artifact), t.Window)
 	if t.Reason != "" {
 		fmt.Fprintf(w, "  not fully scheduled: %s\n", t.Reason)
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "component\ttasks\temitted\ttransferred\texecuted\tacked\tfailed\t(window %s)\n", t.Window)
+	fmt.Fprintln(tw, "component\ttasks\temitted\ttransferred\texecuted\tacked\tfailed\t")
 	for _, c := range t.Components {
 		s := c.Stats
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t\n", c.Name, c.Tasks, s.Emitted, s.Transferred, s.Executed, s.Acked, s.Failed)

@@ -76,7 +76,13 @@ func topologyNames() []string {
 func init() {
 	RegisterTopology("wordcount", "sentences → split (shuffle) → count (fields on word)",
 		func(name string, workers int) (*topology.Topology, error) {
-			return examples.WordCount(name, workers, 0)
+			t, err := examples.WordCount(name, workers, 0)
+			if err == nil {
+				// Unbounded sentences with unbounded pending trees would
+				// grow the ackers without limit; Storm's examples bound them.
+				t.Config.MaxSpoutPending = wordcountPendingMax
+			}
+			return t, err
 		})
 	RegisterTopology("exclamation", "words → exclaim1 → exclaim2 (a chain)",
 		func(name string, workers int) (*topology.Topology, error) {
@@ -87,6 +93,9 @@ func init() {
 			return examples.SequenceTopology(name, workers, sequenceCount, 30*time.Second, 1000)
 		})
 }
+
+// wordcountPendingMax bounds each sentence spout's pending tuple trees.
+const wordcountPendingMax = 2000
 
 // sequenceCount is how many numbers the sequence example emits in real mode.
 const sequenceCount = 10_000_000
