@@ -183,7 +183,7 @@ func TestClientLinearizabilityPasses(t *testing.T) {
 }
 
 // linBreakSeeds bounds the seeds within which the check must catch the
-// ack-before-write nimbus (it catches 8 of seeds 1-20, the first at seed 3).
+// ack-before-write nimbus (it catches 23 of seeds 1-50, the first at seed 3).
 const linBreakSeeds = 10
 
 func TestClientLinearizabilityCatchesAckBeforeWrite(t *testing.T) {
@@ -202,7 +202,7 @@ func TestClientLinearizabilityCatchesAckBeforeWrite(t *testing.T) {
 // view-derived answers of a nimbus that did not lead throughout: a deposed
 // leader, cut from ZooKeeper, keeps answering status from its view until it
 // hears its session expired, and counting those answers makes the history
-// illegal (seeds 12, 27, 28, 35, 36 of 1-50). Nimbus would need to stop
+// illegal (seeds 12, 27, 28 and 35 of 1-50). Nimbus would need to stop
 // answering reads while disconnected (as Curator's LeaderLatch drops
 // leadership on SUSPENDED) to make them linearizable.
 func TestStaleAnswersAreNotLinearizable(t *testing.T) {
