@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/squall/squall/core"
+	"github.com/squall/squall/core/protocol"
 	"github.com/squall/squall/sim"
 )
 
@@ -16,6 +17,8 @@ import (
 type Timeline struct {
 	Events []sim.Record
 	Leader []sim.Record // sampled: who leads, when it changes
+	Assign []sim.Record // sampled: each topology's assignment, when it changes
+	assign map[string]string
 	End    core.Time
 	last   string
 	c      *cluster
@@ -39,6 +42,7 @@ func (t *Timeline) Observe(r sim.Record) {
 	if t.c != nil && (r.At >= t.sample+core.Time(pollPeriod) || len(t.Leader) == 0) {
 		t.sample = r.At
 		t.sampleLeader(r.At)
+		t.sampleAssignments(r.At)
 	}
 	if !timelineWhat[r.What] && !(r.What == "call" && !strings.HasPrefix(r.Detail, "chaos") &&
 		r.Detail != "poll" && !strings.HasPrefix(r.Detail, "duplicates") && r.Detail != "capacity" &&
@@ -85,6 +89,35 @@ func Replay(run func(Options) Result, opts Options) (Result, *Timeline) {
 	return run(opts), t
 }
 
+// sampleAssignments records each topology's assignment when it changes. It
+// reads ZooKeeper's model directly and reports nothing: the run must not
+// notice it is observed.
+func (t *Timeline) sampleAssignments(now core.Time) {
+	if t.assign == nil {
+		t.assign = map[string]string{}
+	}
+	zk := t.c.w.ZK()
+	for _, name := range zk.ChildrenOf(t.c.layout.Assignments()) {
+		data, _, ok := zk.Lookup(t.c.layout.Assignment(core.TopologyID(name)))
+		if !ok {
+			continue
+		}
+		a, err := protocol.DecodeAssignment(data)
+		if err != nil {
+			continue
+		}
+		var ws []string
+		for _, wa := range a.Workers {
+			ws = append(ws, fmt.Sprintf("%s:%d(%d tasks)", wa.Supervisor, wa.Port, len(wa.Tasks)))
+		}
+		desc := fmt.Sprintf("epoch %d: %s", a.Epoch, strings.Join(ws, " "))
+		if t.assign[name] != desc {
+			t.assign[name] = desc
+			t.Assign = append(t.Assign, sim.Record{At: now, Who: name, What: "assignment", Detail: desc})
+		}
+	}
+}
+
 // WriteHTML writes the timeline as a self-contained HTML page: one row per
 // node, marks for events, bars for leadership.
 func (t *Timeline) WriteHTML(w io.Writer, title string, res Result) error {
@@ -97,6 +130,9 @@ func (t *Timeline) WriteHTML(w io.Writer, title string, res Result) error {
 		rows[who] = append(rows[who], e)
 	}
 	names := make([]string, 0, len(rows))
+	for _, a := range t.Assign {
+		rows["assign "+a.Who] = append(rows["assign "+a.Who], a)
+	}
 	for k := range rows {
 		names = append(names, k)
 	}
@@ -107,7 +143,7 @@ func (t *Timeline) WriteHTML(w io.Writer, title string, res Result) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "<!doctype html><html><head><meta charset=utf-8><title>%s</title><style>"+
 		"body{font:13px sans-serif;margin:16px}text{font:11px monospace}.crash{fill:#d33}.start{fill:#3a3}"+
-		".fault{fill:#e90}.zk{fill:#66c}.call{fill:#888}.lead{fill:#fd6;opacity:.7}#tip{position:fixed;"+
+		".fault{fill:#e90}.zk{fill:#66c}.call{fill:#888}.lead{fill:#fd6;opacity:.7}.assign{fill:#09c}#tip{position:fixed;"+
 		"background:#ffd;border:1px solid #999;padding:3px;display:none}</style></head><body>", html.EscapeString(title))
 	fmt.Fprintf(&b, "<h3>%s</h3><p>seed %d, verdict %s, trace %s, %.1f virtual s, %d events</p>",
 		html.EscapeString(title), res.Seed, res.Verdict, res.TraceHash, res.VirtualSeconds, res.Events)
@@ -163,6 +199,8 @@ func markClass(what string) string {
 		return "zk"
 	case "call":
 		return "call"
+	case "assignment":
+		return "assign"
 	}
 	return "fault"
 }
