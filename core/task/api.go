@@ -12,7 +12,10 @@ import (
 type Values []any
 
 // Tuple is one tuple as a bolt receives it. A bolt must not keep a Tuple or
-// its Values after it has acked or failed it.
+// its Values after it has acked or failed it: the executor reuses the Tuple
+// once Execute has returned and the tuple is acked or failed. Acking or
+// failing a tuple twice, or anchoring to one already acked or failed, is
+// reported as an error and ignored.
 type Tuple struct {
 	Values          Values
 	Stream          string
@@ -23,7 +26,19 @@ type Tuple struct {
 	roots           []uint64
 	ackVal          uint64 // XOR of the edge ids of the tuples anchored to it
 	tick            bool
+	state           tupleState
 }
+
+// tupleState tracks a tuple through its bolt, so that the executor knows
+// when it may reuse it: once Execute has returned and the bolt has acked or
+// failed it.
+type tupleState uint8
+
+const (
+	tupleExecuted tupleState = 1 << iota // Execute has returned
+	tupleSettled                         // the bolt acked or failed it
+	tupleFree                            // released, waiting for reuse
+)
 
 // Fields maps a stream's field names to value indexes.
 type Fields struct {

@@ -116,6 +116,39 @@ type Executor struct {
 	// and their one-root lists are carved from (see newTuple).
 	tuples []Tuple
 	roots  []uint64
+	// free is a ring of released tuples, the oldest at freeHead; newTuple
+	// reuses the oldest only when tupleReuseDelay newer ones follow it.
+	free     []*Tuple
+	freeHead int
+	freeLen  int
+}
+
+// tupleReuseDelay is how many tuples the executor releases after a tuple
+// before it reuses that one. A bolt that acks a tuple twice, or anchors to
+// an acked one, most likely does so soon after: within the delay the
+// tuple is still marked free, so the misuse is caught and ignored rather
+// than acking whatever the tuple has become. The ring holds twice as many,
+// so that a burst of emits finds tuples to reuse; that bounds the memory it
+// keeps to about 260 KiB of tuples and the values they reference.
+const (
+	tupleReuseDelay = 1024
+	freeRingLen     = 2 * tupleReuseDelay
+)
+
+// release puts a tuple its bolt is done with into the free ring; on a full
+// ring the oldest leaves it, for the garbage collector.
+func (e *Executor) release(t *Tuple) {
+	if e.free == nil {
+		e.free = make([]*Tuple, freeRingLen)
+	}
+	t.state = tupleFree
+	if e.freeLen == freeRingLen {
+		e.free[e.freeHead] = nil
+		e.freeHead = (e.freeHead + 1) % freeRingLen
+		e.freeLen--
+	}
+	e.free[(e.freeHead+e.freeLen)%freeRingLen] = t
+	e.freeLen++
 }
 
 // Chunk sizes. Tuples are made by the million, so the executor allocates
@@ -128,8 +161,18 @@ const (
 	rootChunkLen  = 512
 )
 
-// newTuple returns a zeroed tuple carved from the current chunk.
+// newTuple returns a tuple to overwrite: the oldest released one when
+// tupleReuseDelay newer ones follow it in the free ring, else one carved
+// from the current chunk. Callers set every field (state included) by
+// assigning a whole Tuple.
 func (e *Executor) newTuple() *Tuple {
+	if e.freeLen > tupleReuseDelay {
+		t := e.free[e.freeHead]
+		e.free[e.freeHead] = nil
+		e.freeHead = (e.freeHead + 1) % freeRingLen
+		e.freeLen--
+		return t
+	}
 	if len(e.tuples) == 0 {
 		e.tuples = make([]Tuple, tupleChunkLen)
 	}

@@ -272,18 +272,50 @@ func (b *boltCollector) EmitDirect(task core.TaskID, stream string, anchors []*T
 func (b *boltCollector) ReportError(err error) { (*runner)(b).ReportError(err) }
 
 func (b *boltCollector) Ack(t *Tuple) {
+	if !b.settle(t) {
+		return
+	}
 	e := b.e
 	e.stats.Acked++
 	for _, root := range t.roots {
 		e.ackAck(root, t.id^t.ackVal)
 	}
+	b.done(t)
 }
 
 func (b *boltCollector) Fail(t *Tuple) {
+	if !b.settle(t) {
+		return
+	}
 	e := b.e
 	e.stats.Failed++
 	for _, root := range t.roots {
 		e.ackFail(root)
+	}
+	b.done(t)
+}
+
+// Errors of bolts that break the tuple contract.
+var (
+	errSettledTwice    = errors.New("ack or fail of a tuple already acked or failed")
+	errAnchorToSettled = errors.New("emit anchored to a tuple already acked or failed")
+)
+
+// settle marks t acked or failed, and reports false (and an error) if it
+// was already.
+func (b *boltCollector) settle(t *Tuple) bool {
+	if t.state&(tupleSettled|tupleFree) != 0 {
+		b.ReportError(errSettledTwice)
+		return false
+	}
+	t.state |= tupleSettled
+	return true
+}
+
+// done releases t if its Execute has returned; otherwise drain does.
+func (b *boltCollector) done(t *Tuple) {
+	if t.state&tupleExecuted != 0 {
+		b.e.release(t)
 	}
 }
 
@@ -295,6 +327,7 @@ func (r *runner) emitBolt(direct core.TaskID, stream string, anchors []*Tuple, v
 	}
 	e := r.e
 	e.stats.Emitted++
+	anchors = r.liveAnchors(anchors)
 	roots := anchorRoots(anchors)
 	r.dst = r.targets(out, direct, values, r.dst[:0])
 	r.recordEmit(stream, len(r.dst))
@@ -311,6 +344,25 @@ func (r *runner) emitBolt(direct core.TaskID, stream string, anchors []*Tuple, v
 			fields: out.fields, id: edge, roots: roots}
 		e.deliver(task, t)
 	}
+}
+
+// liveAnchors returns anchors without those already acked or failed,
+// reporting an error if there were any; in the normal case, anchors itself.
+func (r *runner) liveAnchors(anchors []*Tuple) []*Tuple {
+	for i, a := range anchors {
+		if a.state&(tupleSettled|tupleFree) == 0 {
+			continue
+		}
+		r.ReportError(errAnchorToSettled)
+		live := slices.Clone(anchors[:i])
+		for _, b := range anchors[i+1:] {
+			if b.state&(tupleSettled|tupleFree) == 0 {
+				live = append(live, b)
+			}
+		}
+		return live
+	}
+	return anchors
 }
 
 // anchorRoots is the union of the anchors' roots.
@@ -358,6 +410,10 @@ func (r *runner) drain(budget int) int {
 		r.bolt.Execute(t)
 		if !t.tick && r.stats.Sample() {
 			r.stats.Executed(r.e.now, r.stats.Stream(t.Stream), 0)
+		}
+		t.state |= tupleExecuted
+		if t.state&tupleSettled != 0 {
+			r.e.release(t) // acked or failed during Execute: done with
 		}
 		spent += r.cost
 		n++
