@@ -6,17 +6,23 @@ import (
 )
 
 // seqDenseMax bounds the sequence numbers a SeqCounts keeps in its dense
-// slice (4 bytes each: 16 MiB at most); numbers beyond it, or below zero, go
-// to a map. The sequence topology numbers from 1 upwards, so in practice
-// every number is dense.
-const seqDenseMax = 1 << 22
+// pages (4 bytes each: 16 MiB at most); numbers beyond it, or below zero,
+// go to a map. The sequence topology numbers from 1 upwards, so in practice
+// every number is dense. Pages of seqPageLen counters are allocated as
+// numbers reach them, so nothing is copied as the counts grow, and a task
+// restarted in a long run does not zero one large array again.
+const (
+	seqDenseMax = 1 << 22
+	seqPageBits = 12
+	seqPageLen  = 1 << seqPageBits
+)
 
 // SeqCounts counts how often each sequence number was seen. The sequence
 // topology's numbers are small and dense, so a slice indexed by the number
 // replaces a map: no hashing on the tuple path, and nothing for the garbage
 // collector to scan.
 type SeqCounts struct {
-	dense  []uint32 // dense[seq] for 0 ≤ seq < seqDenseMax, grown on demand
+	pages  [][]uint32 // pages[seq>>seqPageBits][seq%seqPageLen] for 0 ≤ seq < seqDenseMax
 	sparse map[int64]uint32
 	seen   int // distinct numbers with a count above zero
 }
@@ -33,26 +39,27 @@ func (c *SeqCounts) Add(seq int64) {
 		c.sparse[seq]++
 		return
 	}
-	if int(seq) >= len(c.dense) {
-		c.grow(int(seq))
+	p := int(seq >> seqPageBits)
+	for len(c.pages) <= p {
+		c.pages = append(c.pages, nil)
 	}
-	if c.dense[seq] == 0 {
+	if c.pages[p] == nil {
+		c.pages[p] = make([]uint32, seqPageLen)
+	}
+	n := &c.pages[p][seq&(seqPageLen-1)]
+	if *n == 0 {
 		c.seen++
 	}
-	c.dense[seq]++
-}
-
-// grow extends dense to hold index i, doubling so that counting n numbers
-// in order costs O(n).
-func (c *SeqCounts) grow(i int) {
-	n := min(max(2*len(c.dense), i+1, 1024), seqDenseMax)
-	c.dense = append(c.dense, make([]uint32, n-len(c.dense))...)
+	*n++
 }
 
 // Count returns how often seq was seen.
 func (c *SeqCounts) Count(seq int64) int {
-	if seq >= 0 && seq < int64(len(c.dense)) {
-		return int(c.dense[seq])
+	if seq >= 0 && seq < seqDenseMax {
+		if p := int(seq >> seqPageBits); p < len(c.pages) && c.pages[p] != nil {
+			return int(c.pages[p][seq&(seqPageLen-1)])
+		}
+		return 0
 	}
 	return int(c.sparse[seq])
 }
@@ -63,9 +70,11 @@ func (c *SeqCounts) Distinct() int { return c.seen }
 // Each calls f for every number seen, with its count: dense numbers
 // ascending, then the sparse ones ascending.
 func (c *SeqCounts) Each(f func(seq int64, n int)) {
-	for seq, n := range c.dense {
-		if n > 0 {
-			f(int64(seq), int(n))
+	for p, page := range c.pages {
+		for i, n := range page {
+			if n > 0 {
+				f(int64(p)<<seqPageBits+int64(i), int(n))
+			}
 		}
 	}
 	for _, seq := range slices.Sorted(maps.Keys(c.sparse)) {

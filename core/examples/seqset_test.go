@@ -14,6 +14,8 @@ func TestSeqCounts(t *testing.T) {
 	}{
 		{"empty", nil, 0, nil},
 		{"dense with repeats", []int64{3, 1, 3, 2000}, 3, [][2]int64{{1, 1}, {3, 2}, {2000, 1}}},
+		{"across pages, a page skipped", []int64{seqPageLen - 1, seqPageLen, 5*seqPageLen + 7, seqPageLen}, 3,
+			[][2]int64{{seqPageLen - 1, 1}, {seqPageLen, 2}, {5*seqPageLen + 7, 1}}},
 		{"sparse beyond the dense bound and below zero", []int64{seqDenseMax + 5, -2, 7, -2}, 3,
 			[][2]int64{{7, 1}, {-2, 2}, {seqDenseMax + 5, 1}}},
 	}
