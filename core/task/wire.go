@@ -31,22 +31,27 @@ const (
 	wireRootsChunkLen = 1024 // roots per chunk: 8 KiB
 )
 
-// Encoder encodes batches of remote tuples and acking messages. It reuses
-// its frame and anchor buffers, so encoding allocates only the output. The
-// zero Encoder is ready; it is not safe for concurrent use.
+// Encoder encodes batches of remote tuples and acking messages, frame by
+// frame through one reused Frame, so encoding allocates only the output.
+// The zero Encoder is ready; it is not safe for concurrent use.
 type Encoder struct {
-	frames  []tuple.Frame
+	w       tuple.BatchWriter
+	frame   tuple.Frame
 	anchors []tuple.Anchor
 }
 
 // AppendBatch encodes rs, at most tuple.FramesMax of them, for one worker
 // and appends the batch to dst.
 func (enc *Encoder) AppendBatch(dst []byte, rs []Remote) ([]byte, error) {
-	frames := enc.frames[:0]
-	anchors := enc.anchors[:0]
+	dst, err := enc.w.Start(dst, len(rs))
+	if err != nil {
+		return dst, err
+	}
+	f := &enc.frame
 	for i := range rs {
 		r := &rs[i]
-		f := tuple.Frame{Dest: r.Dest, Source: r.Source}
+		anchors := enc.anchors[:0]
+		*f = tuple.Frame{Dest: r.Dest, Source: r.Source}
 		if r.Ack.Kind != ackNone {
 			f.Stream = ackStreams[r.Ack.Kind]
 			if r.Ack.Kind == ackInit {
@@ -62,22 +67,13 @@ func (enc *Encoder) AppendBatch(dst []byte, rs []Remote) ([]byte, error) {
 				anchors = append(anchors, tuple.Anchor{Root: root, Edge: r.ID})
 			}
 		}
-		frames = append(frames, f)
-	}
-	// Anchors point into one array that has stopped growing.
-	k := 0
-	for i := range rs {
-		n := 1
-		if rs[i].Ack.Kind == ackNone {
-			n = len(rs[i].Roots)
+		f.Anchors, enc.anchors = anchors, anchors
+		if dst, err = enc.w.Add(dst, f); err != nil {
+			break
 		}
-		frames[i].Anchors = anchors[k : k+n : k+n]
-		k += n
 	}
-	out, err := tuple.AppendBatch(dst, frames)
-	clear(frames) // drop the values, so the buffers pin nothing
-	enc.frames, enc.anchors = frames[:0], anchors[:0]
-	return out, err
+	*f = tuple.Frame{} // pin no values
+	return dst, err
 }
 
 // AppendBatch encodes with a fresh Encoder.

@@ -161,6 +161,38 @@ func AppendBatch(dst []byte, frames []Frame) ([]byte, error) {
 	return dst, nil
 }
 
+// BatchWriter appends a batch frame by frame, for a sender that has no
+// []Frame to hand to AppendBatch (it would have to build one): Start with
+// the frame count, then exactly that many Add calls. The bytes are those
+// AppendBatch would append. The zero BatchWriter is ready.
+type BatchWriter struct {
+	start, left int
+}
+
+// Start appends the header of a batch of n frames to dst.
+func (w *BatchWriter) Start(dst []byte, n int) ([]byte, error) {
+	if n < 0 || n > FramesMax {
+		return dst, fmt.Errorf("%w: %d frames (max %d)", ErrTooLarge, n, FramesMax)
+	}
+	w.start, w.left = len(dst), n
+	return appendUvarint(dst, uint64(n)), nil
+}
+
+// Add appends the next frame. On error dst comes back as it was before
+// Start: the batch is abandoned.
+func (w *BatchWriter) Add(dst []byte, f *Frame) ([]byte, error) {
+	core.Assert(w.left > 0, "tuple: BatchWriter.Add past the count given to Start")
+	w.left--
+	dst, err := appendBatchFrame(dst, f)
+	if err != nil {
+		return dst[:w.start], err
+	}
+	if len(dst)-w.start > BatchBytesMax {
+		return dst[:w.start], fmt.Errorf("%w: batch over %d bytes", ErrTooLarge, BatchBytesMax)
+	}
+	return dst, nil
+}
+
 // batchBytesGuess estimates a batch's encoding from its frames' header fields
 // and a typical value, so that AppendBatch grows dst once rather than doubling
 // it frame after frame; a guess too small only costs the doubling back. It is

@@ -308,3 +308,34 @@ func TestFrameTaskIDs(t *testing.T) {
 		}
 	}
 }
+
+// A BatchWriter appends the bytes AppendBatch does, and refuses what it
+// refuses.
+func TestBatchWriter(t *testing.T) {
+	frames := []Frame{
+		{Dest: 1, Source: 2, Stream: "default", ID: 9, Anchors: []Anchor{{Root: 3, Edge: 4}}, Values: []any{int64(5), "x"}},
+		{Dest: 100, Stream: "__ack_ack", Anchors: []Anchor{{Root: 7, Edge: 8}}},
+		{Dest: 3, Stream: "s", Values: []any{strings.Repeat("v", 300)}}, // a frame over 127 bytes
+	}
+	want, err := AppendBatch([]byte("prefix"), frames)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var w BatchWriter
+	got, err := w.Start([]byte("prefix"), len(frames))
+	for i := range frames {
+		if err == nil {
+			got, err = w.Add(got, &frames[i])
+		}
+	}
+	if err != nil || !bytes.Equal(got, want) {
+		t.Errorf("got %x (%v), want %x", got, err, want)
+	}
+	if _, err := w.Start(nil, FramesMax+1); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("start of %d frames: got %v, want ErrTooLarge", FramesMax+1, err)
+	}
+	got, _ = w.Start([]byte("p"), 1)
+	if got, err = w.Add(got, &Frame{Stream: strings.Repeat("s", StreamBytesMax+1)}); !errors.Is(err, ErrTooLarge) || string(got) != "p" {
+		t.Errorf("add of a bad frame: got %q and %v, want %q and ErrTooLarge", got, err, "p")
+	}
+}
