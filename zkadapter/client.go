@@ -23,9 +23,10 @@ type Config struct {
 // sessionTimeoutDefault is used when Config.SessionTimeout is zero.
 const sessionTimeoutDefault = 10 * time.Second
 
-// requestsQueuedMax bounds the requests a Client holds that ZooKeeper has not
-// answered yet (as the simulator's client, sim.zkQueueMax). Past it Submit
-// fails the request at once with CodeConnectionLoss rather than block.
+// requestsQueuedMax bounds the requests a Client holds that it has not sent
+// yet (as the simulator's client bounds its queue, zkQueueMax in sim). Past
+// it Submit fails the request at once with CodeConnectionLoss rather than
+// block: the caller may be the goroutine that drains the sink.
 const requestsQueuedMax = 256
 
 // eventsQueuedMax bounds the events read from ZooKeeper and not yet handed to

@@ -46,7 +46,8 @@
 //     request in flight, if its reply was not read, fails first with
 //     CodeConnectionLoss: its outcome is unknown (it may still be applied).
 //     go-zookeeper reconnects by itself, resuming the session if it lives
-//     (it sets its watches again, and the server fires those that changed).
+//     (it sets its watches again, and the server fires those that changed;
+//     requests wait until it has, see resumeGate).
 //   - Expired{old id} when the server says the session is gone; its ephemerals
 //     and watches are gone too. go-zookeeper then opens a new session by
 //     itself, reported by Connected{new id}. A real ZooKeeper closes an
@@ -59,6 +60,12 @@
 // a full queue, an unknown error), CodeSessionExpired, and per-operation
 // codes of a failed Multi (CodeOK before the failing operation,
 // CodeRuntimeInconsistency after it).
+//
+// Bounds: at most requestsQueuedMax requests wait; past it Submit fails the
+// request at once with CodeConnectionLoss (as the simulator's client does)
+// rather than block a driver that may be the sink's consumer. At most
+// eventsQueuedMax events wait for the sink; past it the client stops reading
+// from ZooKeeper until the sink catches up.
 //
 // Goroutines: runRequests and runSink, started by New and ended by Close,
 // plus go-zookeeper's own, which Close ends by closing the connection.
