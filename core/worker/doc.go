@@ -1,6 +1,7 @@
-// Package worker is the control half of a worker process as a pure machine:
-// it heartbeats to its supervisor and keeps the tasks its supervisor assigns
-// it. (The tasks themselves, and the tuples between workers, come later.)
+// Package worker is a worker process as a pure machine: it heartbeats to its
+// supervisor, keeps the tasks its supervisor assigns it, and runs them in a
+// task.Executor, moving tuples to and from the other workers of its
+// topology.
 //
 //	            WorkerHeartbeat{topology, port, epoch}   every HeartbeatPeriod,
 //	worker ─────────────────────────────────────────►   and at once on start
@@ -14,4 +15,15 @@
 // the worker was started with, is ignored. An assignment with Assigned=false,
 // or one naming another topology or port, ends the process with an Exit
 // effect: a worker never runs what its supervisor does not want there.
+//
+// The data plane, on every tick:
+//
+//	Executor.Step ─► TakeRemote: one outbox per peer ─► Encoder ─► Send (≤ FramesMax frames each)
+//	Recv ─► Decoder.DeliverBatch (all or nothing) ─► Executor: bolt inboxes, ackers, spouts' ack queues
+//
+// Each worker keeps one task.Encoder and one task.Decoder, so a steady flow
+// reuses their buffers and the decoder's string table and number cache.
+// Spouts wait until every peer has spoken (as Storm workers wait for their
+// connections), and while this worker's inboxes or a peer are congested
+// (backpressure messages that lapse after pressureTTL).
 package worker
