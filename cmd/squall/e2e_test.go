@@ -71,6 +71,7 @@ func TestEndToEnd(t *testing.T) {
 	for i := 0; i < e2eSupervisors; i++ {
 		c.startSupervisor(i)
 	}
+	c.leader() // the nimbuses have elected one (a busy machine can take seconds)
 	c.squall("submit", "--topology", "wordcount", "--name", e2eTopology, "--workers", strconv.Itoa(e2eTopologyWorker))
 	start := time.Now()
 	s := c.waitFor("counts flow", e2eStartBound, func() (bool, string) {
