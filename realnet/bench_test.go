@@ -164,6 +164,12 @@ func BenchmarkTCPTransfer(b *testing.B) {
 // accumulate between the sender's wake-ups, each tuple stamped when it is
 // encoded. The receiver takes the one-way latency of each at decoding: the
 // transport and codec latency, not the pacing's. One op is one tuple.
+//
+// On a loaded 2-vCPU box the tail is set by the OS scheduler: a garbage
+// collection's stop-the-world phase waits for every thread holding a P, and
+// a descheduled one stretches it to milliseconds (GODEBUG=gctrace=1 shows
+// 7-13 ms STW phases at a load average of 11 where 0.3 ms is usual). The raw
+// baseline below allocates nothing, so it never collects.
 func BenchmarkTCPLatency(b *testing.B) {
 	const batchMax = tuple.FramesMax
 	frames := benchFrames(b, batchMax)
