@@ -2,6 +2,7 @@ package realnet
 
 import (
 	"bufio"
+	"errors"
 	"io"
 	"log/slog"
 	"math/rand/v2"
@@ -229,6 +230,8 @@ func (p *peer) writeQueued(oc *outConn) error {
 	}
 }
 
+var errTooManyConns = errors.New("realnet: too many connections")
+
 // connect dials the peer until it answers, backing off between failures. It
 // returns ok=false when the transport closed, and a nil connection with
 // ok=true when the peer stayed unreachable for peerUnreachableDropAfter (its
@@ -240,8 +243,10 @@ func (p *peer) connect(b *backoff) (oc *outConn, ok bool) {
 		if err == nil {
 			oc = &outConn{c: c, w: bufio.NewWriterSize(c, writeBufferBytes)}
 			if !p.t.track(c, func() { watch(oc) }) {
-				return nil, false
+				err = errTooManyConns // or closed: tested below
 			}
+		}
+		if err == nil {
 			if !downSince.IsZero() {
 				p.log.Warn("realnet: peer reachable again", "after", time.Since(downSince).Round(time.Millisecond))
 			}

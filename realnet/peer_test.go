@@ -1,6 +1,8 @@
 package realnet
 
 import (
+	"errors"
+	"strconv"
 	"testing"
 	"time"
 
@@ -56,5 +58,24 @@ func TestPeerRetiredIsReplaced(t *testing.T) {
 	}
 	if p, _ := a.peerFor(to); p == old {
 		t.Fatal("peer after retirement: got the retired one, want a new one")
+	}
+}
+
+func TestTransportBoundsPeers(t *testing.T) {
+	checkNoLeak(t)
+	a := listen(t, "127.0.0.1:0", 0, func(core.Event) {})
+	defer a.Close()
+	a.mu.Lock()
+	for i := range PeersMax {
+		id := core.NodeID("fake-" + strconv.Itoa(i))
+		a.peers[id] = newPeer(a, id) // no writer: only its place counts
+	}
+	a.mu.Unlock()
+	err := a.Send(core.Send{To: "one-more", Payload: []byte("x")})
+	if !errors.Is(err, ErrTooManyPeers) {
+		t.Fatalf("send to peer %d: got %v, want ErrTooManyPeers", PeersMax+1, err)
+	}
+	if err := a.Send(core.Send{To: "fake-7", Payload: []byte("x")}); err != nil {
+		t.Fatalf("send to a known peer: got %v, want nil", err)
 	}
 }

@@ -50,6 +50,12 @@ const (
 	// httpAcceptQueueMax bounds the HTTP connections waiting for
 	// HTTPListener().Accept; past it a new one is closed.
 	httpAcceptQueueMax = 64
+	// connsMax bounds the open transport connections, inbound and outbound
+	// (each has a goroutine or two); past it an accepted one is closed.
+	connsMax = 4096
+	// PeersMax bounds the peers a transport sends to at once; Send to one
+	// more fails with ErrTooManyPeers until an idle writer retires.
+	PeersMax = 4096
 )
 
 // Sentinel errors of Send.
@@ -61,6 +67,8 @@ var (
 	ErrClosed = errors.New("realnet: transport closed")
 	// ErrPayloadTooLarge: the payload is over PayloadBytesMax.
 	ErrPayloadTooLarge = errors.New("realnet: payload over PayloadBytesMax")
+	// ErrTooManyPeers: the transport already sends to PeersMax peers.
+	ErrTooManyPeers = errors.New("realnet: too many peers")
 )
 
 // TransportConfig configures Listen.
@@ -261,6 +269,9 @@ func (t *Transport) peerFor(id core.NodeID) (*peer, error) {
 	if p := t.peers[id]; p != nil {
 		return p, nil
 	}
+	if len(t.peers) >= PeersMax {
+		return nil, fmt.Errorf("realnet: send to %s: %w (%d)", id, ErrTooManyPeers, PeersMax)
+	}
 	p := newPeer(t, id)
 	t.peers[id] = p
 	t.wg.Add(1)
@@ -270,11 +281,17 @@ func (t *Transport) peerFor(id core.NodeID) (*peer, error) {
 
 // track records an open connection so that Close ends it, and starts fn on it
 // as a goroutine of the transport. It reports false, having closed c, when
-// the transport is closed.
+// the transport is closed or already holds connsMax connections.
 func (t *Transport) track(c net.Conn, fn func()) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.closed {
+		_ = c.Close()
+		return false
+	}
+	if len(t.conns) >= connsMax {
+		t.log.Warn("realnet: too many connections, closing a new one", "max", connsMax,
+			"remote", c.RemoteAddr().String())
 		_ = c.Close()
 		return false
 	}
