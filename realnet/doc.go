@@ -42,6 +42,10 @@
 // and what it still held is dropped, never delivered after the new one's
 // messages, so per-peer order holds across reconnections.
 //
+// Bounds: QueueBytesMax wire bytes queued per peer, PeersMax peers,
+// connsMax open connections, PayloadBytesMax per frame, NodeIDBytesMax per
+// hello, httpAcceptQueueMax HTTP connections waiting for Accept.
+//
 // Goroutines, their owners and ends. Listen starts the accept goroutine; it
 // starts a reader per accepted connection; the first Send to a peer starts
 // its writer, and each writer's connection has a watch goroutine. All belong
