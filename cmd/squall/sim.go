@@ -106,6 +106,7 @@ func runSimRun(args []string, stdout, stderr io.Writer) int {
 	seed := fs.Uint64("seed", 1, "seed from which every choice of the run is drawn")
 	asJSON := fs.Bool("json", false, "print the result as one JSON object")
 	tracePath := fs.String("trace", "", "write the trace (one line per event) to this file")
+	brk := fs.String("break", "", "test only: run a deliberately broken build (see scenarios.Break*)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -117,7 +118,7 @@ func runSimRun(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return 2
 	}
-	opts := scenarios.Options{Seed: *seed}
+	opts := scenarios.Options{Seed: *seed, Break: *brk}
 	if *tracePath != "" {
 		f, err := os.Create(*tracePath)
 		if err != nil {
@@ -182,6 +183,7 @@ func runSimReplay(args []string, stdout, stderr io.Writer) int {
 	swarm := fs.Bool("swarm", false, "replay a swarm seed")
 	seed := fs.Uint64("seed", 1, "seed of the run to replay")
 	htmlPath := fs.String("html", "", "write a self-contained HTML timeline here")
+	brk := fs.String("break", "", "test only: run a deliberately broken build")
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
 		if err == nil {
 			fmt.Fprint(stderr, simUsage)
@@ -192,7 +194,7 @@ func runSimReplay(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return 2
 	}
-	res, tl := scenarios.Replay(t.run, scenarios.Options{Seed: *seed})
+	res, tl := scenarios.Replay(t.run, scenarios.Options{Seed: *seed, Break: *brk})
 	printResult(stdout, res)
 	fmt.Fprintf(stdout, "trace hash %s\n", res.TraceHash)
 	if *htmlPath != "" {

@@ -66,3 +66,21 @@ func TestSimUsageErrors(t *testing.T) {
 		}
 	}
 }
+
+// A failing swarm seed prints its replay command and is saved as a file
+// that reproduces the failure with sim run --file.
+func TestSimSwarmSavesFailures(t *testing.T) {
+	dir := t.TempDir()
+	code, out, _ := runCLI(t, "sim", "swarm", "--seeds", "1-2", "--break", "overcommit", "--out", dir)
+	if code != 1 || !strings.Contains(out, "replay: go run ./cmd/squall sim replay --swarm --seed 1 --break overcommit") {
+		t.Fatalf("got exit %d output %q, want 1 with the replay command", code, out)
+	}
+	file := filepath.Join(dir, "swarm-1.yaml")
+	code, out, errOut := runCLI(t, "sim", "run", "--file", file, "--seed", "1", "--break", "overcommit")
+	if code != 1 || !strings.Contains(out, "over capacity") || !strings.Contains(errOut, "sim run --file "+file+" --seed 1") {
+		t.Errorf("got exit %d output %q stderr %q, want the failure again and its command", code, out, errOut)
+	}
+	if code, _, _ := runCLI(t, "sim", "run", "--file", file, "--seed", "1"); code != 0 {
+		t.Errorf("got exit %d running the saved file unbroken, want 0", code)
+	}
+}

@@ -44,6 +44,7 @@ func runSimSwarm(args []string, stdout, stderr io.Writer) int {
 	parallel := fs.Int("parallel", 0, "worker goroutines (default GOMAXPROCS)")
 	asJSON := fs.Bool("json", false, "one JSON line per seed and a summary line")
 	out := fs.String("out", "swarm-failures", "directory for the scenario files of failing seeds")
+	brk := fs.String("break", "", "test only: run a deliberately broken build")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -57,7 +58,7 @@ func runSimSwarm(args []string, stdout, stderr io.Writer) int {
 	sum := swarmSummary{Summary: true, Failed: []uint64{}}
 	n := int(to - from + 1)
 	enc := json.NewEncoder(stdout)
-	scenarios.Swarm(from, to, *parallel, scenarios.Options{}, func(r scenarios.SwarmResult) {
+	scenarios.Swarm(from, to, *parallel, scenarios.Options{Break: *brk}, func(r scenarios.SwarmResult) {
 		sum.Seeds++
 		sum.VirtualSeconds += r.VirtualSeconds
 		line := swarmLine{Seed: r.Seed, Verdict: r.Verdict, TraceHash: r.TraceHash, VirtualSeconds: r.VirtualSeconds,
@@ -67,6 +68,9 @@ func runSimSwarm(args []string, stdout, stderr io.Writer) int {
 		} else {
 			sum.Failed = append(sum.Failed, r.Seed)
 			line.Replay = scenarios.SwarmReplayCommand(r.Seed)
+			if *brk != "" {
+				line.Replay += " --break " + *brk
+			}
 			line.Saved = saveFailure(*out, r, stderr)
 		}
 		if *asJSON {
