@@ -11,20 +11,18 @@ import (
 
 // A schedule is what a state-machine test did to a cluster, written as a
 // scenario file (the format's v1 subset) so that a failure rapid shrank can
-// be replayed with `squall sim run --file F --seed N`:
+// be replayed with `squall sim run --file F --seed N`. Every action becomes
+// the timeline entry of the same name at the virtual time it happened
+// (crash, restart, partition, heal, heal_all, pause and zk_outage with
+// their `for`, expire_session, lost_replies, and the client operations);
+// time steps become nothing, since entries carry their times. Submitted
+// topologies are defined under topologies and submitted explicitly.
 //
-//	state-machine action            timeline entry
-//	crash N ... restart N           crash, node N, for: until the restart (or the end)
-//	partition N P ... heal N P      partition, node N, peer P, for: until the heal (or the end)
-//	pause, zk_outage                as they are, with for
-//	expire_session, lost_replies    as they are
-//	submit, kill, activate, ...     as they are; submitted topologies are defined
-//	                                under topologies and submitted explicitly
-//	time steps                      nothing: entries carry their virtual times
-//
-// A fault's end is a `for`, because the file's liveness phase heals
-// everything after the last fault ends: a fault left open would be healed at
-// once on replay.
+// A file's liveness phase heals everything once the last fault has ended.
+// The run healed at its own moment, so the timeline ends with a fault that
+// changes nothing, a clock rate of 1 (true time: the machine never drifts
+// clocks), at that instant; and run_for makes the file sit out the whole
+// liveness phase as the run did, rather than stop at the first convergence.
 type schedule struct {
 	name, description string
 	seed              uint64
@@ -32,8 +30,7 @@ type schedule struct {
 	shape             clusterShape
 	workers           map[string]int // submitted topologies and their workers
 	steps             []schedStep
-	open              map[string]int // windows under way: key -> index in steps
-	end               time.Duration  // when the faults stopped
+	end               time.Duration // when the run healed everything
 	liveness          time.Duration
 }
 
@@ -50,50 +47,15 @@ type schedStep struct {
 	Rate     float64
 }
 
-// minWindow is the shortest fault window a schedule writes: a fault ended
-// at the instant it began still happened (a partition drops what is in
-// flight), and a zero `for` would mean "until healed" on replay.
-const minWindow = time.Millisecond
-
 func newSchedule(name string, seed uint64, brk string, shape clusterShape) *schedule {
-	return &schedule{name: name, seed: seed, brk: brk, shape: shape, workers: map[string]int{},
-		open: map[string]int{}}
+	return &schedule{name: name, seed: seed, brk: brk, shape: shape, workers: map[string]int{}}
 }
 
-// add records a step that needs no window.
+// add records a step.
 func (s *schedule) add(st schedStep) { s.steps = append(s.steps, st) }
 
-// begin records a fault whose window ends with end(key) or at the finish.
-func (s *schedule) begin(key string, st schedStep) {
-	s.open[key] = len(s.steps)
-	s.steps = append(s.steps, st)
-}
-
-// close ends the window under key at now; it reports whether one was open.
-func (s *schedule) close(key string, now time.Duration) bool {
-	i, ok := s.open[key]
-	if !ok {
-		return false
-	}
-	delete(s.open, key)
-	s.steps[i].For = max(now-s.steps[i].At, minWindow)
-	return true
-}
-
-// closeAll ends every window whose key starts with prefix.
-func (s *schedule) closeAll(prefix string, now time.Duration) {
-	for _, k := range slices.Sorted(maps.Keys(s.open)) {
-		if strings.HasPrefix(k, prefix) {
-			s.close(k, now)
-		}
-	}
-}
-
-// finish ends the windows still open when the faults stop.
-func (s *schedule) finish(end, liveness time.Duration) {
-	s.closeAll("", end)
-	s.end, s.liveness = end, liveness
-}
+// finish records when the run healed everything and its liveness bound.
+func (s *schedule) finish(end, liveness time.Duration) { s.end, s.liveness = end, liveness }
 
 // YAML writes the schedule as a scenario file.
 func (s *schedule) YAML() []byte {
@@ -113,13 +75,16 @@ func (s *schedule) YAML() []byte {
 			fmt.Fprintf(&b, "  - name: %s\n    example: wordcount\n    workers: %d\n", name, s.workers[name])
 		}
 	}
-	if len(s.steps) > 0 {
-		b.WriteString("timeline:\n")
-	}
+	b.WriteString("timeline:\n")
 	for _, st := range s.steps {
 		st.write(&b)
 	}
+	b.WriteString("  # a fault that changes nothing: the run healed everything here\n")
+	s.healMarker().write(&b)
 	fmt.Fprintf(&b, "liveness: %s\n", s.liveness)
+	// The run sat out the whole liveness phase (a violation after the
+	// cluster first converged still counts): so does the file.
+	fmt.Fprintf(&b, "run_for: %s\n", s.end+s.liveness)
 	return []byte(b.String())
 }
 
@@ -142,9 +107,15 @@ func (st schedStep) write(b *strings.Builder) {
 	if st.Workers > 0 {
 		field("workers", strconv.Itoa(st.Workers))
 	}
-	if st.Do == "lost_replies" {
+	if st.Do == "lost_replies" || st.Do == "clock_drift" {
 		field("rate", strconv.FormatFloat(st.Rate, 'g', -1, 64))
 	}
+}
+
+// healMarker is the last timeline entry: a clock rate of 1 on the first
+// nimbus at the instant the run healed everything.
+func (s *schedule) healMarker() schedStep {
+	return schedStep{At: s.end, Do: "clock_drift", Node: "nimbus-1", Rate: 1}
 }
 
 // String is the schedule's timeline, one step a line, for failure messages.

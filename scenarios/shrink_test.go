@@ -39,12 +39,15 @@ const (
 )
 
 type smRun struct {
-	c        *cluster
-	sched    *schedule
-	targets  []string // fault targets: nimbuses, supervisors, the leader
-	crashed  []string
-	healers  []healer
-	finished bool // the faults stopped: the schedule is final
+	c       *cluster
+	sched   *schedule
+	targets []string // fault targets: nimbuses, supervisors, the leader
+	crashed []string
+	healers []healer
+	// windowsEnd is when the last pause or outage ends: the liveness phase
+	// starts after it, as a file's does.
+	windowsEnd time.Duration
+	finished   bool // the faults stopped: the schedule is final
 }
 
 // smMachine returns rapid's property: a cluster built with brk, driven by
@@ -92,7 +95,7 @@ func (m *smRun) actions(t *rapid.T, dir string) map[string]func(*rapid.T) {
 		"restart":    m.restart,
 		"partition":  m.partition,
 		"heal":       m.heal,
-		"heal_all":   func(*rapid.T) { m.c.w.Net().HealAll(); m.sched.closeAll("partition ", m.now()) },
+		"heal_all":   m.healAll,
 		"expire":     m.expire,
 		"zk_outage":  m.outage,
 		"lost_replies": func(t *rapid.T) {
@@ -154,7 +157,7 @@ func (m *smRun) crash(t *rapid.T) {
 	}
 	m.c.w.Crash(n)
 	m.crashed = append(m.crashed, string(n.ID()))
-	m.sched.begin("crash "+string(n.ID()), schedStep{At: m.now(), Do: "crash", Node: name})
+	m.sched.add(schedStep{At: m.now(), Do: "crash", Node: name})
 }
 
 func (m *smRun) restart(t *rapid.T) {
@@ -168,7 +171,7 @@ func (m *smRun) restart(t *rapid.T) {
 			m.c.w.Restart(n)
 		}
 	}
-	m.sched.close("crash "+id, m.now())
+	m.sched.add(schedStep{At: m.now(), Do: "restart", Node: id})
 }
 
 func (m *smRun) partition(t *rapid.T) {
@@ -182,13 +185,14 @@ func (m *smRun) partition(t *rapid.T) {
 		_, p := m.targetNamed(peerName)
 		peer = p.Endpoint()
 	}
-	key := "partition " + string(n.ID()) + " " + peerName
-	if _, open := m.sched.open[key]; open {
-		t.Skip("already partitioned")
+	for _, h := range m.healers {
+		if h.node == string(n.ID()) && h.peer == peerName {
+			t.Skip("already partitioned")
+		}
 	}
 	m.c.w.Net().Partition(n.Endpoint(), peer)
-	m.sched.begin(key, schedStep{At: m.now(), Do: "partition", Node: name, Peer: peerName})
-	m.healers = append(m.healers, healer{key: key, a: n.Endpoint(), b: peer})
+	m.sched.add(schedStep{At: m.now(), Do: "partition", Node: name, Peer: peerName})
+	m.healers = append(m.healers, healer{node: string(n.ID()), peer: peerName, a: n.Endpoint(), b: peer})
 }
 
 func (m *smRun) targetNamed(name string) (string, *sim.Node) {
@@ -201,18 +205,20 @@ func (m *smRun) targetNamed(name string) (string, *sim.Node) {
 }
 
 func (m *smRun) heal(t *rapid.T) {
-	var open []healer
-	for _, h := range m.healers {
-		if _, ok := m.sched.open[h.key]; ok {
-			open = append(open, h)
-		}
-	}
-	if len(open) == 0 {
+	if len(m.healers) == 0 {
 		t.Skip("nothing partitioned")
 	}
-	h := open[rapid.IntRange(0, len(open)-1).Draw(t, "partition")]
+	i := rapid.IntRange(0, len(m.healers)-1).Draw(t, "partition")
+	h := m.healers[i]
+	m.healers = slices.Delete(m.healers, i, i+1)
 	m.c.w.Net().Heal(h.a, h.b)
-	m.sched.close(h.key, m.now())
+	m.sched.add(schedStep{At: m.now(), Do: "heal", Node: h.node, Peer: h.peer})
+}
+
+func (m *smRun) healAll(*rapid.T) {
+	m.c.w.Net().HealAll()
+	m.healers = nil
+	m.sched.add(schedStep{At: m.now(), Do: "heal_all"})
 }
 
 func (m *smRun) expire(t *rapid.T) {
@@ -228,6 +234,7 @@ func (m *smRun) outage(t *rapid.T) {
 	d := drawDuration(t, "outage", smOutageMax)
 	m.c.w.ZKOutage(d)
 	m.sched.add(schedStep{At: m.now(), Do: "zk_outage", For: d})
+	m.windowsEnd = max(m.windowsEnd, m.now()+d)
 }
 
 func (m *smRun) pause(t *rapid.T) {
@@ -238,6 +245,7 @@ func (m *smRun) pause(t *rapid.T) {
 	d := drawDuration(t, "pause", smPauseMax)
 	m.c.w.Pause(n, d)
 	m.sched.add(schedStep{At: m.now(), Do: "pause", Node: name, For: d})
+	m.windowsEnd = max(m.windowsEnd, m.now()+d)
 }
 
 // drawDuration draws a duration in tenths of a second, at least one.
@@ -252,6 +260,12 @@ func (m *smRun) run(t *rapid.T, maxD time.Duration) {
 // liveness heals everything and requires convergence within smLiveness.
 func (m *smRun) liveness(t *rapid.T, dir string) {
 	w := m.c.w
+	if m.windowsEnd > m.now() {
+		_ = w.RunUntil(at(m.windowsEnd))
+	}
+	if len(m.c.violations) > 0 {
+		m.fail(t, dir, "invariant violated: %s", strings.Join(m.c.violations, "; "))
+	}
 	m.sched.finish(m.now(), smLiveness)
 	m.finished = true
 	w.SetLostReplyRate(0)
@@ -277,7 +291,8 @@ func (m *smRun) liveness(t *rapid.T, dir string) {
 // fail writes the schedule (when dir is set) and fails the check.
 func (m *smRun) fail(t *rapid.T, dir, format string, args ...any) {
 	if !m.finished {
-		m.sched.finish(m.now(), smLiveness)
+		// Heal just after the violation, so that a replay heals after it too.
+		m.sched.finish(m.now()+time.Millisecond, smLiveness)
 		m.finished = true
 	}
 	msg := fmt.Sprintf(format, args...)
@@ -296,9 +311,10 @@ func (m *smRun) fail(t *rapid.T, dir, format string, args ...any) {
 	t.Fatalf("%s\nschedule (seed %d):\n%s%s", msg, m.sched.seed, m.sched, where)
 }
 
+// healer is a partition in force: its ends as written and as endpoints.
 type healer struct {
-	key  string
-	a, b sim.Endpoint
+	node, peer string
+	a, b       sim.Endpoint
 }
 
 // withRapidFlags sets rapid's flags for one test, unless the command line
@@ -361,7 +377,7 @@ func (f *failureTB) Log(...any)                        {}
 // failure; smShrunkStepsMax bounds the shrunk schedule's timeline.
 const (
 	smBreakChecks    = "200"
-	smShrunkStepsMax = 8
+	smShrunkStepsMax = 10
 )
 
 func TestStateMachineShrinksBrokenNimbus(t *testing.T) {
@@ -401,20 +417,21 @@ func checkRoundTrip(t *testing.T, s *schedule, data []byte) {
 	if err != nil {
 		t.Fatalf("the written schedule does not parse: %v\n%s", err, data)
 	}
-	if len(spec.Timeline) != len(s.steps) {
-		t.Fatalf("got %d timeline entries back, want %d", len(spec.Timeline), len(s.steps))
+	steps := append(slices.Clone(s.steps), s.healMarker())
+	if len(spec.Timeline) != len(steps) {
+		t.Fatalf("got %d timeline entries back, want %d", len(spec.Timeline), len(steps))
 	}
 	for i, st := range spec.Timeline {
-		want := s.steps[i]
+		want := steps[i]
 		got := schedStep{At: st.At, Do: st.Do, Node: st.Node, Peer: st.Peer, Topology: st.Topology,
 			For: st.For, Wait: st.Wait, Workers: st.Workers, Rate: st.Rate}
 		if got != want {
 			t.Errorf("entry %d: got %+v back, want %+v", i, got, want)
 		}
 	}
-	if spec.Liveness != s.liveness || spec.Cluster.Nimbuses != s.shape.nimbuses {
-		t.Errorf("got liveness %s and %d nimbuses back, want %s and %d", spec.Liveness,
-			spec.Cluster.Nimbuses, s.liveness, s.shape.nimbuses)
+	if spec.Liveness != s.liveness || spec.RunFor != s.end+s.liveness || spec.Cluster.Nimbuses != s.shape.nimbuses {
+		t.Errorf("got liveness %s, run_for %s and %d nimbuses back, want %s, %s and %d", spec.Liveness,
+			spec.RunFor, spec.Cluster.Nimbuses, s.liveness, s.end+s.liveness, s.shape.nimbuses)
 	}
 }
 
@@ -422,24 +439,26 @@ func checkRoundTrip(t *testing.T, s *schedule, data []byte) {
 func TestScheduleRoundTrip(t *testing.T) {
 	s := newSchedule("round-trip", 9, "", defaultShape())
 	s.workers["alpha"] = 3
-	s.add(schedStep{At: 0, Do: "submit", Topology: "alpha"})
-	s.begin("crash leader", schedStep{At: time.Second, Do: "crash", Node: "leader"})
-	s.begin("partition sup-1 zk", schedStep{At: 1500 * time.Millisecond, Do: "partition", Node: "sup-1", Peer: "zk"})
-	s.begin("partition sup-2 nimbus-1", schedStep{At: 2 * time.Second, Do: "partition", Node: "sup-2", Peer: "nimbus-1"})
-	s.close("crash leader", 4*time.Second)
-	s.add(schedStep{At: 4 * time.Second, Do: "expire_session", Node: "nimbus-2"})
-	s.add(schedStep{At: 5 * time.Second, Do: "zk_outage", For: 2 * time.Second})
-	s.add(schedStep{At: 5 * time.Second, Do: "lost_replies", Rate: 0.05})
-	s.add(schedStep{At: 6 * time.Second, Do: "pause", Node: "sup-3", For: 300 * time.Millisecond})
-	s.add(schedStep{At: 7 * time.Second, Do: "kill", Topology: "alpha", Wait: 2 * time.Second})
-	s.add(schedStep{At: 7 * time.Second, Do: "rebalance", Topology: "alpha", Workers: 2})
-	s.add(schedStep{At: 8 * time.Second, Do: "lost_replies", Rate: 0})
-	s.add(schedStep{At: 8 * time.Second, Do: "status", Topology: "alpha"})
-	s.closeAll("partition sup-1", 9*time.Second)
-	s.finish(10*time.Second, smLiveness)
-	if got, want := s.steps[3].For, 8*time.Second; got != want {
-		t.Errorf("got the partition left open lasting %s, want %s (until the finish)", got, want)
+	for _, st := range []schedStep{
+		{At: 0, Do: "submit", Topology: "alpha"},
+		{At: time.Second, Do: "crash", Node: "leader"},
+		{At: 1500 * time.Millisecond, Do: "partition", Node: "sup-1", Peer: "zk"},
+		{At: 2 * time.Second, Do: "partition", Node: "sup-2", Peer: "nimbus-1"},
+		{At: 3 * time.Second, Do: "heal", Node: "sup-1", Peer: "zk"},
+		{At: 4 * time.Second, Do: "restart", Node: "nimbus-1"},
+		{At: 4 * time.Second, Do: "expire_session", Node: "nimbus-2"},
+		{At: 5 * time.Second, Do: "zk_outage", For: 2 * time.Second},
+		{At: 5 * time.Second, Do: "lost_replies", Rate: 0.05},
+		{At: 6 * time.Second, Do: "pause", Node: "sup-3", For: 300 * time.Millisecond},
+		{At: 7 * time.Second, Do: "kill", Topology: "alpha", Wait: 2 * time.Second},
+		{At: 7 * time.Second, Do: "rebalance", Topology: "alpha", Workers: 2},
+		{At: 8 * time.Second, Do: "lost_replies", Rate: 0},
+		{At: 8 * time.Second, Do: "heal_all"},
+		{At: 8 * time.Second, Do: "status", Topology: "alpha"},
+	} {
+		s.add(st)
 	}
+	s.finish(10*time.Second, smLiveness)
 	checkRoundTrip(t, s, s.YAML())
 }
 
