@@ -57,6 +57,44 @@ func (s *schedule) add(st schedStep) { s.steps = append(s.steps, st) }
 // finish records when the run healed everything and its liveness bound.
 func (s *schedule) finish(end, liveness time.Duration) { s.end, s.liveness = end, liveness }
 
+// minimizeRunsMax bounds the replays minimize makes.
+const minimizeRunsMax = 400
+
+// minimize removes steps one at a time, last first, keeping each removal
+// after which fails still holds, and repeats until a pass removes nothing
+// (delta debugging's final phase: the result is 1-minimal). It complements
+// rapid, whose shrinking stops at a wall-clock deadline and so goes less far
+// on a loaded machine; steps carry absolute times, so removing one does not
+// move the others.
+func (s *schedule) minimize(fails func(*schedule) bool) *schedule {
+	best, runs := s, 0
+	for changed := true; changed && runs < minimizeRunsMax; {
+		changed = false
+		for i := len(best.steps) - 1; i >= 0 && runs < minimizeRunsMax; i-- {
+			cand := best.without(i)
+			runs++
+			if fails(cand) {
+				best, changed = cand, true
+			}
+		}
+	}
+	return best
+}
+
+// without is the schedule less step i; a topology no longer submitted is
+// no longer defined.
+func (s *schedule) without(i int) *schedule {
+	out := *s
+	out.steps = slices.Delete(slices.Clone(s.steps), i, i+1)
+	out.workers = map[string]int{}
+	for _, st := range out.steps {
+		if st.Do == "submit" {
+			out.workers[st.Topology] = s.workers[st.Topology]
+		}
+	}
+	return &out
+}
+
 // YAML writes the schedule as a scenario file.
 func (s *schedule) YAML() []byte {
 	var b strings.Builder

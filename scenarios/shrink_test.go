@@ -380,13 +380,19 @@ const (
 	smShrunkStepsMax = 10
 )
 
+// smBreakSigns are the violations each broken build shows.
+var smBreakSigns = map[string]string{
+	BreakUnfencedNimbus: "does not hold leadership", BreakDropTask: "tasks",
+	BreakOvercommit: "over capacity", BreakPlanAlone: "assigned to both",
+}
+
 func TestStateMachineShrinksBrokenNimbus(t *testing.T) {
 	brk := os.Getenv("SQUALL_SM_BREAK")
 	if brk == "" {
 		brk = BreakUnfencedNimbus
 	}
 	withRapidFlags(t, map[string]string{"rapid.checks": smBreakChecks, "rapid.nofailfile": "true",
-		"rapid.shrinktime": "8s", "rapid.seed": "1"})
+		"rapid.shrinktime": "2s", "rapid.seed": "1"})
 	var last *schedule
 	ftb := &failureTB{T: t}
 	start := time.Now()
@@ -394,19 +400,23 @@ func TestStateMachineShrinksBrokenNimbus(t *testing.T) {
 	if !ftb.failed {
 		t.Fatalf("%s: got no failing run in %s checks, want one", brk, smBreakChecks)
 	}
-	data := last.YAML()
-	path := filepath.Join(t.TempDir(), last.name+".yaml")
+	first, _, _ := strings.Cut(strings.Join(ftb.msgs, "\n"), "\n")
+	shrunk := len(last.steps)
+	checkRoundTrip(t, last, last.YAML())
+	replayFails(t, last, smBreakSigns[brk])
+	min := last.minimize(func(s *schedule) bool { return replayFailure(t, s, smBreakSigns[brk]) != "" })
+	data := min.YAML()
+	path := filepath.Join(t.TempDir(), min.name+".yaml")
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	first, _, _ := strings.Cut(strings.Join(ftb.msgs, "\n"), "\n")
-	t.Logf("%s: %s; found and shrank in %s to %d steps (%s):\n%s",
-		brk, first, time.Since(start).Round(time.Millisecond), len(last.steps), path, data)
-	if len(last.steps) > smShrunkStepsMax {
-		t.Errorf("got a shrunk schedule of %d steps, want at most %d:\n%s", len(last.steps), smShrunkStepsMax, last)
+	t.Logf("%s: %s; rapid shrank it to %d steps, minimize to %d, in %s (%s):\n%s", brk, first, shrunk,
+		len(min.steps), time.Since(start).Round(time.Millisecond), path, data)
+	if len(min.steps) > smShrunkStepsMax {
+		t.Errorf("got a minimal schedule of %d steps, want at most %d:\n%s", len(min.steps), smShrunkStepsMax, min)
 	}
-	checkRoundTrip(t, last, data)
-	replayFails(t, last, data)
+	checkRoundTrip(t, min, data)
+	replayFails(t, min, smBreakSigns[brk])
 }
 
 // checkRoundTrip parses the written file back and compares it with the
@@ -462,17 +472,27 @@ func TestScheduleRoundTrip(t *testing.T) {
 	checkRoundTrip(t, s, s.YAML())
 }
 
-// replayFails runs a written schedule through the file engine with the
-// seed and build it ran with: it must fail as the state-machine run did.
-func replayFails(t *testing.T, s *schedule, data []byte) {
+// replayFailure runs a written schedule through the file engine with the
+// seed and build it ran with, and returns its violations if one contains
+// sign, else "".
+func replayFailure(t *testing.T, s *schedule, sign string) string {
 	t.Helper()
-	spec, err := ParseFile(s.name+".yaml", data)
+	spec, err := ParseFile(s.name+".yaml", s.YAML())
 	if err != nil {
 		t.Fatal(err)
 	}
 	res := RunSpec(spec, Options{Seed: s.seed, Break: s.brk})
-	t.Logf("replayed through the file engine: %s %v", res.Verdict, res.Violations)
-	if res.Passed() {
-		t.Errorf("got the replayed schedule passing, want it failing as the state-machine run did")
+	if v := strings.Join(res.Violations, "; "); !res.Passed() && strings.Contains(v, sign) {
+		return v
+	}
+	return ""
+}
+
+// replayFails requires the replay to fail as the state-machine run did.
+func replayFails(t *testing.T, s *schedule, sign string) {
+	t.Helper()
+	if v := replayFailure(t, s, sign); v == "" {
+		t.Errorf("got the replayed schedule not failing with %q, want it failing as the state-machine run did:\n%s",
+			sign, s.YAML())
 	}
 }
