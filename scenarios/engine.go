@@ -453,14 +453,16 @@ func (e *engine) heal(healAt core.Time) {
 		return ok && e.c.leader() != nil
 	}, func() {
 		e.measures["converge_s"] = w.Now().Sub(healAt).Seconds()
-		if e.spec.RunFor == 0 {
-			w.Fail(errConverged) // the liveness bound is met: the run is done
+		if s := e.spec.StopAfterConverged; s > 0 && e.spec.RunFor == 0 {
+			// The liveness bound is met: the run ends after s more of
+			// safety checks, not at the bound.
+			w.After(s, "stop", func() { w.Fail(errConverged) })
 		}
 	})
 }
 
-// errConverged ends a run whose liveness phase converged: without run_for,
-// the liveness bound is a deadline, not a duration to sit out.
+// errConverged ends a run whose liveness phase converged early (see
+// Spec.StopAfterConverged).
 var errConverged = errors.New("scenarios: converged")
 
 // restartFailedDisks restarts each supervisor whose disk had I/O errors, as

@@ -29,7 +29,11 @@ type Spec struct {
 	// within this bound. Zero: no liveness phase (only the final check).
 	Liveness time.Duration
 	RunFor   time.Duration // total virtual time; derived when zero
-	Expect   []Expectation
+	// StopAfterConverged, when set (and RunFor is not), ends the run this
+	// long after the liveness phase converged instead of at its bound: the
+	// swarm uses it, so that a seed costs what it needs.
+	StopAfterConverged time.Duration
+	Expect             []Expectation
 }
 
 // ClusterSpec shapes the cluster.
@@ -119,6 +123,7 @@ func parseSpec(data []byte) (*Spec, error) {
 	f.String("engine", &s.Engine)
 	f.Duration("liveness", &s.Liveness)
 	f.Duration("run_for", &s.RunFor)
+	f.Duration("stop_after_converged", &s.StopAfterConverged)
 	if s.Name != "" && !specName.MatchString(s.Name) {
 		f.Failf("name", "want [a-z0-9-]+, got %q", s.Name)
 	}

@@ -19,6 +19,7 @@ const (
 	swarmChaosMin       = 20 * time.Second
 	swarmChaosSpread    = 40 * time.Second // the window lasts min + [0, spread)
 	swarmLiveness       = 60 * time.Second
+	swarmSettle         = 5 * time.Second // safety checks go on this long after convergence
 	swarmSentences      = 2000
 	swarmSeedSalt       = 0x73776172_6d5f7631 // "swarm_v1": the spec's own generator
 	swarmEnabledP       = 0.8                 // chance each fault kind is enabled
@@ -64,6 +65,7 @@ func SwarmSpec(seed uint64) *Spec {
 	}
 	s.Chaos = c
 	s.Liveness = swarmLiveness
+	s.StopAfterConverged = swarmSettle
 	s.Expect = []Expectation{{Check: "leader"}, {Check: "capacity"}}
 	return s
 }
@@ -191,6 +193,9 @@ func (s *Spec) Format() []byte {
 	}
 	if s.RunFor > 0 {
 		fmt.Fprintf(&b, "run_for: %s\n", s.RunFor)
+	}
+	if s.StopAfterConverged > 0 {
+		fmt.Fprintf(&b, "stop_after_converged: %s\n", s.StopAfterConverged)
 	}
 	if len(s.Expect) > 0 {
 		b.WriteString("expect:\n")
