@@ -35,5 +35,5 @@
 // after) and on partitions (heal after); nodes follower, any_supervisor,
 // any_nimbus, crashed and sup-N:PORT; cluster.cpu; topology at, sentences,
 // messages, timeout, max_pending, cost; chaos every, lost_reply, workers
-// and weights (drawn from the seed when absent).
+// and weights (drawn from the seed when absent); stop_after_converged.
 package scenarios
