@@ -8,10 +8,14 @@ import (
 	"github.com/squall/squall/core/grouping"
 )
 
-// deliver hands a tuple to a local task's inbox or queues it for its worker.
-func (e *Executor) deliver(task core.TaskID, t *Tuple) {
+// deliver hands an emitted tuple to a local task's inbox, as a Tuple, or
+// queues it for the task's worker: a remote tuple needs no Tuple.
+func (e *Executor) deliver(task core.TaskID, r *runner, out *streamOut, stream string, values Values, id uint64, roots []uint64) {
 	sl := &e.slots[task] // routers only name the topology's tasks
 	if sl.run != nil {
+		t := e.newTuple()
+		*t = Tuple{Values: values, Stream: stream, SourceComponent: r.comp, SourceTask: r.id,
+			fields: out.fields, id: id, roots: roots}
 		sl.run.push(t)
 		return
 	}
@@ -25,8 +29,7 @@ func (e *Executor) deliver(task core.TaskID, t *Tuple) {
 		return
 	}
 	e.stats.RemoteOut++
-	e.send(w, Remote{Worker: w, Dest: task, Source: t.SourceTask, Stream: t.Stream,
-		ID: t.id, Roots: t.roots, Values: t.Values})
+	e.send(w, Remote{Worker: w, Dest: task, Source: r.id, Stream: stream, ID: id, Roots: roots, Values: values})
 }
 
 // ackerFor is the acker task that tracks root.

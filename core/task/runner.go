@@ -230,10 +230,7 @@ func (r *runner) emitSpout(direct core.TaskID, stream string, values Values, msg
 			edge = acker.EdgeID(r.ctx.Rand)
 			xor ^= edge
 		}
-		t := e.newTuple()
-		*t = Tuple{Values: values, Stream: stream, SourceComponent: r.comp, SourceTask: r.id,
-			fields: out.fields, id: edge, roots: roots}
-		e.deliver(task, t)
+		e.deliver(task, r, out, stream, values, edge, roots)
 	}
 	switch {
 	case reliable:
@@ -339,10 +336,7 @@ func (r *runner) emitBolt(direct core.TaskID, stream string, anchors []*Tuple, v
 				a.ackVal ^= edge
 			}
 		}
-		t := e.newTuple()
-		*t = Tuple{Values: values, Stream: stream, SourceComponent: r.comp, SourceTask: r.id,
-			fields: out.fields, id: edge, roots: roots}
-		e.deliver(task, t)
+		e.deliver(task, r, out, stream, values, edge, roots)
 	}
 }
 
