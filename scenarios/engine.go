@@ -448,15 +448,16 @@ func (e *engine) heal(healAt core.Time) {
 	}
 	e.errored = nil
 	e.restartFailedDisks(hit)
-	e.c.waitFor(healAt, "converged", func() bool {
+	settled := func() bool {
 		ok, _ := e.c.converged()
 		return ok && e.c.leader() != nil
-	}, func() {
+	}
+	e.c.waitFor(healAt, "converged", settled, func() {
 		e.measures["converge_s"] = w.Now().Sub(healAt).Seconds()
 		if s := e.spec.StopAfterConverged; s > 0 && e.spec.RunFor == 0 {
-			// The liveness bound is met: the run ends after s more of
-			// safety checks, not at the bound.
-			w.After(s, "stop", func() { w.Fail(errConverged) })
+			// The liveness bound is met: the run ends, converged again,
+			// after at least s more of safety checks, not at the bound.
+			e.c.waitFor(w.Now().Add(s), "converged again", settled, func() { w.Fail(errConverged) })
 		}
 	})
 }
