@@ -259,6 +259,10 @@ func diskFaults(write float64, seed uint64) storage.Faults {
 // effectCounts counts, from the trace, what faults visibly did.
 type effectCounts struct {
 	persistFailures, diskCrashes, storeOpenFailures, expired, lostReplies uint64
+	// Messages dropped at a partition or on a dead (reset or crashed)
+	// connection, paused processes that resumed with what they held, and
+	// clock rates changed.
+	partitionDrops, deadConnDrops, resumes, clockRates uint64
 }
 
 func (c *effectCounts) see(r sim.Record) {
@@ -275,6 +279,16 @@ func (c *effectCounts) see(r sim.Record) {
 		c.expired++
 	case "lost-reply":
 		c.lostReplies++
+	case "net-drop":
+		if strings.HasSuffix(r.Detail, " partitioned") {
+			c.partitionDrops++
+		} else if strings.HasSuffix(r.Detail, " conn-dead") {
+			c.deadConnDrops++
+		}
+	case "resume":
+		c.resumes++
+	case "clock-rate":
+		c.clockRates++
 	}
 }
 
@@ -282,4 +296,8 @@ func (c *effectCounts) measure(m map[string]float64) {
 	m["persist_failures"] = float64(c.persistFailures)
 	m["disk_crashes"] = float64(c.diskCrashes)
 	m["store_open_failures"] = float64(c.storeOpenFailures)
+	m["partition_drops"] = float64(c.partitionDrops)
+	m["dead_conn_drops"] = float64(c.deadConnDrops)
+	m["pause_resumes"] = float64(c.resumes)
+	m["clock_rate_changes"] = float64(c.clockRates)
 }

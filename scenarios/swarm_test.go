@@ -70,6 +70,11 @@ func checkFaultsHappen(t *testing.T, seeds uint64, sum map[string]float64) {
 		{"persist_failures", "disk I/O errors (a Persist failed)"},
 		{"disk_crashes", "disk crash (a disk crash-cloned)"},
 		{"disk_failed_restarts", "disk I/O errors (a store failed)"},
+		{"partition_drops", "partition (messages dropped at it)"},
+		{"dead_conn_drops", "connection reset or crash (messages lost with the connection)"},
+		{"pause_resumes", "pause (a paused process resumed)"},
+		{"clock_rate_changes", "clock drift (a node's clock rate changed)"},
+		{"converge_s", "liveness (runs converged after the heal)"},
 	}
 	for _, e := range effects {
 		if sum[e.measure] == 0 {
