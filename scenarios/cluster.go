@@ -53,6 +53,8 @@ func breakage(name string) nimbus.Breakage {
 		return nimbus.Breakage{PlanAlone: true}
 	case BreakAckBeforeWrite:
 		return nimbus.Breakage{AckBeforeWrite: true}
+	case BreakAnswerSuspended:
+		return nimbus.Breakage{AnswerSuspended: true}
 	}
 	return nimbus.Breakage{}
 }

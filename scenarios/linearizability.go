@@ -42,6 +42,10 @@ var linTopologies = []string{"alpha", "beta"}
 // lifecycle change OK before its fenced write applies.
 const BreakAckBeforeWrite = "ack-before-write"
 
+// BreakAnswerSuspended is the Break option that builds nimbuses answering
+// clients from their view while disconnected from ZooKeeper.
+const BreakAnswerSuspended = "answer-suspended"
+
 // linRun is one run of the scenario.
 type linRun struct {
 	c       *cluster

@@ -75,3 +75,26 @@ func TestSubmitArtifactAndClusterSummary(t *testing.T) {
 		t.Fatalf("supervisors order: got %v first, want s1", c.Supervisors[0].ID)
 	}
 }
+
+// A leader whose session is disconnected answers no client until it is
+// connected again: it cannot know whether it still leads.
+func TestSuspendedLeaderRefusesClients(t *testing.T) {
+	h := newHarness(t)
+	h.start(Config{ID: "n1", Priority: 1})
+	h.run(3 * time.Second)
+	p := h.peer("n1")
+	if r, ok := h.request(p, protocol.ClientRequest{Op: protocol.OpList}); !ok || !r.OK {
+		t.Fatalf("list while connected: got %+v, want ok", r)
+	}
+	p.inbox = append(p.inbox, core.SessionChanged{State: core.Disconnected, Session: p.session})
+	h.settle()
+	r, ok := h.request(p, protocol.ClientRequest{Op: protocol.OpList})
+	if !ok || r.OK || !r.NotLeader || !strings.Contains(r.Error, "disconnected") {
+		t.Fatalf("list while disconnected: got %+v, want NotLeader: disconnected", r)
+	}
+	p.inbox = append(p.inbox, core.SessionChanged{State: core.Connected, Session: p.session})
+	h.settle()
+	if r, ok := h.request(p, protocol.ClientRequest{Op: protocol.OpList}); !ok || !r.OK {
+		t.Fatalf("list after reconnecting: got %+v, want ok", r)
+	}
+}

@@ -63,6 +63,11 @@ func (m *Machine) onRecv(ev core.Recv) {
 
 func (m *Machine) onClient(from core.NodeID, req protocol.ClientRequest) {
 	w := &waiter{from: from, id: req.ID}
+	if m.leading && m.suspended && !m.cfg.TestOnly.AnswerSuspended && !m.cfg.TestOnly.Unfenced {
+		m.reply(from, protocol.ClientReply{ID: req.ID, NotLeader: true,
+			Error: "nimbus: disconnected from ZooKeeper, leadership uncertain; retry"})
+		return
+	}
 	if !m.leading {
 		leader := m.cand.Leader()
 		if leader == m.cfg.ID {

@@ -38,12 +38,15 @@ type Config struct {
 
 // Breakage lists the deliberate faults tests can build nimbus with.
 type Breakage struct {
-	Unfenced        bool // write without checking the election node
+	Unfenced        bool // write without checking the election node, and serve clients while disconnected
 	NoFailoverGrace bool // a new leader times out every worker at once
 	CapacityScale   int  // believe supervisors have this many times their capacity
 	DropTask        bool // leave each topology's last task out of its assignment
 	PlanAlone       bool // plan each topology as if no other had slots
 	AckBeforeWrite  bool // answer a lifecycle change OK before its fenced write applies
+	// AnswerSuspended answers clients from the leader's view while its
+	// session is disconnected (a deposed leader's stale reads).
+	AnswerSuspended bool
 }
 
 func (c Config) withDefaults() Config {
@@ -111,6 +114,7 @@ type Machine struct {
 	ops  map[core.OpID]op
 
 	leading     bool // leader and loaded
+	suspended   bool // the session is not known to be connected: answer no client
 	loadWait    int  // load reads still outstanding; -1 when not loading
 	leaderSince core.Time
 	nextMonitor core.Time
@@ -174,6 +178,16 @@ func (m *Machine) Step(now core.Time, ev core.Event) {
 	case core.WatchFired:
 		m.stepCandidate(ev)
 		m.onWatch(ev)
+	case core.SessionChanged:
+		// Between a disconnection and the next Connected, this nimbus
+		// cannot know whether its session (and its leadership) still
+		// stands: a partitioned leader's session may expire and another
+		// nimbus lead. It stops answering clients meanwhile, as Curator's
+		// LeaderLatch does on SUSPENDED: the client detects the silence
+		// after 2/3 of the session timeout, before the server can expire
+		// the session, so no deposed leader answers from a stale view.
+		m.suspended = ev.State != core.Connected
+		m.stepCandidate(ev)
 	default:
 		m.stepCandidate(ev)
 	}
