@@ -178,7 +178,7 @@ func (r *reader) value(depth int) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return r.in.bytes(b), nil
+		return r.in.boxBytes(r.in.bytes(b)), nil
 	case tagList:
 		return r.list(depth + 1)
 	}

@@ -1,6 +1,9 @@
 package tuple
 
-import "math"
+import (
+	"math"
+	"unsafe"
+)
 
 // Interning limits. Only short strings repeat often enough to pay for a map
 // lookup: words, keys, stream names.
@@ -30,7 +33,13 @@ type Decoder struct {
 	// ints and floats cache boxed numbers, direct-mapped by a hash of the
 	// value: a number equal to the last one in its slot reuses that box.
 	ints, floats [numCacheLen]any
+	// headers holds the slice headers boxed []byte values point to, carved
+	// from chunks as the arena carves their bytes (see boxBytes).
+	headers [][]byte
 }
+
+// headerChunkLen is how many []byte headers one chunk holds.
+const headerChunkLen = 256
 
 // Number cache size. Boxing an int64 or float64 into an interface costs an
 // allocation (the runtime spares only ints 0..255), and the same numbers
@@ -134,5 +143,38 @@ func (d *Decoder) add(b []byte) any {
 	s := string(b)
 	v := any(s)
 	d.strs[s] = v
+	return v
+}
+
+// eface is the layout of an interface value holding a non-interface type:
+// its type word and a pointer to the boxed value.
+type eface struct {
+	typ  unsafe.Pointer
+	data unsafe.Pointer
+}
+
+// bytesType is the type word of a []byte in an interface.
+var bytesType = func() unsafe.Pointer {
+	var v any = []byte(nil)
+	return (*eface)(unsafe.Pointer(&v)).typ
+}()
+
+// boxBytes returns b in an interface without the allocation a conversion
+// costs: the interface points at a header carved from a chunk, exactly as
+// the runtime's own box would point at a fresh one. A header is written
+// once and never again, so the box is as immutable as the runtime's; a
+// retained value keeps its chunk alive, which is why chunks are small. A
+// nil Decoder boxes as the runtime does.
+func (d *Decoder) boxBytes(b []byte) any {
+	if d == nil {
+		return b
+	}
+	if len(d.headers) == cap(d.headers) {
+		d.headers = make([][]byte, 0, headerChunkLen)
+	}
+	d.headers = append(d.headers, b)
+	var v any
+	e := (*eface)(unsafe.Pointer(&v))
+	e.typ, e.data = bytesType, unsafe.Pointer(&d.headers[len(d.headers)-1])
 	return v
 }
