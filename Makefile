@@ -27,7 +27,9 @@ fmt-check:
 
 # bench runs the benchmarks whose figures the README reports.
 bench:
-	$(GO) test -run '^$$' -bench . -benchtime 2s ./sim/ ./scenarios/ ./storage/
+	$(GO) test -run '^$$' -bench . -benchtime 2s ./sim/ ./storage/ ./realnet/
+	$(GO) test -run '^$$' -bench 'ElectionChaosHour|AtLeastOnceChaosHops' -benchtime 3x ./scenarios/
+	$(GO) test -run '^$$' -bench 'WorkerPipeline|Codec' -count 3 ./core/task/ ./core/tuple/
 	$(GO) test -run '^$$' -bench . -benchtime 20x ./core/scheduler/
 
 clean:

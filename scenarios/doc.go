@@ -14,8 +14,8 @@
 // The same seed always gives the same Result, trace hash included (wall time
 // aside). A failing Result names the one command that reproduces it.
 //
-// Scenarios are written as files (see /work/helpers/README-scenarios.md, the
-// README section "Writing your own scenarios and properties"):
+// Scenarios are written as files (see the README section "Writing your own
+// scenarios and properties"):
 //
 //	catalog/*.yaml ─ParseFile─► Spec ─RunSpec─► engine ─► Result
 //	                              ▲                │ timeline steps, chaos window,
@@ -30,7 +30,8 @@
 // records a timeline and writes it as one self-contained HTML page; the
 // observer schedules nothing, so the trace hash is the first run's.
 //
-// Format extensions beyond the contract of /work/helpers/SCENARIO-FORMAT.md:
+// Beyond the core format (name, cluster, topologies, timeline, chaos,
+// liveness, run_for, expect), the engine understands:
 // crash_host, add_supervisors and check actions; for on crash (restart
 // after) and on partitions (heal after); nodes follower, any_supervisor,
 // any_nimbus, crashed and sup-N:PORT; cluster.cpu; topology at, sentences,
