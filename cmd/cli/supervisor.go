@@ -116,7 +116,13 @@ func serveSupervisor(ctx context.Context, c *config, log *slog.Logger) error {
 	d := realnet.NewDriver(realnet.DriverConfig{ID: addr, Machine: m, Tick: supervisorTick, Inbox: inbox,
 		Coord: zk, Net: tr, Store: store, Procs: runner, Logger: log})
 	log.Info("supervisor started", "id", host, "address", addr, "slots", c.list("supervisor.slots.ports"))
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	go watchStore(ctx, d, cancel)
 	err = d.Run(ctx)
+	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
+		err = cause
+	}
 	log.Info("supervisor stopped; its workers keep running until a supervisor adopts or stops them")
 	if errors.Is(err, context.Canceled) {
 		return nil
@@ -188,4 +194,29 @@ func (s *workerStarter) program(ctx context.Context, topo core.TopologyID) (stri
 		}
 	}
 	return s.arts.Path(rec.Artifact)
+}
+
+// storeCheckPeriod is how often a supervisor checks its store's health.
+const storeCheckPeriod = time.Second
+
+// errStoreFailed ends a supervisor whose local store failed a write.
+var errStoreFailed = errors.New("local store failed a write; exiting so that a service manager restarts the supervisor (its workers keep running and are adopted)")
+
+// watchStore ends the supervisor once its Pebble store fails a write: the
+// machine would retry its launch records forever and start no worker, while
+// a restarted supervisor reopens the store (or fails loudly at open).
+func watchStore(ctx context.Context, d *realnet.Driver, cancel context.CancelCauseFunc) {
+	t := time.NewTicker(storeCheckPeriod)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if d.Stats().PersistErrors > 0 {
+				cancel(errStoreFailed)
+				return
+			}
+		}
+	}
 }
