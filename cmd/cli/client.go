@@ -106,7 +106,7 @@ func runClient(cmd string, args []string, env Env) int {
 	var par multiFlag
 	fs.Var(&par, "parallelism", "rebalance: component=N (repeatable; Storm's -e)")
 	asJSON := fs.Bool("json", false, "list, status: print JSON")
-	window := fs.String("window", httpapi.WindowAllTime, "status: metrics window, 600 (10 min) or :all-time")
+	window := fs.String("window", httpapi.WindowAllTime, "status: metrics window: 600 (10 min), 10800 (3 h), 86400 (1 day) or :all-time")
 	name, rest := "", args
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		name, rest = args[0], args[1:]

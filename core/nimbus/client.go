@@ -123,7 +123,9 @@ func (m *Machine) addMetrics(s *protocol.TopologySummary) {
 			}
 			c.Tasks++
 			c.Last10m, c.AllTime = c.Last10m.Add(tm.Last10m), c.AllTime.Add(tm.AllTime)
+			c.Last3h, c.Last1d = c.Last3h.Add(tm.Last3h), c.Last1d.Add(tm.Last1d)
 			s.Last10m, s.AllTime = s.Last10m.Add(tm.Last10m), s.AllTime.Add(tm.AllTime)
+			s.Last3h, s.Last1d = s.Last3h.Add(tm.Last3h), s.Last1d.Add(tm.Last1d)
 		}
 	}
 	for _, name := range sortedKeys(byComp) {

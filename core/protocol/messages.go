@@ -39,12 +39,20 @@ func (c Counts) Add(o Counts) Counts {
 }
 
 // TaskMetrics is one task's counters, as its worker reports them: over the
-// last 10 minutes and over all time (Storm UI's "600" and ":all-time").
+// last 10 minutes, 3 hours and day, and over all time (Storm UI's "600",
+// "10800", "86400" and ":all-time").
 type TaskMetrics struct {
 	Task      core.TaskID `json:"task"`
 	Component string      `json:"component"`
 	Last10m   Counts      `json:"last_10m"`
+	Last3h    Counts      `json:"last_3h"`
+	Last1d    Counts      `json:"last_1d"`
 	AllTime   Counts      `json:"all_time"`
+}
+
+// Windows are a set of counters over Storm UI's four windows.
+type Windows struct {
+	Last10m, Last3h, Last1d, AllTime Counts
 }
 
 // ComponentSummary aggregates a component's tasks.
@@ -52,6 +60,8 @@ type ComponentSummary struct {
 	Name    string `json:"name"`
 	Tasks   int    `json:"tasks"` // reporting tasks
 	Last10m Counts `json:"last_10m"`
+	Last3h  Counts `json:"last_3h"`
+	Last1d  Counts `json:"last_1d"`
 	AllTime Counts `json:"all_time"`
 }
 
@@ -126,6 +136,8 @@ type TopologySummary struct {
 	// through their supervisors' heartbeats (status answers only).
 	Components []ComponentSummary `json:"components,omitempty"`
 	Last10m    Counts             `json:"last_10m"`
+	Last3h     Counts             `json:"last_3h"`
+	Last1d     Counts             `json:"last_1d"`
 	AllTime    Counts             `json:"all_time"`
 }
 

@@ -101,6 +101,8 @@ func (m *Machine) taskMetrics() []protocol.TaskMetrics {
 		st := e.Metrics(id)
 		out = append(out, protocol.TaskMetrics{Task: id, Component: e.Component(id),
 			Last10m: counts(st.Snapshot(m.now, metrics.Last10m).Total()),
+			Last3h:  counts(st.Snapshot(m.now, metrics.Last3h).Total()),
+			Last1d:  counts(st.Snapshot(m.now, metrics.Last1d).Total()),
 			AllTime: counts(st.Snapshot(m.now, metrics.AllTime).Total())})
 	}
 	return out

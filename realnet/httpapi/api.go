@@ -47,6 +47,8 @@ type TopologyList struct {
 // Metric windows, named as Storm UI names them.
 const (
 	WindowLast10m = "600"
+	WindowLast3h  = "10800"
+	WindowLast1d  = "86400"
 	WindowAllTime = ":all-time"
 )
 

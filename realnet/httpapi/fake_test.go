@@ -39,10 +39,12 @@ func (f *fakeNimbus) addTopology(name string) {
 	f.topos[name] = &protocol.TopologySummary{ID: core.TopologyID(name), Name: name,
 		Status: protocol.StatusActive, Workers: 2, Tasks: 4, Epoch: 1,
 		Components: []protocol.ComponentSummary{
-			{Name: "count", Tasks: 2, Last10m: protocol.Counts{Executed: 10}, AllTime: protocol.Counts{Executed: 100}},
+			{Name: "count", Tasks: 2, Last10m: protocol.Counts{Executed: 10}, AllTime: protocol.Counts{Executed: 100},
+				Last3h: protocol.Counts{Executed: 30}, Last1d: protocol.Counts{Executed: 70}},
 			{Name: "split", Tasks: 2, Last10m: protocol.Counts{Emitted: 20}, AllTime: protocol.Counts{Emitted: 200}},
 		},
-		Last10m: protocol.Counts{Emitted: 20, Executed: 10}, AllTime: protocol.Counts{Emitted: 200, Executed: 100}}
+		Last10m: protocol.Counts{Emitted: 20, Executed: 10}, AllTime: protocol.Counts{Emitted: 200, Executed: 100},
+		Last3h: protocol.Counts{Emitted: 60, Executed: 30}, Last1d: protocol.Counts{Emitted: 140, Executed: 70}}
 }
 
 func (f *fakeNimbus) seen() []protocol.ClientRequest {

@@ -59,25 +59,35 @@ func (s *Server) topologySummary(_ http.ResponseWriter, r *http.Request) (any, e
 	return out, nil
 }
 
-// parseWindow reads ?window=: 600 or 10m for the last ten minutes, all or
-// :all-time (the default, as in Storm UI) for all time.
+// parseWindow reads ?window=: 600 or 10m for the last ten minutes, 10800 or
+// 3h, 86400 or 1d, all or :all-time (the default, as in Storm UI) for all
+// time.
 func parseWindow(r *http.Request) (string, error) {
 	switch w := r.URL.Query().Get("window"); w {
 	case "600", "10m":
 		return WindowLast10m, nil
+	case "10800", "3h":
+		return WindowLast3h, nil
+	case "86400", "1d":
+		return WindowLast1d, nil
 	case "", "all", ":all-time":
 		return WindowAllTime, nil
 	default:
 		return "", errorf(http.StatusBadRequest,
-			"httpapi: unknown window %q (want 600, 10m, all or :all-time)", w)
+			"httpapi: unknown window %q (want 600, 10800, 86400 or :all-time; or 10m, 3h, 1d, all)", w)
 	}
 }
 
-func windowCounts(window string, last10m, allTime protocol.Counts) protocol.Counts {
-	if window == WindowLast10m {
-		return last10m
+func windowCounts(window string, w protocol.Windows) protocol.Counts {
+	switch window {
+	case WindowLast10m:
+		return w.Last10m
+	case WindowLast3h:
+		return w.Last3h
+	case WindowLast1d:
+		return w.Last1d
 	}
-	return allTime
+	return w.AllTime
 }
 
 // status asks for one topology's summary with its metrics.
@@ -106,7 +116,7 @@ func (s *Server) topology(_ http.ResponseWriter, r *http.Request) (any, error) {
 	}
 	out := Topology{ID: t.ID, Name: t.Name, Status: t.Status, Workers: t.Workers, Tasks: t.Tasks,
 		Epoch: t.Epoch, Reason: t.Reason, Artifact: t.Artifact, Window: window,
-		Stats: windowCounts(window, t.Last10m, t.AllTime), Components: []Component{}}
+		Stats: windowCounts(window, protocol.Windows{Last10m: t.Last10m, Last3h: t.Last3h, Last1d: t.Last1d, AllTime: t.AllTime}), Components: []Component{}}
 	for _, c := range t.Components {
 		out.Components = append(out.Components, component(t, c, window))
 	}
@@ -115,7 +125,7 @@ func (s *Server) topology(_ http.ResponseWriter, r *http.Request) (any, error) {
 
 func component(t protocol.TopologySummary, c protocol.ComponentSummary, window string) Component {
 	return Component{Topology: t.ID, Name: c.Name, Tasks: c.Tasks, Window: window,
-		Stats: windowCounts(window, c.Last10m, c.AllTime)}
+		Stats: windowCounts(window, protocol.Windows{Last10m: c.Last10m, Last3h: c.Last3h, Last1d: c.Last1d, AllTime: c.AllTime})}
 }
 
 func (s *Server) component(_ http.ResponseWriter, r *http.Request) (any, error) {
