@@ -300,3 +300,20 @@ func (s SessionState) String() string {
 	}
 	return "state(" + strconv.Itoa(int(s)) + ")"
 }
+
+// Valid reports whether a multi may run at all: at most MultiOpsMax
+// operations, each a write (Create, Delete, SetData) or a Check. ZooKeeper
+// rejects any other multi whole.
+func (m Multi) Valid() bool {
+	if len(m.Ops) > MultiOpsMax {
+		return false
+	}
+	for _, op := range m.Ops {
+		switch op.(type) {
+		case Create, Delete, SetData, Check:
+		default:
+			return false
+		}
+	}
+	return true
+}

@@ -124,7 +124,7 @@ func children(conn *zk.Conn, r core.Children) core.Reply {
 }
 
 func multi(conn *zk.Conn, m core.Multi) core.Reply {
-	if !multiValid(m) {
+	if !m.Valid() {
 		return core.Reply{Code: core.CodeBadArguments}
 	}
 	ops := make([]any, 0, len(m.Ops)+1)
@@ -149,22 +149,6 @@ func multi(conn *zk.Conn, m core.Multi) core.Reply {
 		replies[i] = multiOpReply(m.Ops[i], r)
 	}
 	return core.Reply{Code: codeOf(err), Multi: replies}
-}
-
-// multiValid reports whether a multi may run at all, as the model decides: a
-// bounded number of write or check operations.
-func multiValid(m core.Multi) bool {
-	if len(m.Ops) > core.MultiOpsMax {
-		return false
-	}
-	for _, op := range m.Ops {
-		switch op.(type) {
-		case core.Create, core.Delete, core.SetData, core.Check:
-		default:
-			return false
-		}
-	}
-	return true
 }
 
 // multiMalformedAt answers a multi of n operations whose operation at is

@@ -9,7 +9,7 @@ import "github.com/squall/squall/core"
 // after it, as ZooKeeper. A successful multi is one transaction: one zxid for
 // all its operations, watches fired after it in operation order.
 func (s *Server) multi(id core.SessionID, m core.Multi) core.Reply {
-	if !multiValid(m) {
+	if !m.Valid() {
 		return core.Reply{Code: core.CodeBadArguments}
 	}
 	core.Assert(len(s.undo) == 0 && len(s.triggers) == 0, "zkmodel: multi inside a transaction")
@@ -25,22 +25,6 @@ func (s *Server) multi(id core.SessionID, m core.Multi) core.Reply {
 	}
 	s.commit()
 	return core.Reply{Code: core.CodeOK, Multi: replies}
-}
-
-// multiValid reports whether a multi may run at all: a bounded number of
-// write or check operations. Otherwise the whole request is rejected.
-func multiValid(m core.Multi) bool {
-	if len(m.Ops) > core.MultiOpsMax {
-		return false
-	}
-	for _, op := range m.Ops {
-		switch op.(type) {
-		case core.Create, core.Delete, core.SetData, core.Check:
-		default:
-			return false
-		}
-	}
-	return true
 }
 
 func (s *Server) multiOp(id core.SessionID, op core.Request) core.Reply {
