@@ -86,7 +86,8 @@ func serveNimbus(ctx context.Context, c *config, log *slog.Logger) error {
 	d := realnet.NewDriver(realnet.DriverConfig{ID: id, Machine: m, Tick: nimbusTick, Inbox: inbox,
 		Coord: zk, Net: bridgedNet{b: br, net: tr}, Logger: log})
 	api := httpapi.NewServer(httpapi.ServerConfig{Nimbus: br, Artifacts: store, UploadBytesMax: int64(uploadMax),
-		Logger: log, RequestTimeout: apiRequestTimeout})
+		Logger: log, RequestTimeout: apiRequestTimeout,
+		Members: func(ctx context.Context) ([]httpapi.NimbusSummary, error) { return electionMembers(ctx, reader, layout) }})
 	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := srv.Serve(tr.HTTPListener()); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -226,4 +227,26 @@ func leaderAddress(ctx context.Context, zr *zkReader, layout protocol.Layout) (s
 		return "", fmt.Errorf("leader node: %w", err)
 	}
 	return m.Address, nil
+}
+
+// electionMembers lists the nimbuses enrolled in the election, as their
+// election nodes describe them.
+func electionMembers(ctx context.Context, zr *zkReader, layout protocol.Layout) ([]httpapi.NimbusSummary, error) {
+	names, err := zr.children(ctx, layout.Election())
+	if err != nil {
+		return nil, err
+	}
+	out := []httpapi.NimbusSummary{}
+	for _, name := range names {
+		data, ok, err := zr.get(ctx, layout.Election()+"/"+name)
+		if err != nil {
+			return nil, err
+		}
+		var m election.Member
+		if !ok || json.Unmarshal(data, &m) != nil {
+			continue // gone since the listing, or not ours to read
+		}
+		out = append(out, httpapi.NimbusSummary{Address: core.NodeID(m.Address), Priority: m.Priority})
+	}
+	return out, nil
 }

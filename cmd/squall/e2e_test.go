@@ -86,6 +86,7 @@ func TestEndToEnd(t *testing.T) {
 	// kill -9 the leader nimbus: the other leads; the topology runs on
 	// with its assignment unchanged.
 	leader := c.leader()
+	c.checkNimbusSummary(leader)
 	epoch := s.Epoch
 	killed := time.Now()
 	leader.kill9()
@@ -410,5 +411,30 @@ func (c *e2eCluster) stop() {
 	time.Sleep(200 * time.Millisecond)
 	for _, w := range c.workers() {
 		_ = syscall.Kill(w.pid, syscall.SIGKILL)
+	}
+}
+
+// checkNimbusSummary requires the API to list both nimbuses, leader marked.
+func (c *e2eCluster) checkNimbusSummary(leader *e2eProc) {
+	resp, err := http.Get("http://" + leader.addr + "/api/v1/nimbus/summary")
+	if err != nil {
+		c.t.Fatalf("nimbus summary: %v", err)
+	}
+	defer resp.Body.Close()
+	var list httpapi.NimbusList
+	if err := json.NewDecoder(resp.Body).Decode(&list); err != nil {
+		c.t.Fatalf("nimbus summary: %v", err)
+	}
+	leaders := 0
+	for _, n := range list.Nimbuses {
+		if n.Status == "Leader" {
+			leaders++
+			if string(n.Address) != leader.addr {
+				c.t.Errorf("nimbus summary: got leader %s, want %s", n.Address, leader.addr)
+			}
+		}
+	}
+	if len(list.Nimbuses) != len(c.nimbuses) || leaders != 1 {
+		c.t.Fatalf("nimbus summary: got %+v, want %d nimbuses, one leading", list.Nimbuses, len(c.nimbuses))
 	}
 }

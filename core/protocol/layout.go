@@ -46,6 +46,10 @@ func (l Layout) Assignment(id core.TopologyID) string { return l.Assignments() +
 // Nimbus is the parent of the nimbus election's nodes.
 func (l Layout) Nimbus() string { return l.root() + "/nimbus" }
 
+// Election is the parent of the nimbus candidates' ephemeral sequential
+// nodes (see core/election).
+func (l Layout) Election() string { return l.Nimbus() + "/election" }
+
 // Leader is the ephemeral node the leading nimbus holds (see core/election).
 func (l Layout) Leader() string { return l.Nimbus() + "/leader" }
 

@@ -29,8 +29,9 @@ type SupervisorList struct {
 
 // NimbusSummary is one nimbus of GET /api/v1/nimbus/summary.
 type NimbusSummary struct {
-	Address core.NodeID `json:"address"` // host:port of its HTTP API
-	Status  string      `json:"status"`  // "Leader"
+	Address  core.NodeID `json:"address"` // host:port of its HTTP API
+	Status   string      `json:"status"`  // "Leader" or "Not a Leader", as Storm UI says
+	Priority int         `json:"priority"`
 }
 
 // NimbusList answers GET /api/v1/nimbus/summary. Nimbus reports only the

@@ -44,8 +44,29 @@ func (s *Server) nimbusSummary(_ http.ResponseWriter, r *http.Request) (any, err
 	if err != nil {
 		return nil, err
 	}
-	return NimbusList{Nimbuses: []NimbusSummary{{Address: c.Leader, Status: "Leader"}}}, nil
+	if s.cfg.Members == nil {
+		return NimbusList{Nimbuses: []NimbusSummary{{Address: c.Leader, Status: statusLeader}}}, nil
+	}
+	members, err := s.cfg.Members(r.Context())
+	if err != nil {
+		return nil, errorf(http.StatusServiceUnavailable, "httpapi: nimbus members: %v", err)
+	}
+	out := NimbusList{Nimbuses: []NimbusSummary{}}
+	for _, m := range members {
+		m.Status = statusFollower
+		if m.Address == c.Leader {
+			m.Status = statusLeader
+		}
+		out.Nimbuses = append(out.Nimbuses, m)
+	}
+	return out, nil
 }
+
+// Nimbus statuses, as Storm UI names them.
+const (
+	statusLeader   = "Leader"
+	statusFollower = "Not a Leader"
+)
 
 func (s *Server) topologySummary(_ http.ResponseWriter, r *http.Request) (any, error) {
 	reply, err := s.ask(r, protocol.ClientRequest{Op: protocol.OpList})

@@ -54,6 +54,9 @@ type ServerConfig struct {
 	// RequireArtifact refuses submits without an artifact (real clusters,
 	// whose supervisors run the topology's program).
 	RequireArtifact bool
+	// Members lists the nimbuses enrolled in the election (their Status is
+	// filled in here); nil lists the leader only.
+	Members func(ctx context.Context) ([]NimbusSummary, error)
 }
 
 // Server is the client API of one nimbus. It is an http.Handler; it is safe

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -8,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/squall/squall/core"
 	"github.com/squall/squall/core/protocol"
 )
 
@@ -261,4 +263,22 @@ func TestReplyStatus(t *testing.T) {
 			t.Errorf("replyStatus(%q): got %d, want %d", tc.msg, got, tc.want)
 		}
 	}
+}
+
+// With a Members source, nimbus/summary lists every enrolled nimbus, the
+// leader marked as such; a failing source is a 503.
+func TestNimbusSummaryMembers(t *testing.T) {
+	var fail bool
+	var n *testNimbus
+	n = startNimbus(t, ServerConfig{Members: func(context.Context) ([]NimbusSummary, error) {
+		if fail {
+			return nil, errors.New("zookeeper down")
+		}
+		return []NimbusSummary{{Address: core.NodeID(n.host), Priority: 2}, {Address: "10.0.0.2:6627", Priority: 1}}, nil
+	}})
+	exchange{"GET", "/api/v1/nimbus/summary", "", 200, []string{
+		`{"address":"` + n.host + `","status":"Leader","priority":2}`,
+		`{"address":"10.0.0.2:6627","status":"Not a Leader","priority":1}`}}.run(t, n.host)
+	fail = true
+	exchange{"GET", "/api/v1/nimbus/summary", "", 503, []string{"zookeeper down"}}.run(t, n.host)
 }
