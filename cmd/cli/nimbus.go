@@ -87,7 +87,9 @@ func serveNimbus(ctx context.Context, c *config, log *slog.Logger) error {
 		Coord: zk, Net: bridgedNet{b: br, net: tr}, Logger: log})
 	api := httpapi.NewServer(httpapi.ServerConfig{Nimbus: br, Artifacts: store, UploadBytesMax: int64(uploadMax),
 		Logger: log, RequestTimeout: apiRequestTimeout,
-		Members: func(ctx context.Context) ([]httpapi.NimbusSummary, error) { return electionMembers(ctx, reader, layout) }})
+		Members: func(ctx context.Context) ([]httpapi.NimbusSummary, error) {
+			return electionMembers(ctx, reader, layout)
+		}})
 	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := srv.Serve(tr.HTTPListener()); err != nil && !errors.Is(err, http.ErrServerClosed) {
