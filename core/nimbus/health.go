@@ -83,9 +83,22 @@ func (m *Machine) checkHealth() {
 			m.dirty = true
 		}
 	}
-	if len(m.deadSlots()) > 0 {
+	if len(m.deadSlots()) > 0 || m.underScheduled() {
 		m.dirty = true
 	}
+}
+
+// underScheduled reports whether a live topology is not fully placed: it is
+// planned again every monitor period, since slots it could use may free up
+// without any event of their own (a dead worker's slot, once its topology
+// moved away, is neither dead nor assigned).
+func (m *Machine) underScheduled() bool {
+	for _, t := range m.topos {
+		if t.rec.ID != "" && t.reason != "" && t.rec.Status != protocol.StatusKilled {
+			return true
+		}
+	}
+	return false
 }
 
 func (m *Machine) onResult(ev core.CoordResult) {
