@@ -154,17 +154,42 @@ func runLocalCluster(ctx context.Context, t *topology.Topology, la localArgs, lo
 		return localSummary{}, err
 	case <-time.After(la.duration):
 	}
-	rctx, rcancel := context.WithTimeout(ctx, localSubmitTimeout)
-	defer rcancel()
-	r, err := br.Request(rctx, protocol.ClientRequest{Op: protocol.OpStatus, Topology: t.Name})
-	if err != nil || !r.OK || len(r.Topologies) != 1 {
-		return localSummary{}, fmt.Errorf("status: %v %s", err, r.Error)
+	ts, err := localStatus(ctx, br, t.Name)
+	if err != nil {
+		return localSummary{}, err
 	}
-	ts := r.Topologies[0]
 	secs := time.Since(start).Seconds()
 	return localSummary{Topology: t.Name, Seconds: secs, Workers: ts.Workers, Status: ts.Status,
 		Components: ts.Components, Total: ts.AllTime, SampleRate: t.Config.StatsSampleRate,
 		TuplesPerS: float64(ts.AllTime.Executed) / secs, Supervisors: la.supervisors}, nil
+}
+
+// localStatusWait bounds the wait for the first metrics after the run: they
+// reach nimbus through two heartbeats (worker → supervisor → nimbus), which a
+// short run on a busy machine may not have had time for.
+const localStatusWait = 10 * time.Second
+
+// localStatus asks for the topology's status until it carries metrics.
+func localStatus(ctx context.Context, br *bridge, name string) (protocol.TopologySummary, error) {
+	ctx, cancel := context.WithTimeout(ctx, localStatusWait)
+	defer cancel()
+	for {
+		r, err := br.Request(ctx, protocol.ClientRequest{Op: protocol.OpStatus, Topology: name})
+		if err != nil {
+			return protocol.TopologySummary{}, fmt.Errorf("status: %w", err)
+		}
+		if r.OK && len(r.Topologies) == 1 && len(r.Topologies[0].Components) > 0 {
+			return r.Topologies[0], nil
+		}
+		select {
+		case <-ctx.Done():
+			if r.OK && len(r.Topologies) == 1 {
+				return r.Topologies[0], nil // no metrics yet: report what there is
+			}
+			return protocol.TopologySummary{}, fmt.Errorf("status: %s", r.Error)
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
 }
 
 // localRequest sends a client request until a leader accepts it.
