@@ -266,19 +266,25 @@ func (c *cluster) leader() *sim.Node {
 
 // submit asks the cluster, as a client, to run a word-count-shaped topology.
 func (c *cluster) submit(name string, workers int) *clientCall {
+	return c.cl.call(wordcountSubmit(name, workers, 2))
+}
+
+// wordcountSubmit is the submit request of a word-count-shaped topology with
+// scale spout tasks and twice as many of each bolt.
+func wordcountSubmit(name string, workers, scale int) protocol.ClientRequest {
 	b := topology.NewBuilder(name)
 	cfg := topology.DefaultConfig()
 	cfg.Workers = workers
 	cfg.WorkerTimeout = 10 * time.Second
 	b.SetConfig(cfg)
-	b.Spout("sentences", "examples.Sentences", 2).Output("default", "sentence")
-	b.Bolt("split", "examples.Split", 4).ShuffleGrouping("sentences").Output("default", "word")
-	b.Bolt("count", "examples.Count", 4).FieldsGrouping("split", "default", "word")
+	b.Spout("sentences", "examples.Sentences", scale).Output("default", "sentence")
+	b.Bolt("split", "examples.Split", 2*scale).ShuffleGrouping("sentences").Output("default", "word")
+	b.Bolt("count", "examples.Count", 2*scale).FieldsGrouping("split", "default", "word")
 	t, err := b.Build()
 	core.Assert(err == nil, "scenario topology: %v", err)
 	spec, err := topology.Encode(t)
 	core.Assert(err == nil, "scenario topology: %v", err)
-	return c.cl.call(protocol.ClientRequest{Op: protocol.OpSubmit, Topology: name, Spec: spec})
+	return protocol.ClientRequest{Op: protocol.OpSubmit, Topology: name, Spec: spec}
 }
 
 // pollPeriod is how often scenarios sample a condition.

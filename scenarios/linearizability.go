@@ -9,7 +9,6 @@ import (
 
 	"github.com/squall/squall/core"
 	"github.com/squall/squall/core/protocol"
-	"github.com/squall/squall/core/topology"
 	"github.com/squall/squall/sim"
 )
 
@@ -164,19 +163,7 @@ func randomRequest(r *rand.Rand) protocol.ClientRequest {
 
 // submitRequest submits a small word-count-shaped topology.
 func submitRequest(name string, workers int) protocol.ClientRequest {
-	b := topology.NewBuilder(name)
-	cfg := topology.DefaultConfig()
-	cfg.Workers = workers
-	cfg.WorkerTimeout = 10 * time.Second
-	b.SetConfig(cfg)
-	b.Spout("sentences", "examples.Sentences", 1).Output("default", "sentence")
-	b.Bolt("split", "examples.Split", 2).ShuffleGrouping("sentences").Output("default", "word")
-	b.Bolt("count", "examples.Count", 2).FieldsGrouping("split", "default", "word")
-	t, err := b.Build()
-	core.Assert(err == nil, "scenario topology: %v", err)
-	spec, err := topology.Encode(t)
-	core.Assert(err == nil, "scenario topology: %v", err)
-	return protocol.ClientRequest{Op: protocol.OpSubmit, Topology: name, Spec: spec}
+	return wordcountSubmit(name, workers, 1)
 }
 
 // injectFaults strikes the leading nimbus (or, when none leads, any) at
