@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -317,11 +318,20 @@ type healer struct {
 	a, b       sim.Endpoint
 }
 
+// givenFlags are the flags the command line set. flag.Visit also reports
+// flags set later by flag.Set, so they are taken once, before any test sets
+// one: otherwise the second test to call withRapidFlags would take its own
+// earlier settings for the command line's and run on a random seed.
+var givenFlags = sync.OnceValue(func() map[string]bool {
+	given := map[string]bool{}
+	flag.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	return given
+})
+
 // withRapidFlags sets rapid's flags for one test, unless the command line
 // set them, and restores them after.
 func withRapidFlags(t *testing.T, values map[string]string) {
-	given := map[string]bool{}
-	flag.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	given := givenFlags()
 	for name, v := range values {
 		f := flag.Lookup(name)
 		if f == nil || given[name] {
