@@ -1,7 +1,9 @@
 package tuple
 
 import (
+	"encoding/binary"
 	"math"
+	"math/bits"
 	"unsafe"
 )
 
@@ -28,14 +30,46 @@ const (
 // InternEntriesMax × InternBytesMax plus map overhead (about 0.5 MiB), plus
 // 2 × numCacheLen cached boxes.
 type Decoder struct {
-	strs  map[string]any // each value holds its key: the boxed string
-	arena []byte         // the current chunk; bytes below len are handed out
+	strs map[string]any // each value holds its key: the boxed string
+	// recent caches interned strings direct-mapped by a hash of their
+	// bytes, in front of strs: a hit costs a hash of two words and a
+	// compare instead of a map lookup.
+	recent [strCacheLen]strSlot
+	arena  []byte // the current chunk; bytes below len are handed out
 	// ints and floats cache boxed numbers, direct-mapped by a hash of the
 	// value: a number equal to the last one in its slot reuses that box.
 	ints, floats [numCacheLen]any
 	// headers holds the slice headers boxed []byte values point to, carved
 	// from chunks as the arena carves their bytes (see boxBytes).
 	headers [][]byte
+}
+
+// strSlot holds one interned string and its box.
+type strSlot struct {
+	s string
+	v any // nil: the slot is empty
+}
+
+// strCacheLen is how many slots Decoder.recent has.
+const (
+	strCacheBits = 8
+	strCacheLen  = 1 << strCacheBits
+)
+
+// strHash mixes b's length with its first and last eight bytes: cheap, and
+// enough to spread keys that differ at either end. Keys that differ only in
+// the middle collide and fall through to the map, which is still correct.
+func strHash(b []byte) uint64 {
+	n := len(b)
+	var x uint64
+	if n >= 8 {
+		x = binary.LittleEndian.Uint64(b) ^ bits.RotateLeft64(binary.LittleEndian.Uint64(b[n-8:]), 31)
+	} else {
+		for _, c := range b {
+			x = x<<8 | uint64(c)
+		}
+	}
+	return (x ^ uint64(n)) * 0xff51afd7ed558ccd
 }
 
 // headerChunkLen is how many []byte headers one chunk holds.
@@ -111,10 +145,21 @@ func (d *Decoder) str(b []byte) any {
 	if d == nil || len(b) > InternBytesMax {
 		return string(b)
 	}
-	if v, ok := d.strs[string(b)]; ok { // the conversion does not allocate
-		return v
+	return d.intern(b)
+}
+
+// intern returns the boxed interned string equal to b, adding it when new.
+func (d *Decoder) intern(b []byte) any {
+	slot := &d.recent[strHash(b)>>(64-strCacheBits)]
+	if slot.v != nil && slot.s == string(b) { // the conversion does not allocate
+		return slot.v
 	}
-	return d.add(b)
+	v, ok := d.strs[string(b)]
+	if !ok {
+		v = d.add(b)
+	}
+	slot.s, slot.v = v.(string), v
+	return v
 }
 
 // stream returns b as a string, reusing prev when equal and interning when d
@@ -127,10 +172,7 @@ func (d *Decoder) stream(b []byte, prev string) string {
 	if d == nil || len(b) > InternBytesMax {
 		return string(b)
 	}
-	if v, ok := d.strs[string(b)]; ok {
-		return v.(string)
-	}
-	return d.add(b).(string)
+	return d.intern(b).(string)
 }
 
 func (d *Decoder) add(b []byte) any {

@@ -339,3 +339,24 @@ func TestBatchWriter(t *testing.T) {
 		t.Errorf("add of a bad frame: got %q and %v, want %q and ErrTooLarge", got, err, "p")
 	}
 }
+
+// The recent-strings cache in front of the table returns equal strings
+// whatever collides in it: keys that share their ends, short keys, and the
+// empty string (whose slot starts out as the zero value).
+func TestDecoderRecentStrings(t *testing.T) {
+	var d Decoder
+	keys := []string{"", "", "a", "ab", "prefix--middle-A--suffix", "prefix--middle-B--suffix", "12345678", "123456789"}
+	for i := range 2000 {
+		keys = append(keys, fmt.Sprintf("k%07d", i%700)) // 8 bytes: first and last words coincide
+	}
+	for round := range 3 {
+		for _, k := range keys {
+			if got := d.str([]byte(k)); got != any(k) {
+				t.Fatalf("round %d: got %q for %q", round, got, k)
+			}
+			if got := d.stream([]byte(k), "other"); got != k {
+				t.Fatalf("round %d: got stream %q for %q", round, got, k)
+			}
+		}
+	}
+}
