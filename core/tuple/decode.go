@@ -156,6 +156,16 @@ func (r *reader) value(depth int) (any, error) {
 			r.off++
 			return r.in.int64(int64(u>>1) ^ -int64(u&1)), nil
 		}
+		if r.off+1 < len(r.src) && r.src[r.off+1] < 0x80 { // two bytes
+			u := uint64(r.src[r.off]&0x7f) | uint64(r.src[r.off+1])<<7
+			r.off += 2
+			return r.in.int64(int64(u>>1) ^ -int64(u&1)), nil
+		}
+		if r.off+2 < len(r.src) && r.src[r.off+2] < 0x80 { // three bytes
+			u := uint64(r.src[r.off]&0x7f) | uint64(r.src[r.off+1]&0x7f)<<7 | uint64(r.src[r.off+2])<<14
+			r.off += 3
+			return r.in.int64(int64(u>>1) ^ -int64(u&1)), nil
+		}
 		v, err := r.varint("int")
 		if err != nil {
 			return nil, err

@@ -38,7 +38,9 @@ type Decoder struct {
 	arena  []byte // the current chunk; bytes below len are handed out
 	// ints and floats cache boxed numbers, direct-mapped by a hash of the
 	// value: a number equal to the last one in its slot reuses that box.
-	ints, floats [numCacheLen]any
+	// A slot keeps the raw bits beside the box, so a hit compares words
+	// without loading the box.
+	ints, floats [numCacheLen]numSlot
 	// headers holds the slice headers boxed []byte values point to, carved
 	// from chunks as the arena carves their bytes (see boxBytes).
 	headers [][]byte
@@ -72,6 +74,12 @@ func strHash(b []byte) uint64 {
 	return (x ^ uint64(n)) * 0xff51afd7ed558ccd
 }
 
+// numSlot caches one boxed number with its bits (an int64's or a float64's).
+type numSlot struct {
+	bits uint64
+	box  any // nil: the slot is empty
+}
+
 // headerChunkLen is how many []byte headers one chunk holds.
 const headerChunkLen = 256
 
@@ -92,11 +100,11 @@ func (d *Decoder) int64(v int64) any {
 		return v
 	}
 	slot := &d.ints[(uint64(v)*0x9e3779b97f4a7c15)>>(64-numCacheBits)]
-	if c, ok := (*slot).(int64); ok && c == v {
-		return *slot
+	if slot.bits == uint64(v) && slot.box != nil {
+		return slot.box
 	}
-	*slot = v
-	return *slot
+	slot.bits, slot.box = uint64(v), v
+	return slot.box
 }
 
 // float64 returns the float with bits boxed, reusing a cached box when d
@@ -106,11 +114,11 @@ func (d *Decoder) float64(bits uint64) any {
 		return math.Float64frombits(bits)
 	}
 	slot := &d.floats[(bits*0x9e3779b97f4a7c15)>>(64-numCacheBits)]
-	if c, ok := (*slot).(float64); ok && math.Float64bits(c) == bits {
-		return *slot
+	if slot.bits == bits && slot.box != nil {
+		return slot.box
 	}
-	*slot = math.Float64frombits(bits)
-	return *slot
+	slot.bits, slot.box = bits, math.Float64frombits(bits)
+	return slot.box
 }
 
 // Arena limits. A Decoder copies short []byte values into shared chunks

@@ -2,6 +2,7 @@ package tuple
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -330,5 +331,30 @@ func TestDecoderNumberCache(t *testing.T) {
 				t.Fatalf("round %d: got %v (%v), want %v", round, got, err, vals[i:i+2])
 			}
 		}
+	}
+}
+
+// Ints take one-, two- and three-byte fast paths and the general varint
+// otherwise: every width decodes as binary.Varint would, with and without a
+// Decoder, and a varint cut short is ErrTruncated.
+func TestDecodeIntWidths(t *testing.T) {
+	var d Decoder
+	for _, v := range []int64{0, -1, 63, -64, 64, -65, 8191, -8192, 8192, -8193, 1<<20 - 1, -(1 << 20), 1 << 20, -(1 << 20) - 1, math.MaxInt64, math.MinInt64} {
+		enc := binary.AppendVarint([]byte{1, tagInt}, v)
+		for _, dec := range []*Decoder{nil, &d} {
+			got, n, err := dec.DecodeValues(enc, nil)
+			if err != nil || n != len(enc) || len(got) != 1 || got[0] != any(v) {
+				t.Errorf("%d: got %v, %d bytes, %v; want [%d], %d bytes", v, got, n, err, v, len(enc))
+			}
+			for cut := 2; cut < len(enc); cut++ {
+				if _, _, err := dec.DecodeValues(enc[:cut], nil); !errors.Is(err, ErrTruncated) {
+					t.Errorf("%d cut to %d bytes: got %v, want ErrTruncated", v, cut, err)
+				}
+			}
+		}
+	}
+	// A non-minimal varint (0x80 0x00 is 0) decodes as encoding/binary reads it.
+	if got, _, err := d.DecodeValues([]byte{1, tagInt, 0x80, 0x00}, nil); err != nil || got[0] != any(int64(0)) {
+		t.Errorf("0x80 0x00: got %v, %v; want [0]", got, err)
 	}
 }
