@@ -112,6 +112,10 @@ func finish(res Result, w *sim.World, start time.Time) Result {
 	res.WallSeconds = time.Since(start).Seconds()
 	res.Events = w.Events()
 	res.TraceHash = fmt.Sprintf("%016x", w.TraceHash())
+	if err := w.Close(); err != nil {
+		res.Violations = append(res.Violations, err.Error())
+		res.Verdict = Fail
+	}
 	return res
 }
 

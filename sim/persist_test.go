@@ -2,6 +2,7 @@ package sim
 
 import (
 	"math/rand/v2"
+	"runtime"
 	"strconv"
 	"testing"
 	"time"
@@ -103,5 +104,40 @@ func TestPersistDeterministic(t *testing.T) {
 	}
 	if a, b := hash(), hash(); a != b {
 		t.Errorf("got trace hashes %x and %x for one seed, want equal", a, b)
+	}
+}
+
+// Close releases the stores of the nodes still up, with their Pebble
+// goroutines: a process that runs world after world (the swarm) must not
+// keep every world's stores.
+func TestCloseReleasesStores(t *testing.T) {
+	before := runtime.NumGoroutine()
+	var worlds []*World
+	for seed := uint64(1); seed <= 5; seed++ {
+		w, n, _ := newPersisterWorld(seed)
+		if err := w.RunFor(50 * time.Millisecond); err != nil {
+			t.Fatal(err)
+		}
+		if n.Store() == nil {
+			t.Fatalf("seed %d: got no store on a node with a disk, want one", seed)
+		}
+		worlds = append(worlds, w)
+	}
+	open := runtime.NumGoroutine()
+	for _, w := range worlds {
+		if err := w.Close(); err != nil {
+			t.Fatalf("got %v, want nil", err)
+		}
+		if s := w.Nodes()[0].Store(); s != nil {
+			t.Errorf("got a store after Close, want none")
+		}
+	}
+	// Pebble's goroutines end during Close; allow a moment for stragglers.
+	deadline := time.Now().Add(2 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := runtime.NumGoroutine(); got > before || open <= before {
+		t.Errorf("got %d goroutines after Close (%d with five worlds open), want at most %d as before", got, open, before)
 	}
 }

@@ -49,6 +49,9 @@ type World struct {
 	zk    *zkServer
 	steps uint64 // events dispatched
 	err   error  // first error met while dispatching; stops Run
+	// closed is set by Close: the stores are gone, so the world must not
+	// run again.
+	closed bool
 
 	workers    WorkerFactory
 	workerTick time.Duration
@@ -136,6 +139,7 @@ func (w *World) Fail(err error) {
 // RunUntil dispatches events in order until virtual time reaches until, the
 // queue is empty, or an error is recorded. The clock ends at until.
 func (w *World) RunUntil(until core.Time) error {
+	core.Assert(!w.closed, "sim: the world runs after Close")
 	var n uint64
 	for w.q.len() > 0 && w.q.peekTime() <= until && w.err == nil {
 		it := w.q.pop()
