@@ -170,7 +170,7 @@ func (m *Machine) greet() {
 // flush sends what the plane produced for other workers.
 func (m *Machine) flush() {
 	dp := m.dp
-	m.stats.DataErrors += dp.exec.Flush(dataMagic, func(w int, batch []byte) {
+	m.stats.DataErrors += dp.exec.Flush(func(w int, batch []byte) {
 		m.out = append(m.out, core.Send{To: dp.peers[w], Payload: batch})
 	})
 }

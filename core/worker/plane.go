@@ -17,10 +17,10 @@ type Plane interface {
 	// whose tasks run on their own may do nothing.
 	Step(now core.Time, budget int)
 	// Flush hands every batch ready for another worker to send: w is the
-	// worker index, batch starts with prefix and is the send's to keep. It
+	// worker index, batch starts with DataPrefix and is the send's to keep. It
 	// returns how many batches since the last Flush could not be encoded
 	// or decoded (their trees time out).
-	Flush(prefix byte, send func(w int, batch []byte)) int
+	Flush(send func(w int, batch []byte)) int
 	// Deliver takes a batch (without its prefix) another worker sent; the
 	// plane may keep batch. An error means nothing of it was delivered.
 	Deliver(batch []byte) error
@@ -72,16 +72,19 @@ func (p *singlePlane) Step(now core.Time, budget int) { p.Executor.Step(now, bud
 
 // Flush encodes what the executor produced for other workers, a batch of
 // at most tuple.FramesMax per message, peers in index order.
-func (p *singlePlane) Flush(prefix byte, send func(w int, batch []byte)) int {
-	return FlushRemotes(&p.enc, p.TakeRemote(), -1, prefix, send)
+func (p *singlePlane) Flush(send func(w int, batch []byte)) int {
+	return FlushRemotes(&p.enc, p.TakeRemote(), -1, func(w, _ int, batch []byte) { send(w, batch) })
 }
 
+// DataPrefix starts every tuple batch between workers (see Plane.Flush).
+const DataPrefix = dataMagic
+
 // FlushRemotes encodes outboxes (element w for worker w, skipping worker
-// skip) into batches of at most tuple.FramesMax messages and sends them; it
+// skip) into batches, each starting with DataPrefix, of at most
+// tuple.FramesMax messages, and sends them with their message counts; it
 // returns how many batches the codec refused (a value it cannot carry):
 // their trees time out.
-func FlushRemotes(enc *task.Encoder, outboxes [][]task.Remote, skip int, prefix byte,
-	send func(w int, batch []byte)) int {
+func FlushRemotes(enc *task.Encoder, outboxes [][]task.Remote, skip int, send func(w, n int, batch []byte)) int {
 	refused := 0
 	for w, out := range outboxes {
 		if w == skip {
@@ -90,13 +93,13 @@ func FlushRemotes(enc *task.Encoder, outboxes [][]task.Remote, skip int, prefix 
 		for i := 0; i < len(out); i += tuple.FramesMax {
 			j := min(i+tuple.FramesMax, len(out))
 			// Room for a typical batch, so that encoding allocates once.
-			dst := append(make([]byte, 0, 1+batchFrameBytesGuess*(j-i)), prefix)
+			dst := append(make([]byte, 0, 1+batchFrameBytesGuess*(j-i)), DataPrefix)
 			buf, err := enc.AppendBatch(dst, out[i:j])
 			if err != nil {
 				refused++
 				continue
 			}
-			send(w, buf)
+			send(w, j-i, buf)
 		}
 	}
 	return refused
