@@ -37,9 +37,11 @@ type lane struct {
 	// Owned by run.
 	enc      task.Encoder
 	split    [][]task.Remote // per destination lane, being filled
-	bolt     bool            // only a bolt's input waits in an inbox
-	inExec   int64           // tuples in a bolt's inbox
-	executed int64           // exec's Executed and Ticks counts when inExec was updated
+	cur      []task.Remote   // the batch being taken, from curAt on
+	curAt    int
+	bolt     bool  // only a bolt's input waits in an inbox
+	inExec   int64 // tuples in a bolt's inbox
+	executed int64 // exec's Executed and Ticks counts when inExec was updated
 	ticks    int64
 }
 
@@ -62,6 +64,7 @@ func (l *lane) push(rs []task.Remote) {
 	n := int64(len(rs))
 	if l.depth.Load()+n > QueueMaxMessages {
 		l.p.dropped.Add(1)
+		putBatch(rs)
 		return
 	}
 	l.mu.Lock()
@@ -127,9 +130,10 @@ func (l *lane) round() bool {
 	return took > 0 || spent > 0 || l.exec.Stats().Emitted != emitted
 }
 
-// take delivers queued batches to the executor; a bolt lane only while
+// take delivers queued messages to the executor; a bolt lane only while
 // its inbox has room (spouts and ackers take acking messages, which wait
-// in no inbox). It returns the messages taken.
+// in no inbox), so that a bolt's tuples are released and reused about as
+// fast as they are made. It returns the messages taken.
 func (l *lane) take() int {
 	if l.bolt {
 		st := l.exec.Stats()
@@ -137,26 +141,41 @@ func (l *lane) take() int {
 		l.executed, l.ticks = st.Executed, st.Ticks
 	}
 	taken := 0
-	for l.inExec < laneInboxMax {
-		l.mu.Lock()
-		if len(l.queue) == 0 {
-			l.mu.Unlock()
+	for !l.bolt || l.inExec < laneInboxMax {
+		if l.curAt == len(l.cur) && !l.next() {
 			break
 		}
-		rs := l.queue[0]
-		l.queue[0] = nil
-		l.queue = l.queue[1:]
-		l.mu.Unlock()
-		l.depth.Add(-int64(len(rs)))
-		for _, r := range rs {
-			l.exec.Deliver(r)
-		}
+		n := len(l.cur) - l.curAt
 		if l.bolt {
-			l.inExec += int64(len(rs))
+			n = min(n, int(laneInboxMax-l.inExec))
+			l.inExec += int64(n)
 		}
-		taken += len(rs)
+		for i := l.curAt; i < l.curAt+n; i++ {
+			l.exec.Deliver(l.cur[i])
+		}
+		l.curAt += n
+		l.depth.Add(-int64(n))
+		taken += n
 	}
 	return taken
+}
+
+// next makes the oldest queued batch the current one, returning the
+// finished one to the pool; it reports false when the queue is empty.
+func (l *lane) next() bool {
+	if l.cur != nil {
+		putBatch(l.cur)
+		l.cur, l.curAt = nil, 0
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.queue) == 0 {
+		return false
+	}
+	l.cur = l.queue[0]
+	l.queue[0] = nil
+	l.queue = l.queue[1:]
+	return true
 }
 
 // route hands what the executor produced to sibling lanes (unencoded) and
@@ -170,8 +189,10 @@ func (l *lane) route() {
 			if d == nil {
 				continue // a task no executor here runs: dropped, as Deliver would
 			}
-			i := d.index
-			l.split[i] = append(l.split[i], r)
+			if l.split[d.index] == nil {
+				l.split[d.index] = getBatch()
+			}
+			l.split[d.index] = append(l.split[d.index], r)
 		}
 		for i, rs := range l.split {
 			if len(rs) > 0 {
@@ -232,4 +253,28 @@ func (l *lane) snapshot(p *Plane) *metrics.TaskStats {
 	}
 	l.snap, l.snapSeq = st, seq
 	return st
+}
+
+// batchCapMin is the capacity of a new batch; batchCapMax the largest a
+// batch may have to return to the pool, so the pool never pins huge ones.
+const (
+	batchCapMin = 256
+	batchCapMax = 1 << 14
+)
+
+// batches recycles the batches lanes hand each other: a steady flow then
+// allocates none, and the collector scans fewer big pointerful slices.
+var batches = sync.Pool{New: func() any { b := make([]task.Remote, 0, batchCapMin); return &b }}
+
+func getBatch() []task.Remote { return (*batches.Get().(*[]task.Remote))[:0] }
+
+// putBatch returns a batch its taker is done with, cleared so that it pins
+// no values.
+func putBatch(rs []task.Remote) {
+	if cap(rs) > batchCapMax {
+		return
+	}
+	clear(rs)
+	rs = rs[:0]
+	batches.Put(&rs)
 }

@@ -29,8 +29,9 @@ const (
 	// steps again at once while it has work.
 	laneStepBudget = 2048
 	// laneInboxMax bounds the tuples a lane moves from its queue into its
-	// executor's inbox ahead of execution.
-	laneInboxMax = 4096
+	// executor's inbox ahead of execution: at most the executor's
+	// tuple-reuse delay, so that its free ring recycles tuples.
+	laneInboxMax = 1024
 	// spoutIdle and boltIdle are the lanes' ticker periods: how long an idle
 	// spout waits before calling NextTuple again, and how often a quiet
 	// bolt or acker steps for tick tuples and timeouts.
@@ -305,6 +306,9 @@ func (p *Plane) receive() {
 		}
 		for _, r := range rs {
 			if l := p.lane(r.Dest); l != nil {
+				if split[l.index] == nil {
+					split[l.index] = getBatch()
+				}
 				split[l.index] = append(split[l.index], r)
 			} // else not ours (any more) or corrupt: its tree times out
 		}
