@@ -54,6 +54,26 @@ func (p *benchPass) Execute(t *task.Tuple) {
 	p.out.Ack(t)
 }
 
+// benchWork is a pass-through bolt that first does about a microsecond of
+// CPU work per tuple (hashing), as a bolt that parses or enriches does.
+type benchWork struct{ benchPass }
+
+// benchWorkRounds is the hashing work per tuple.
+const benchWorkRounds = 400
+
+var benchWorkSink atomic.Uint64 // keeps the work from being optimized away
+
+func (w *benchWork) Execute(t *task.Tuple) {
+	h := uint64(14695981039346656037)
+	for i := range benchWorkRounds {
+		h = (h ^ uint64(i)) * 1099511628211
+	}
+	if h == 0 {
+		benchWorkSink.Add(1)
+	}
+	w.benchPass.Execute(t)
+}
+
 type benchSink struct {
 	task.BaseBolt
 	out task.OutputCollector
@@ -66,11 +86,12 @@ func init() {
 	task.RegisterSpout("lanesbench.Spout", func() task.Spout { return &benchSpout{} })
 	task.RegisterBolt("lanesbench.Pass", func() task.Bolt { return &benchPass{} })
 	task.RegisterBolt("lanesbench.Sink", func() task.Bolt { return &benchSink{} })
+	task.RegisterBolt("lanesbench.Work", func() task.Bolt { return &benchWork{} })
 }
 
 // benchTopology is spout → pass → sink (shuffle), parallelism each, in one
 // worker; reliable adds one acker and 10 000 pending trees per spout.
-func benchTopology(b *testing.B, parallelism int, reliable bool) (*topology.Topology, task.ExecutorConfig) {
+func benchTopology(b *testing.B, parallelism int, reliable bool, passType string) (*topology.Topology, task.ExecutorConfig) {
 	tb := topology.NewBuilder("bench")
 	cfg := topology.DefaultConfig()
 	cfg.Workers = 1
@@ -81,7 +102,7 @@ func benchTopology(b *testing.B, parallelism int, reliable bool) (*topology.Topo
 	}
 	tb.SetConfig(cfg)
 	tb.Spout("spout", "lanesbench.Spout", parallelism).Output(topology.DefaultStream, "n").Config("reliable", rel)
-	tb.Bolt("pass", "lanesbench.Pass", parallelism).ShuffleGrouping("spout").Output(topology.DefaultStream, "n")
+	tb.Bolt("pass", passType, parallelism).ShuffleGrouping("spout").Output(topology.DefaultStream, "n")
 	tb.Bolt("sink", "lanesbench.Sink", parallelism).ShuffleGrouping("pass")
 	topo, err := tb.Build()
 	if err != nil {
@@ -92,8 +113,8 @@ func benchTopology(b *testing.B, parallelism int, reliable bool) (*topology.Topo
 }
 
 // benchSingle steps one executor with every task, as the worker machine does.
-func benchSingle(b *testing.B, parallelism int, reliable bool) {
-	_, cfg := benchTopology(b, parallelism, reliable)
+func benchSingle(b *testing.B, parallelism int, reliable bool, passType string) {
+	_, cfg := benchTopology(b, parallelism, reliable, passType)
 	e, err := task.NewExecutor(cfg)
 	if err != nil {
 		b.Fatal(err)
@@ -110,8 +131,8 @@ func benchSingle(b *testing.B, parallelism int, reliable bool) {
 }
 
 // benchLanes runs the same tasks one goroutine each.
-func benchLanes(b *testing.B, parallelism int, reliable bool) {
-	_, cfg := benchTopology(b, parallelism, reliable)
+func benchLanes(b *testing.B, parallelism int, reliable bool, passType string) {
+	_, cfg := benchTopology(b, parallelism, reliable, passType)
 	p, err := lanes.New(cfg)
 	if err != nil {
 		b.Fatal(err)
@@ -130,10 +151,13 @@ func benchLanes(b *testing.B, parallelism int, reliable bool) {
 // BenchmarkLanesSingleNoAck and BenchmarkLanesTaskNoAck compare one
 // executor with one goroutine per task on spout → pass → sink, no acking;
 // the Ack pair acks every tuple through one acker; the P2 variants run two
-// tasks of each component.
-func BenchmarkLanesSingleNoAck(b *testing.B)   { benchSingle(b, 1, false) }
-func BenchmarkLanesTaskNoAck(b *testing.B)     { benchLanes(b, 1, false) }
-func BenchmarkLanesSingleAck(b *testing.B)     { benchSingle(b, 1, true) }
-func BenchmarkLanesTaskAck(b *testing.B)       { benchLanes(b, 1, true) }
-func BenchmarkLanesSingleNoAckP2(b *testing.B) { benchSingle(b, 2, false) }
-func BenchmarkLanesTaskNoAckP2(b *testing.B)   { benchLanes(b, 2, false) }
+// tasks of each component; the Work variants give the middle bolt about a
+// microsecond of CPU work per tuple, where lanes use every core.
+func BenchmarkLanesSingleNoAck(b *testing.B)   { benchSingle(b, 1, false, "lanesbench.Pass") }
+func BenchmarkLanesTaskNoAck(b *testing.B)     { benchLanes(b, 1, false, "lanesbench.Pass") }
+func BenchmarkLanesSingleAck(b *testing.B)     { benchSingle(b, 1, true, "lanesbench.Pass") }
+func BenchmarkLanesTaskAck(b *testing.B)       { benchLanes(b, 1, true, "lanesbench.Pass") }
+func BenchmarkLanesSingleNoAckP2(b *testing.B) { benchSingle(b, 2, false, "lanesbench.Pass") }
+func BenchmarkLanesTaskNoAckP2(b *testing.B)   { benchLanes(b, 2, false, "lanesbench.Pass") }
+func BenchmarkLanesSingleWorkP2(b *testing.B)  { benchSingle(b, 2, true, "lanesbench.Work") }
+func BenchmarkLanesTaskWorkP2(b *testing.B)    { benchLanes(b, 2, true, "lanesbench.Work") }
