@@ -269,7 +269,9 @@ func (p *Plane) emit(b outBatch) {
 	p.outMu.Unlock()
 }
 
-// updatePressure applies the water marks to every queue.
+// updatePressure applies the water marks to every queue; when the
+// pressure lifts it wakes the spout lanes, which would otherwise wait for
+// their tickers.
 func (p *Plane) updatePressure() {
 	deepest := p.outPending.Load()
 	for _, l := range p.lanes {
@@ -281,8 +283,12 @@ func (p *Plane) updatePressure() {
 	switch {
 	case deepest > queueHighMessages:
 		p.pressure.Store(true)
-	case deepest < queueLowMessages:
-		p.pressure.Store(false)
+	case deepest < queueLowMessages && p.pressure.CompareAndSwap(true, false):
+		for _, l := range p.lanes {
+			if l.spout {
+				l.wake()
+			}
+		}
 	}
 }
 
