@@ -294,6 +294,16 @@ func (e *Executor) TakeRemote() [][]Remote {
 	return out
 }
 
+// SwapOutbox hands over what waits for worker w, to keep, and puts buf
+// (emptied) in its place: a lane passes its sibling lanes' messages on
+// without copying them. TakeRemote then holds nothing for w.
+func (e *Executor) SwapOutbox(w int, buf []Remote) []Remote {
+	out := e.outbox[w]
+	e.outbox[w] = buf[:0]
+	e.outboxLen -= len(out)
+	return out
+}
+
 // send queues m for worker w.
 func (e *Executor) send(w int, m Remote) {
 	e.outbox[w] = append(e.outbox[w], m)

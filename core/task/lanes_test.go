@@ -155,3 +155,27 @@ func TestLanesLocalOrShuffleStaysInWorker(t *testing.T) {
 		}
 	}
 }
+
+func TestSwapOutboxHandsOverLaneMessages(t *testing.T) {
+	spoutOpts, sinkModeNext = numbers{limit: 10}, sinkAck
+	topo := lanePipeline(t, 0)
+	ls := newLaneSet(t, topo, allOn(topo, 0), 0)
+	spout := ls.execs[0] // the spout has the lowest task id
+	spout.Step(0, 100)
+	got := spout.SwapOutbox(0, make([]task.Remote, 0, 4))
+	if len(got) != 10 {
+		t.Fatalf("got %d messages from SwapOutbox, want 10", len(got))
+	}
+	if n := len(spout.TakeRemote()[0]); n != 0 {
+		t.Errorf("got %d messages left for TakeRemote, want 0", n)
+	}
+	spout.Step(1, 100) // nothing more to emit
+	if again := spout.SwapOutbox(0, nil); len(again) != 0 {
+		t.Errorf("got %d messages from a second SwapOutbox, want 0", len(again))
+	}
+	for i, r := range got {
+		if r.Dest != got[0].Dest || r.Worker != 0 {
+			t.Errorf("message %d: got worker %d task %d, want worker 0 task %d", i, r.Worker, r.Dest, got[0].Dest)
+		}
+	}
+}

@@ -181,31 +181,48 @@ func (l *lane) next() bool {
 // route hands what the executor produced to sibling lanes (unencoded) and
 // to the outgoing queue (encoded here, off the machine's goroutine).
 func (l *lane) route() {
-	out := l.exec.TakeRemote()
 	local := l.p.cfg.Local
-	if local < len(out) {
-		for _, r := range out[local] {
-			d := l.p.lane(r.Dest)
-			if d == nil {
-				continue // a task no executor here runs: dropped, as Deliver would
-			}
-			if l.split[d.index] == nil {
-				l.split[d.index] = getBatch()
-			}
-			l.split[d.index] = append(l.split[d.index], r)
-		}
-		for i, rs := range l.split {
-			if len(rs) > 0 {
-				l.p.lanes[i].push(rs)
-				l.split[i] = nil
-			}
-		}
+	if own := l.exec.SwapOutbox(local, getBatch()); len(own) > 0 {
+		l.routeLocal(own)
+	} else {
+		putBatch(own)
 	}
-	refused := worker.FlushRemotes(&l.enc, out, local, func(w, n int, batch []byte) {
+	refused := worker.FlushRemotes(&l.enc, l.exec.TakeRemote(), local, func(w, n int, batch []byte) {
 		l.p.emit(outBatch{w: w, payload: batch, n: n})
 	})
 	if refused > 0 {
 		l.p.errs.Add(int64(refused))
+	}
+}
+
+// routeLocal passes a batch for sibling lanes on: whole when it has one
+// destination lane (the common case), else split by lane.
+func (l *lane) routeLocal(own []task.Remote) {
+	first := l.p.lane(own[0].Dest)
+	one := first != nil
+	for i := 1; one && i < len(own); i++ {
+		one = l.p.lane(own[i].Dest) == first
+	}
+	if one {
+		first.push(own)
+		return
+	}
+	for i := range own {
+		d := l.p.lane(own[i].Dest)
+		if d == nil {
+			continue // a task no executor here runs: dropped, as Deliver would
+		}
+		if l.split[d.index] == nil {
+			l.split[d.index] = getBatch()
+		}
+		l.split[d.index] = append(l.split[d.index], own[i])
+	}
+	putBatch(own)
+	for i, rs := range l.split {
+		if len(rs) > 0 {
+			l.p.lanes[i].push(rs)
+			l.split[i] = nil
+		}
 	}
 }
 
