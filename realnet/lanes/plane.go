@@ -37,6 +37,8 @@ const (
 	// bolt or acker steps for tick tuples and timeouts.
 	spoutIdle = time.Millisecond
 	boltIdle  = 10 * time.Millisecond
+	// closeWaitMax bounds how long Close waits for the lanes to end.
+	closeWaitMax = 2 * time.Second
 	// metricsPublishPeriod is how often a lane publishes its metric
 	// windows for the machine's heartbeats and persists.
 	metricsPublishPeriod = 250 * time.Millisecond
@@ -203,14 +205,33 @@ func (p *Plane) Metrics(id core.TaskID) *metrics.TaskStats {
 	return l.snapshot(p)
 }
 
-// Close stops every goroutine of the plane and waits for them.
+// Close stops every goroutine of the plane and waits for them, at most
+// closeWaitMax: a lane inside a user's Execute that does not return cannot
+// be interrupted, and must not hang the worker's machine (its supervisor
+// replaces a worker that stops heartbeating); such a lane ends when its
+// Execute returns.
 func (p *Plane) Close() {
-	if p.closed {
-		return
+	p.close(closeWaitMax)
+}
+
+func (p *Plane) close(wait time.Duration) bool {
+	if !p.closed {
+		p.closed = true
+		close(p.stop)
 	}
-	p.closed = true
-	close(p.stop)
-	p.wg.Wait()
+	done := make(chan struct{})
+	go func() {
+		p.wg.Wait()
+		close(done)
+	}()
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-done:
+		return true
+	case <-t.C:
+		return false
+	}
 }
 
 // Stats sums the lanes' executor counters, as last published.
