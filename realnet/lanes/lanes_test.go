@@ -259,3 +259,43 @@ func taskIDs(topo *topology.Topology) []core.TaskID {
 	}
 	return ids
 }
+
+func TestDeactivateStopsSpoutsAndBadBatchesAreCounted(t *testing.T) {
+	topo, err := examples.WordCount("wc", 1, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newCluster(t, topo, 1)
+	p := c.planes[0]
+	if !c.pump(t, func() bool { return p.Stats().Emitted > 0 }) {
+		t.Fatalf("got no emits within %s", waitMax)
+	}
+	// Deactivated, the unbounded spouts stop: the emits (splits' included)
+	// settle once what is in flight is done.
+	p.SetActive(false)
+	settled := func() bool {
+		before := p.Stats().Emitted
+		time.Sleep(50 * time.Millisecond)
+		return p.Stats().Emitted == before
+	}
+	if !c.pump(t, settled) {
+		t.Fatalf("got emits still growing %s after deactivation, want them settled", waitMax)
+	}
+	p.SetActive(true)
+	before := p.Stats().Emitted
+	if !c.pump(t, func() bool { return p.Stats().Emitted > before }) {
+		t.Fatalf("got no emits within %s of activation", waitMax)
+	}
+	if err := p.Deliver([]byte{0xff, 0xff, 0xff}); err != nil {
+		t.Fatalf("got %v from Deliver, want nil (decoding is asynchronous)", err)
+	}
+	bad := 0
+	deadline := time.Now().Add(waitMax)
+	for bad == 0 && time.Now().Before(deadline) {
+		bad += p.Flush(func(int, []byte) {})
+		time.Sleep(time.Millisecond)
+	}
+	if bad != 1 {
+		t.Errorf("got %d bad batches counted by Flush, want 1", bad)
+	}
+}
