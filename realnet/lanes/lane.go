@@ -67,10 +67,10 @@ func (l *lane) push(rs []task.Remote) {
 		putBatch(rs)
 		return
 	}
+	l.depth.Add(n) // before the batch is takeable, so depth never goes negative
 	l.mu.Lock()
 	l.queue = append(l.queue, rs)
 	l.mu.Unlock()
-	l.depth.Add(n)
 	l.wake()
 }
 
@@ -78,11 +78,6 @@ func (l *lane) push(rs []task.Remote) {
 func (l *lane) run() {
 	defer l.p.wg.Done()
 	defer l.publish(true)
-	select {
-	case <-l.p.begin:
-	case <-l.p.stop:
-		return
-	}
 	period := boltIdle
 	if l.spout {
 		period = spoutIdle

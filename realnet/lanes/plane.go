@@ -54,7 +54,6 @@ type Plane struct {
 	comp   map[core.TaskID]string
 	clock  func() core.Time
 
-	begin   chan struct{} // closed at the first Step: lanes start
 	stop    chan struct{} // closed by Close: goroutines end
 	started bool
 	closed  bool
@@ -88,7 +87,7 @@ func Factory() worker.PlaneFactory {
 // first Step.
 func New(cfg task.ExecutorConfig) (*Plane, error) {
 	anchor, base := time.Now(), cfg.Now
-	p := &Plane{cfg: cfg, comp: map[core.TaskID]string{}, begin: make(chan struct{}), stop: make(chan struct{}),
+	p := &Plane{cfg: cfg, comp: map[core.TaskID]string{}, stop: make(chan struct{}),
 		recv: make(chan []byte, recvBatchesMax), snapRand: rand.New(rand.NewPCG(1, 2)),
 		clock: func() core.Time { return base.Add(time.Since(anchor)) }}
 	p.active.Store(true)
@@ -139,7 +138,6 @@ func (p *Plane) start() {
 	for _, l := range p.lanes {
 		go l.run()
 	}
-	close(p.begin)
 }
 
 // Flush hands over the batches lanes encoded for other workers.
