@@ -152,12 +152,14 @@ func benchLanes(b *testing.B, parallelism int, reliable bool, passType string) {
 // executor with one goroutine per task on spout → pass → sink, no acking;
 // the Ack pair acks every tuple through one acker; the P2 variants run two
 // tasks of each component; the Work variants give the middle bolt about a
-// microsecond of CPU work per tuple, where lanes use every core.
-func BenchmarkLanesSingleNoAck(b *testing.B)   { benchSingle(b, 1, false, "lanesbench.Pass") }
-func BenchmarkLanesTaskNoAck(b *testing.B)     { benchLanes(b, 1, false, "lanesbench.Pass") }
-func BenchmarkLanesSingleAck(b *testing.B)     { benchSingle(b, 1, true, "lanesbench.Pass") }
-func BenchmarkLanesTaskAck(b *testing.B)       { benchLanes(b, 1, true, "lanesbench.Pass") }
-func BenchmarkLanesSingleNoAckP2(b *testing.B) { benchSingle(b, 2, false, "lanesbench.Pass") }
-func BenchmarkLanesTaskNoAckP2(b *testing.B)   { benchLanes(b, 2, false, "lanesbench.Pass") }
-func BenchmarkLanesSingleWorkP2(b *testing.B)  { benchSingle(b, 2, true, "lanesbench.Work") }
-func BenchmarkLanesTaskWorkP2(b *testing.B)    { benchLanes(b, 2, true, "lanesbench.Work") }
+// microsecond of CPU work per tuple, where lanes can use every core.
+func BenchmarkLanesSingleNoAck(b *testing.B)       { benchSingle(b, 1, false, "lanesbench.Pass") }
+func BenchmarkLanesTaskNoAck(b *testing.B)         { benchLanes(b, 1, false, "lanesbench.Pass") }
+func BenchmarkLanesSingleAck(b *testing.B)         { benchSingle(b, 1, true, "lanesbench.Pass") }
+func BenchmarkLanesTaskAck(b *testing.B)           { benchLanes(b, 1, true, "lanesbench.Pass") }
+func BenchmarkLanesSingleNoAckP2(b *testing.B)     { benchSingle(b, 2, false, "lanesbench.Pass") }
+func BenchmarkLanesTaskNoAckP2(b *testing.B)       { benchLanes(b, 2, false, "lanesbench.Pass") }
+func BenchmarkLanesSingleWorkP2(b *testing.B)      { benchSingle(b, 2, true, "lanesbench.Work") }
+func BenchmarkLanesTaskWorkP2(b *testing.B)        { benchLanes(b, 2, true, "lanesbench.Work") }
+func BenchmarkLanesSingleWorkNoAckP2(b *testing.B) { benchSingle(b, 2, false, "lanesbench.Work") }
+func BenchmarkLanesTaskWorkNoAckP2(b *testing.B)   { benchLanes(b, 2, false, "lanesbench.Work") }
