@@ -39,6 +39,9 @@ type dataplane struct {
 	congested bool
 	pressedAt core.Time // when it last told them it is congested
 	pressing  map[core.NodeID]core.Time
+	// send queues a batch for a peer; made once, so a flush allocates no
+	// closure.
+	send func(w, n int, batch []byte)
 }
 
 // A congested worker repeats its signal every pressureRefresh; a peer's
@@ -93,6 +96,8 @@ func (m *Machine) buildDataplane(a protocol.WorkerAssign) {
 	m.closeDataplane()
 	m.dp = &dataplane{exec: exec, peers: peers, local: local, epoch: a.Epoch,
 		heard: map[core.NodeID]bool{}, pressing: map[core.NodeID]core.Time{}}
+	dp := m.dp
+	dp.send = func(w, _ int, batch []byte) { m.out = append(m.out, core.Send{To: dp.peers[w], Payload: batch}) }
 	m.restoreMetrics()
 	m.dp.ready = len(peers) == 1
 	exec.SetActive(m.dp.ready)
@@ -170,9 +175,7 @@ func (m *Machine) greet() {
 // flush sends what the plane produced for other workers.
 func (m *Machine) flush() {
 	dp := m.dp
-	m.stats.DataErrors += dp.exec.Flush(func(w int, batch []byte) {
-		m.out = append(m.out, core.Send{To: dp.peers[w], Payload: batch})
-	})
+	m.stats.DataErrors += dp.exec.Flush(dp.send)
 }
 
 // closeDataplane stops the running plane, if any.

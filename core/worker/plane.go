@@ -17,10 +17,11 @@ type Plane interface {
 	// whose tasks run on their own may do nothing.
 	Step(now core.Time, budget int)
 	// Flush hands every batch ready for another worker to send: w is the
-	// worker index, batch starts with DataPrefix and is the send's to keep. It
+	// worker index, n its messages, batch starts with DataPrefix and is the
+	// send's to keep. It
 	// returns how many batches since the last Flush could not be encoded
 	// or decoded (their trees time out).
-	Flush(send func(w int, batch []byte)) int
+	Flush(send func(w, n int, batch []byte)) int
 	// Deliver takes a batch (without its prefix) another worker sent; the
 	// plane may keep batch. An error means nothing of it was delivered.
 	Deliver(batch []byte) error
@@ -72,8 +73,8 @@ func (p *singlePlane) Step(now core.Time, budget int) { p.Executor.Step(now, bud
 
 // Flush encodes what the executor produced for other workers, a batch of
 // at most tuple.FramesMax per message, peers in index order.
-func (p *singlePlane) Flush(send func(w int, batch []byte)) int {
-	return FlushRemotes(&p.enc, p.TakeRemote(), -1, func(w, _ int, batch []byte) { send(w, batch) })
+func (p *singlePlane) Flush(send func(w, n int, batch []byte)) int {
+	return FlushRemotes(&p.enc, p.TakeRemote(), -1, send)
 }
 
 // DataPrefix starts every tuple batch between workers (see Plane.Flush).

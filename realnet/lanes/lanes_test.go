@@ -68,7 +68,7 @@ func (c *cluster) pump(t *testing.T, done func() bool) bool {
 	deadline := time.Now().Add(waitMax)
 	for time.Now().Before(deadline) {
 		for _, p := range c.planes {
-			if n := p.Flush(func(w int, batch []byte) {
+			if n := p.Flush(func(w, _ int, batch []byte) {
 				if err := c.planes[w].Deliver(batch[1:]); err != nil {
 					t.Errorf("got %v delivering a batch, want nil", err)
 				}
@@ -292,7 +292,7 @@ func TestDeactivateStopsSpoutsAndBadBatchesAreCounted(t *testing.T) {
 	bad := 0
 	deadline := time.Now().Add(waitMax)
 	for bad == 0 && time.Now().Before(deadline) {
-		bad += p.Flush(func(int, []byte) {})
+		bad += p.Flush(func(int, int, []byte) {})
 		time.Sleep(time.Millisecond)
 	}
 	if bad != 1 {

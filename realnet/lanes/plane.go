@@ -141,14 +141,14 @@ func (p *Plane) start() {
 }
 
 // Flush hands over the batches lanes encoded for other workers.
-func (p *Plane) Flush(send func(w int, batch []byte)) int {
+func (p *Plane) Flush(send func(w, n int, batch []byte)) int {
 	p.outMu.Lock()
 	out := p.out
 	p.out = nil
 	p.outMu.Unlock()
 	for _, b := range out {
 		p.outPending.Add(-int64(b.n))
-		send(b.w, b.payload)
+		send(b.w, b.n, b.payload)
 	}
 	return int(p.errs.Swap(0))
 }
