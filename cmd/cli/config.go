@@ -7,7 +7,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/squall/squall/core/worker"
 	"github.com/squall/squall/core/yaml"
+	"github.com/squall/squall/realnet/lanes"
 )
 
 // A setting is one documented configuration key, in the manner of Storm's
@@ -36,7 +38,8 @@ var settings = []setting{
 	{key: "supervisor.memory.mb", def: "8192", doc: "memory capacity (supervisor.memory.capacity.mb)"},
 	{key: "supervisor.dir", def: "squall-data/supervisor", doc: "supervisor state (Pebble), artifacts, worker stores and logs"},
 	{key: "worker.tick", def: "2ms", doc: "how often a worker executes its tasks"},
-	{key: "worker.step.budget", def: "4096", doc: "tuples a worker executes per tick at most"},
+	{key: "worker.step.budget", def: "4096", doc: "tuples a worker executes per tick at most (worker.lanes=single)"},
+	{key: "worker.lanes", def: "task", doc: "task: one goroutine per task, codec off the worker's loop; single: every task on the worker's loop, as the simulator"},
 	{key: "log.level", def: "info", doc: "debug, info, warn or error"},
 	{key: "log.format", def: "text", doc: "text or json (log/slog handlers)"},
 }
@@ -189,6 +192,9 @@ func (c *config) validate() error {
 			return err
 		}
 	}
+	if _, err := planeFactory(c.str("worker.lanes")); err != nil {
+		return err
+	}
 	for _, p := range c.list("supervisor.slots.ports") {
 		if n, err := strconv.Atoi(p); err != nil || n <= 0 || n > 65535 {
 			return fmt.Errorf("config: supervisor.slots.ports: %q is not a port", p)
@@ -198,6 +204,17 @@ func (c *config) validate() error {
 		return fmt.Errorf("config: zookeeper.servers is empty")
 	}
 	return nil
+}
+
+// planeFactory maps a worker.lanes value to the workers' data plane.
+func planeFactory(mode string) (worker.PlaneFactory, error) {
+	switch mode {
+	case "task":
+		return lanes.Factory(), nil
+	case "single":
+		return nil, nil // worker.NewSinglePlane
+	}
+	return nil, fmt.Errorf("config: worker.lanes = %q: want task or single", mode)
 }
 
 // reference prints the settings table.

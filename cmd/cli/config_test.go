@@ -63,6 +63,7 @@ func TestConfigErrors(t *testing.T) {
 		{"bad duration", "zookeeper.session.timeout: 4\n", "", "want a positive duration"},
 		{"bad port in a list", "supervisor.slots.ports: [6700, x]\n", "", `"x" is not a port`},
 		{"bad override", "", "nimbus.port", "want key=value"},
+		{"unknown data plane", "worker.lanes: thread\n", "", `worker.lanes = "thread": want task or single`},
 		{"unknown override", "", "nope=1", `unknown key "nope"`},
 		{"syntax error", "a: [1, 2\n", "", "line 1"},
 	}

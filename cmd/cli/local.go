@@ -44,6 +44,7 @@ type localArgs struct {
 	duration    time.Duration
 	asJSON      bool
 	verbose     bool
+	lanes       string
 }
 
 func runLocal(args []string, env Env) int {
@@ -57,7 +58,12 @@ func runLocal(args []string, env Env) int {
 	fs.DurationVar(&la.duration, "duration", 10*time.Second, "how long to run before printing counts")
 	fs.BoolVar(&la.asJSON, "json", false, "print the summary as one JSON object")
 	fs.BoolVar(&la.verbose, "v", false, "log the daemons' events to stderr")
+	fs.StringVar(&la.lanes, "lanes", "task", "workers' data plane: task (a goroutine per task) or single (as worker.lanes)")
 	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if _, err := planeFactory(la.lanes); err != nil {
+		fmt.Fprintf(env.Stderr, "squall local: --lanes: %v\n", err)
 		return 2
 	}
 	if la.supervisors <= 0 || la.supervisors > localSupervisorsMax || la.duration <= 0 {
@@ -121,14 +127,17 @@ type localCluster struct {
 	net  *memNet
 	log  *slog.Logger
 	topo map[core.TopologyID]*topology.Topology
-	wg   sync.WaitGroup
-	errs chan error
+	// plane builds the workers' data planes (nil: one executor each).
+	plane worker.PlaneFactory
+	wg    sync.WaitGroup
+	errs  chan error
 }
 
 func runLocalCluster(ctx context.Context, t *topology.Topology, la localArgs, log *slog.Logger) (localSummary, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	lc := &localCluster{zk: zkadapter.NewMemoryServer(), net: newMemNet(), log: log,
 		topo: map[core.TopologyID]*topology.Topology{core.TopologyID(t.Name): t}, errs: make(chan error, 64)}
+	lc.plane, _ = planeFactory(la.lanes) // runLocal checked it
 	defer func() {
 		cancel()
 		lc.wg.Wait()
@@ -299,7 +308,7 @@ func (r *localRunner) Start(e core.StartWorker) {
 	r.lc.net.attach(id, inbox.Deliver)
 	seed := uint64(time.Now().UnixNano())
 	m := worker.New(worker.Config{Spec: e.Spec, Supervisor: r.addr, Topology: t,
-		Rand: rand.New(rand.NewPCG(seed, uint64(port))), StepBudget: localStepBudget})
+		Rand: rand.New(rand.NewPCG(seed, uint64(port))), StepBudget: localStepBudget, Plane: r.lc.plane})
 	ctx, cancel := context.WithCancel(r.ctx)
 	r.running[port] = cancel
 	d := realnet.NewDriver(realnet.DriverConfig{ID: id, Machine: m, Tick: localWorkerTick, Inbox: inbox,
@@ -309,6 +318,7 @@ func (r *localRunner) Start(e core.StartWorker) {
 	go func() {
 		defer r.lc.wg.Done()
 		err := d.Run(ctx)
+		m.Close() // the driver no longer steps it: stop its task goroutines
 		r.lc.net.detach(id)
 		r.mu.Lock()
 		delete(r.running, port)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -34,5 +35,13 @@ func TestLocalWordCount(t *testing.T) {
 		if byName[name] <= 0 {
 			t.Errorf("%s executed: got %d, want > 0 (components %+v)", name, byName[name], sum.Components)
 		}
+	}
+}
+
+func TestLocalRefusesAnUnknownDataPlane(t *testing.T) {
+	var out, errb bytes.Buffer
+	code := Main([]string{"local", "--lanes", "thread"}, Env{Stdout: &out, Stderr: &errb, Ctx: context.Background()})
+	if code != 2 || !strings.Contains(errb.String(), "want task or single") {
+		t.Errorf("got exit %d with stderr %q, want 2 naming task or single", code, errb.String())
 	}
 }

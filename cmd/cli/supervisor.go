@@ -165,6 +165,7 @@ func (s *workerStarter) command(spec core.WorkerSpec) (*exec.Cmd, error) {
 		"-c", "zookeeper.session.timeout=" + s.cfg.str("zookeeper.session.timeout"),
 		"-c", "worker.tick=" + s.cfg.str("worker.tick"),
 		"-c", "worker.step.budget=" + s.cfg.str("worker.step.budget"),
+		"-c", "worker.lanes=" + s.cfg.str("worker.lanes"),
 		"-c", "log.level=" + s.cfg.str("log.level"),
 		"-c", "log.format=" + s.cfg.str("log.format"),
 	}

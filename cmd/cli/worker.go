@@ -63,6 +63,10 @@ func serveWorker(ctx context.Context, c *config, wa workerArgs, log *slog.Logger
 	timeout, _ := c.duration("zookeeper.session.timeout")
 	tick, _ := c.duration("worker.tick")
 	budget, _ := c.int("worker.step.budget")
+	plane, err := planeFactory(c.str("worker.lanes"))
+	if err != nil {
+		return err
+	}
 	t, err := readTopology(ctx, c, timeout, wa.topology, log)
 	if err != nil {
 		return err
@@ -83,7 +87,8 @@ func serveWorker(ctx context.Context, c *config, wa workerArgs, log *slog.Logger
 	defer tr.Close()
 	seed := uint64(time.Now().UnixNano())
 	m := worker.New(worker.Config{Spec: spec, Supervisor: core.NodeID(wa.supervisorAddr), Topology: t,
-		Rand: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), StepBudget: budget})
+		Rand: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), StepBudget: budget, Plane: plane})
+	defer m.Close() // after Run: stops the task goroutines
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	d := realnet.NewDriver(realnet.DriverConfig{ID: self, Machine: m, Tick: tick, Inbox: inbox, Net: tr,

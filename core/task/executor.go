@@ -41,7 +41,14 @@ const (
 // ExecutorConfig describes the tasks one worker runs.
 type ExecutorConfig struct {
 	Topology *topology.Topology
-	Tasks    []core.TaskID // the tasks of this worker
+	// Tasks are the tasks this executor runs: all of its worker's, or a
+	// subset (a lane; realnet/lanes runs one task per lane). A tuple or
+	// acking message for a task of this worker that another executor runs
+	// leaves through TakeRemote()[Local], unencoded (values and roots are
+	// never modified once emitted, so lanes may share them), and that
+	// executor's Deliver takes it. Local groupings still see every task of
+	// the worker as local: they read WorkerOf.
+	Tasks []core.TaskID
 	// WorkerOf gives the worker index of every task of the topology; the
 	// index of this worker is Local. Hosts, when known, enable local-first.
 	WorkerOf map[core.TaskID]int
@@ -284,6 +291,16 @@ func (e *Executor) TakeRemote() [][]Remote {
 	out := e.outbox
 	e.outbox, e.spare = e.spare, out
 	e.outboxLen = 0
+	return out
+}
+
+// SwapOutbox hands over what waits for worker w, to keep, and puts buf
+// (emptied) in its place: a lane passes its sibling lanes' messages on
+// without copying them. TakeRemote then holds nothing for w.
+func (e *Executor) SwapOutbox(w int, buf []Remote) []Remote {
+	out := e.outbox[w]
+	e.outbox[w] = buf[:0]
+	e.outboxLen -= len(out)
 	return out
 }
 

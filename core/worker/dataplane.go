@@ -8,7 +8,6 @@ import (
 	"github.com/squall/squall/core"
 	"github.com/squall/squall/core/protocol"
 	"github.com/squall/squall/core/task"
-	"github.com/squall/squall/core/tuple"
 )
 
 // dataMagic starts every tuple batch between workers, so a worker tells them
@@ -20,17 +19,12 @@ const (
 	pressureMagic = 0x03 // followed by 1 (congested) or 0 (relieved)
 )
 
-// batchFrameBytesGuess is the room a flush reserves per message of a
-// batch: a small tuple or an acking message with its frame header takes
-// 40 to 60 bytes, so a batch mostly fits without growing.
-const batchFrameBytesGuess = 64
-
 // stepBudgetDefault bounds the tuples a worker executes per tick.
 const stepBudgetDefault = 4096
 
-// dataplane is the worker's running tasks: an executor over its assignment.
+// dataplane is the worker's running tasks: a plane over its assignment.
 type dataplane struct {
-	exec  *task.Executor
+	exec  Plane
 	peers []core.NodeID // worker index → node
 	local int
 	epoch uint64
@@ -45,10 +39,9 @@ type dataplane struct {
 	congested bool
 	pressedAt core.Time // when it last told them it is congested
 	pressing  map[core.NodeID]core.Time
-	// enc and dec keep their buffers from batch to batch, and dec its
-	// string table: one of each per worker, as the sim steps it alone.
-	enc task.Encoder
-	dec task.Decoder
+	// send queues a batch for a peer; made once, so a flush allocates no
+	// closure.
+	send func(w, n int, batch []byte)
 }
 
 // A congested worker repeats its signal every pressureRefresh; a peer's
@@ -89,15 +82,22 @@ func (m *Machine) buildDataplane(a protocol.WorkerAssign) {
 		return
 	}
 	m.carryMetrics()
-	exec, err := task.NewExecutor(task.ExecutorConfig{Topology: m.cfg.Topology, Tasks: a.Tasks, Now: m.now,
+	factory := m.cfg.Plane
+	if factory == nil {
+		factory = NewSinglePlane
+	}
+	exec, err := factory(task.ExecutorConfig{Topology: m.cfg.Topology, Tasks: a.Tasks, Now: m.now,
 		WorkerOf: workerOf, HostOf: hostOf, Local: local, Rand: rand.New(rand.NewPCG(m.rng.Uint64(), m.rng.Uint64())),
 		TestOnlyAckAtInit: m.cfg.TestOnlyAckAtInit})
 	if err != nil {
 		m.stats.DataErrors++
 		return
 	}
+	m.closeDataplane()
 	m.dp = &dataplane{exec: exec, peers: peers, local: local, epoch: a.Epoch,
 		heard: map[core.NodeID]bool{}, pressing: map[core.NodeID]core.Time{}}
+	dp := m.dp
+	dp.send = func(w, _ int, batch []byte) { m.out = append(m.out, core.Send{To: dp.peers[w], Payload: batch}) }
 	m.restoreMetrics()
 	m.dp.ready = len(peers) == 1
 	exec.SetActive(m.dp.ready)
@@ -172,22 +172,16 @@ func (m *Machine) greet() {
 	}
 }
 
-// flush sends what the executor produced for other workers, a batch of at
-// most tuple.FramesMax per message, peers in index order.
+// flush sends what the plane produced for other workers.
 func (m *Machine) flush() {
 	dp := m.dp
-	for w, out := range dp.exec.TakeRemote() {
-		for i := 0; i < len(out); i += tuple.FramesMax {
-			j := min(i+tuple.FramesMax, len(out))
-			// Room for a typical batch, so that encoding allocates once.
-			dst := append(make([]byte, 0, 1+batchFrameBytesGuess*(j-i)), dataMagic)
-			buf, err := dp.enc.AppendBatch(dst, out[i:j])
-			if err != nil {
-				m.stats.DataErrors++ // a value the codec cannot carry: the tree times out
-				continue
-			}
-			m.out = append(m.out, core.Send{To: dp.peers[w], Payload: buf})
-		}
+	m.stats.DataErrors += dp.exec.Flush(dp.send)
+}
+
+// closeDataplane stops the running plane, if any.
+func (m *Machine) closeDataplane() {
+	if m.dp != nil {
+		m.dp.exec.Close()
 	}
 }
 
@@ -212,15 +206,26 @@ func (m *Machine) onData(from core.NodeID, payload []byte) {
 		m.out = append(m.out, core.Send{To: from, Payload: empty})
 		return
 	}
-	if err := m.dp.dec.DeliverBatch(payload[1:], m.dp.exec); err != nil {
+	if err := m.dp.exec.Deliver(payload[1:]); err != nil {
 		m.stats.DataErrors++
 	}
 }
 
-// Executor returns the running executor, nil before the first assignment.
+// Executor returns the running executor, nil before the first assignment
+// or when the plane is not a single executor.
 func (m *Machine) Executor() *task.Executor {
 	if m.dp == nil {
 		return nil
 	}
-	return m.dp.exec
+	if p, ok := m.dp.exec.(*singlePlane); ok {
+		return p.Executor
+	}
+	return nil
+}
+
+// Close stops the data plane; a driver calls it when it stops stepping
+// the machine. It is idempotent.
+func (m *Machine) Close() {
+	m.closeDataplane()
+	m.dp = nil
 }

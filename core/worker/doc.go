@@ -23,6 +23,12 @@
 //
 // Each worker keeps one task.Encoder and one task.Decoder, so a steady flow
 // reuses their buffers and the decoder's string table and number cache.
+//
+// That is the default Plane (NewSinglePlane), the one the simulator steps.
+// Config.Plane may supply another: realnet/lanes runs each task on its own
+// goroutine, hands tuples between them unencoded and does the encoding and
+// decoding off the machine's goroutine; the machine then only moves batches
+// (Plane.Flush, Plane.Deliver) and reads metric snapshots.
 // Spouts wait until every peer has spoken (as Storm workers wait for their
 // connections), and while this worker's inboxes or a peer are congested
 // (backpressure messages that lapse after pressureTTL).

@@ -22,6 +22,9 @@ type Config struct {
 	Topology *topology.Topology
 	// Rand seeds the tasks' generators; required with Topology.
 	Rand *rand.Rand
+	// Plane builds the data plane of each assignment; nil runs every task
+	// in one task.Executor stepped by the machine (NewSinglePlane).
+	Plane PlaneFactory
 	// StepBudget bounds the tuples executed per tick; default 4096.
 	StepBudget int
 	// TestOnlyAckAtInit is passed to the executor (see task.ExecutorConfig).
@@ -160,6 +163,7 @@ func (m *Machine) onAssign(a protocol.WorkerAssign) {
 
 func (m *Machine) exit(reason string) {
 	m.exited = true
+	m.closeDataplane()
 	m.out = append(m.out, core.Exit{Reason: reason})
 }
 

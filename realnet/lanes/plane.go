@@ -1,0 +1,348 @@
+package lanes
+
+import (
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/squall/squall/core"
+	"github.com/squall/squall/core/metrics"
+	"github.com/squall/squall/core/task"
+	"github.com/squall/squall/core/worker"
+)
+
+// Bounds of a plane.
+const (
+	// queueHighMessages and queueLowMessages are the water marks of every
+	// lane queue and of the outgoing queue; QueueMaxMessages is the hard
+	// bound past which a batch is dropped (see doc.go).
+	queueHighMessages = 1 << 13
+	queueLowMessages  = 1 << 11
+	QueueMaxMessages  = 1 << 18
+	// recvBatchesMax bounds the incoming batches waiting to be decoded;
+	// when it is full the machine waits for the receive goroutine, which
+	// itself never waits.
+	recvBatchesMax = 256
+	// laneStepBudget bounds the units one Step of a lane spends; the lane
+	// steps again at once while it has work.
+	laneStepBudget = 2048
+	// laneInboxMax bounds the tuples a lane moves from its queue into its
+	// executor's inbox ahead of execution: at most the executor's
+	// tuple-reuse delay, so that its free ring recycles tuples.
+	laneInboxMax = 1024
+	// spoutIdle and boltIdle are the lanes' ticker periods: how long an idle
+	// spout waits before calling NextTuple again, and how often a quiet
+	// bolt or acker steps for tick tuples and timeouts.
+	spoutIdle = time.Millisecond
+	boltIdle  = 10 * time.Millisecond
+	// closeWaitMax bounds how long Close waits for the lanes to end.
+	closeWaitMax = 2 * time.Second
+	// metricsPublishPeriod is how often a lane publishes its metric
+	// windows for the machine's heartbeats and persists.
+	metricsPublishPeriod = 250 * time.Millisecond
+)
+
+// Plane runs one worker's tasks one goroutine per task; see the package doc.
+// Its methods are called from the worker machine's goroutine only.
+type Plane struct {
+	cfg    task.ExecutorConfig
+	lanes  []*lane
+	laneOf []*lane // by task id; nil for tasks of other workers
+	tasks  []core.TaskID
+	comp   map[core.TaskID]string
+	clock  func() core.Time
+
+	stop    chan struct{} // closed by Close: goroutines end
+	started bool
+	closed  bool
+	wg      sync.WaitGroup
+	recv    chan []byte
+
+	active, throttled, pressure atomic.Bool
+
+	outMu      sync.Mutex
+	out        []outBatch
+	outPending atomic.Int64 // messages in out
+	errs       atomic.Int64 // batches that failed to encode or decode since Flush
+	dropped    atomic.Int64 // batches dropped at a hard bound
+	queueMax   atomic.Int64 // the deepest any queue has been
+	snapRand   *rand.Rand   // for snapshot TaskStats; machine goroutine only
+}
+
+// outBatch is an encoded batch for worker w.
+type outBatch struct {
+	w       int
+	payload []byte
+	n       int // messages in it
+}
+
+// Factory returns a worker.PlaneFactory of lane planes.
+func Factory() worker.PlaneFactory {
+	return func(cfg task.ExecutorConfig) (worker.Plane, error) { return New(cfg) }
+}
+
+// New builds one executor per task of cfg.Tasks; nothing runs before the
+// first Step.
+func New(cfg task.ExecutorConfig) (*Plane, error) {
+	anchor, base := time.Now(), cfg.Now
+	p := &Plane{cfg: cfg, comp: map[core.TaskID]string{}, stop: make(chan struct{}),
+		recv: make(chan []byte, recvBatchesMax), snapRand: rand.New(rand.NewPCG(1, 2)),
+		clock: func() core.Time { return base.Add(time.Since(anchor)) }}
+	p.active.Store(true)
+	ids := slices.Sorted(slices.Values(cfg.Tasks))
+	for _, id := range ids {
+		one := cfg
+		one.Tasks = []core.TaskID{id}
+		one.Rand = rand.New(rand.NewPCG(cfg.Rand.Uint64(), cfg.Rand.Uint64()))
+		exec, err := task.NewExecutor(one)
+		if err != nil {
+			return nil, err
+		}
+		l := newLane(p, id, exec)
+		l.index = len(p.lanes)
+		p.lanes = append(p.lanes, l)
+		for int(id) >= len(p.laneOf) {
+			p.laneOf = append(p.laneOf, nil)
+		}
+		p.laneOf[id] = l
+		if exec.Metrics(id) != nil {
+			p.tasks = append(p.tasks, id)
+			p.comp[id] = exec.Component(id)
+		}
+	}
+	return p, nil
+}
+
+// lane returns the lane of a task of this worker, nil for any other id.
+func (p *Plane) lane(id core.TaskID) *lane {
+	if id < 0 || int(id) >= len(p.laneOf) {
+		return nil
+	}
+	return p.laneOf[id]
+}
+
+// Step starts the lanes on its first call; they run on their own after.
+func (p *Plane) Step(core.Time, int) { p.start() }
+
+// start starts the goroutines once: at the first Step or Deliver, after
+// the machine restored the saved metric windows.
+func (p *Plane) start() {
+	if p.started || p.closed {
+		return
+	}
+	p.started = true
+	p.wg.Add(len(p.lanes) + 1)
+	go p.receive()
+	for _, l := range p.lanes {
+		go l.run()
+	}
+}
+
+// Flush hands over the batches lanes encoded for other workers.
+func (p *Plane) Flush(send func(w, n int, batch []byte)) int {
+	p.outMu.Lock()
+	out := p.out
+	p.out = nil
+	p.outMu.Unlock()
+	for _, b := range out {
+		p.outPending.Add(-int64(b.n))
+		send(b.w, b.n, b.payload)
+	}
+	return int(p.errs.Swap(0))
+}
+
+// Deliver queues a batch for the receive goroutine; it waits only while
+// recvBatchesMax batches are queued.
+func (p *Plane) Deliver(batch []byte) error {
+	if p.closed {
+		return nil
+	}
+	p.start()
+	select {
+	case p.recv <- batch:
+	case <-p.stop:
+	}
+	return nil
+}
+
+// SetActive activates or deactivates every spout lane.
+func (p *Plane) SetActive(on bool) {
+	if p.active.Swap(on) != on {
+		p.wakeAll()
+	}
+}
+
+// SetThrottled stops (or restarts) the spouts because a peer is congested.
+func (p *Plane) SetThrottled(on bool) {
+	if p.throttled.Swap(on) != on && !on {
+		p.wakeAll()
+	}
+}
+
+// Congested reports whether a queue of this worker is past its water mark.
+func (p *Plane) Congested() bool { return p.pressure.Load() }
+
+// Tasks returns the spout and bolt tasks, ascending.
+func (p *Plane) Tasks() []core.TaskID { return slices.Clone(p.tasks) }
+
+// Component names a task's component; "" for tasks of other workers.
+func (p *Plane) Component(id core.TaskID) string { return p.comp[id] }
+
+// Metrics returns a task's metric windows: the live ones before the first
+// Step, then a snapshot the lane published at most metricsPublishPeriod ago.
+func (p *Plane) Metrics(id core.TaskID) *metrics.TaskStats {
+	l := p.lane(id)
+	if l == nil {
+		return nil
+	}
+	if !p.started {
+		return l.exec.Metrics(id)
+	}
+	return l.snapshot(p)
+}
+
+// Close stops every goroutine of the plane and waits for them, at most
+// closeWaitMax: a lane inside a user's Execute that does not return cannot
+// be interrupted, and must not hang the worker's machine (its supervisor
+// replaces a worker that stops heartbeating); such a lane ends when its
+// Execute returns.
+func (p *Plane) Close() {
+	p.close(closeWaitMax)
+}
+
+func (p *Plane) close(wait time.Duration) bool {
+	if !p.closed {
+		p.closed = true
+		close(p.stop)
+	}
+	done := make(chan struct{})
+	go func() {
+		p.wg.Wait()
+		close(done)
+	}()
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-done:
+		return true
+	case <-t.C:
+		return false
+	}
+}
+
+// Stats sums the lanes' executor counters, as last published.
+func (p *Plane) Stats() Stats {
+	var s Stats
+	for _, l := range p.lanes {
+		st := l.stats()
+		s.Emitted += st.Emitted
+		s.Executed += st.Executed
+		s.Acked += st.Acked
+		s.Failed += st.Failed
+		s.Throttled += st.Throttled
+	}
+	s.Dropped, s.QueueMax = p.dropped.Load(), p.queueMax.Load()
+	return s
+}
+
+// Stats count what a plane's lanes did.
+type Stats struct {
+	Emitted, Executed, Acked, Failed, Throttled int64
+	Dropped                                     int64 // batches dropped at QueueMaxMessages
+	QueueMax                                    int64 // the deepest any queue has been, in messages
+}
+
+// Bolt returns a local bolt instance; read it only after Close.
+func (p *Plane) Bolt(id core.TaskID) task.Bolt {
+	if l := p.lane(id); l != nil {
+		return l.exec.Bolt(id)
+	}
+	return nil
+}
+
+// Spout returns a local spout instance; read it only after Close.
+func (p *Plane) Spout(id core.TaskID) task.Spout {
+	if l := p.lane(id); l != nil {
+		return l.exec.Spout(id)
+	}
+	return nil
+}
+
+func (p *Plane) wakeAll() {
+	for _, l := range p.lanes {
+		l.wake()
+	}
+}
+
+// emit queues an encoded batch for Flush, or drops it at the hard bound.
+func (p *Plane) emit(b outBatch) {
+	if p.outPending.Load()+int64(b.n) > QueueMaxMessages {
+		p.dropped.Add(1)
+		return
+	}
+	p.outPending.Add(int64(b.n))
+	p.outMu.Lock()
+	p.out = append(p.out, b)
+	p.outMu.Unlock()
+}
+
+// updatePressure applies the water marks to every queue; when the
+// pressure lifts it wakes the spout lanes, which would otherwise wait for
+// their tickers.
+func (p *Plane) updatePressure() {
+	deepest := p.outPending.Load()
+	for _, l := range p.lanes {
+		deepest = max(deepest, l.depth.Load())
+	}
+	if deepest > p.queueMax.Load() {
+		p.queueMax.Store(deepest) // racy max: a statistic
+	}
+	switch {
+	case deepest > queueHighMessages:
+		p.pressure.Store(true)
+	case deepest < queueLowMessages && p.pressure.CompareAndSwap(true, false):
+		for _, l := range p.lanes {
+			if l.spout {
+				l.wake()
+			}
+		}
+	}
+}
+
+// receive decodes incoming batches and hands their messages to the lanes
+// of their destination tasks, one batch per lane and incoming batch.
+func (p *Plane) receive() {
+	defer p.wg.Done()
+	var dec task.Decoder
+	split := make([][]task.Remote, len(p.lanes))
+	for {
+		var batch []byte
+		select {
+		case batch = <-p.recv:
+		case <-p.stop:
+			return
+		}
+		rs, err := dec.DecodeBatch(batch)
+		if err != nil {
+			p.errs.Add(1)
+			continue
+		}
+		for _, r := range rs {
+			if l := p.lane(r.Dest); l != nil {
+				if split[l.index] == nil {
+					split[l.index] = getBatch()
+				}
+				split[l.index] = append(split[l.index], r)
+			} // else not ours (any more) or corrupt: its tree times out
+		}
+		dec.Reset()
+		for i, rs := range split {
+			if len(rs) > 0 {
+				p.lanes[i].push(rs)
+				split[i] = nil
+			}
+		}
+	}
+}
