@@ -68,7 +68,9 @@ func init() {
 		"supervisor_reregistered": {doc: "each supervisor whose session a step expired registered again",
 			final: checkReregistered},
 		"topology_removed": {doc: "each killed topology is gone, with no worker left", final: checkRemoved},
-		"rebalanced":       {doc: "each rebalance completed with the requested worker count", final: checkRebalanced},
+		"at_least_once": {doc: "every number a sequence topology's spout saw acked reached its sink (measures sequence_acked)",
+			final: checkAtLeastOnce},
+		"rebalanced": {doc: "each rebalance completed with the requested worker count", final: checkRebalanced},
 		"capacity": {doc: "no supervisor over capacity and no slot assigned twice, polled every 100 ms " +
 			"(besides the check on every ZooKeeper write)",
 			arm: func(e *engine) {
@@ -136,6 +138,27 @@ func checkReregistered(e *engine) {
 		}
 		if _, _, ok := e.c.w.ZK().Lookup(e.c.layout.Supervisor(core.SupervisorID(n.ID()))); !ok {
 			e.violatef("%s has no ephemeral node after its session expired", n.ID())
+		}
+	}
+}
+
+// checkAtLeastOnce checks the at-least-once property on every sequence
+// topology through the run's ledger: an acked number reached the sink.
+// Unlike at-least-once-chaos it does not require every number acked, as a
+// run may end before replays finish; it is a safety check.
+func checkAtLeastOnce(e *engine) {
+	if e.led == nil {
+		e.violatef("at_least_once: the scenario runs no sequence topology")
+		return
+	}
+	for _, t := range e.spec.Topologies {
+		if t.Example != "sequence" {
+			continue
+		}
+		led := e.led.of(t.Name)
+		e.measures["sequence_acked"] += float64(led.acked.Distinct())
+		if seq := led.lostAcked(); seq > 0 {
+			e.violatef("%s: message %d was acked but never reached the sink", t.Name, seq)
 		}
 	}
 }

@@ -89,6 +89,8 @@ type cluster struct {
 	violations []string
 
 	noMetricsRestore bool // the no-metrics-restore breakage
+	// services are handed to every worker's tasks (see useLedger).
+	services map[string]any
 }
 
 func newCluster(opts Options, shape clusterShape) *cluster {
@@ -113,6 +115,7 @@ func newCluster(opts Options, shape clusterShape) *cluster {
 			// supervisor hands a worker the topology's code and config.
 			cfg.Topology, cfg.Rand = c.topologyOf(spec.Topology), rng
 			cfg.StepBudget = workerStepBudget
+			cfg.Services = c.services
 			cfg.TestOnlyAckAtInit = opts.Break == BreakAckAtInit
 			cfg.TestOnlyNoMetricsRestore = c.noMetricsRestore
 		}

@@ -30,6 +30,7 @@ type engine struct {
 	expired     []*sim.Node
 	calls       []*clientCall
 	killed      []string
+	led         *ledger // the sequence topologies' ledger; nil without one
 	rebalanced  map[string]int
 	errored     []*sim.Node // disks with errors injected by the timeline
 	chaos       *chaos
@@ -74,12 +75,11 @@ func RunSpec(s *Spec, opts Options) Result {
 			observe(r)
 		}
 	}
-	if s.usesSequence() {
-		led := newLedger()
-		examples.SetLedger(led) // global: sequence files must not run in parallel
-		defer examples.SetLedger(nil)
-	}
 	e.c = newCluster(opts, s.shape(opts))
+	if s.usesSequence() {
+		e.led = newLedger()
+		e.c.useLedger(e.led)
+	}
 	e.schedule()
 	err := e.c.w.RunUntil(e.end)
 	if errors.Is(err, errConverged) {

@@ -15,12 +15,18 @@ import (
 // rates; the fault window and the liveness bound are chosen so that a seed
 // takes about a tenth of a second of wall time on one core.
 const (
-	swarmChaosFrom      = 5 * time.Second
-	swarmChaosMin       = 20 * time.Second
-	swarmChaosSpread    = 40 * time.Second // the window lasts min + [0, spread)
-	swarmLiveness       = 60 * time.Second
-	swarmSettle         = 5 * time.Second // safety checks go on this long after convergence
-	swarmSentences      = 2000
+	swarmChaosFrom   = 5 * time.Second
+	swarmChaosMin    = 20 * time.Second
+	swarmChaosSpread = 40 * time.Second // the window lasts min + [0, spread)
+	swarmLiveness    = 60 * time.Second
+	swarmSettle      = 5 * time.Second // safety checks go on this long after convergence
+	swarmSentences   = 2000
+	// The sequence topology starts with the faults and keeps at most
+	// swarmMaxPending numbers in flight, so that its numbers flow, slowly,
+	// through the whole fault window; swarmMessages is more than it can
+	// send in a run.
+	swarmMessages       = 10_000_000
+	swarmMaxPending     = 10
 	swarmSeedSalt       = 0x73776172_6d5f7631 // "swarm_v1": the spec's own generator
 	swarmEnabledP       = 0.8                 // chance each fault kind is enabled
 	swarmLostReplyP     = 0.7                 // chance replies are lost at all
@@ -51,6 +57,15 @@ func SwarmSpec(seed uint64) *Spec {
 		}
 		s.Topologies = append(s.Topologies, t)
 	}
+	if s.Cluster.DataPlane && len(s.Topologies) > 0 {
+		// The last topology runs the reliable sequence spout, so the
+		// swarm checks at-least-once through its faults. No draw: the
+		// shapes of seeds without a data plane stay as they were.
+		t := &s.Topologies[len(s.Topologies)-1]
+		t.Name = "sequence-" + strconv.Itoa(len(s.Topologies))
+		t.Example, t.Sentences, t.Messages = "sequence", 0, swarmMessages
+		t.MaxPending, t.At = swarmMaxPending, swarmChaosFrom
+	}
 	c := &ChaosSpec{From: swarmChaosFrom, Workers: true, Weights: map[string]float64{}}
 	c.Until = c.From + swarmChaosMin + time.Duration(r.Int64N(int64(swarmChaosSpread))).Round(time.Second)
 	for _, k := range faultNames {
@@ -67,6 +82,9 @@ func SwarmSpec(seed uint64) *Spec {
 	s.Liveness = swarmLiveness
 	s.StopAfterConverged = swarmSettle
 	s.Expect = []Expectation{{Check: "leader"}, {Check: "capacity"}}
+	if s.Cluster.DataPlane && len(s.Topologies) > 0 {
+		s.Expect = append(s.Expect, Expectation{Check: "at_least_once"})
+	}
 	return s
 }
 

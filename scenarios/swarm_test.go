@@ -86,9 +86,10 @@ func checkFaultsHappen(t *testing.T, seeds uint64, sum map[string]float64) {
 
 // Broken builds the swarm catches, and within how many seeds (measured when
 // written: overcommit and drop-task at seed 1, plan-alone at seed 2,
-// unfenced-nimbus at seed 65 (11 of 300)). The swarm does not catch
-// ack-at-init (it keeps no ledger of acked tuples; at-least-once-chaos
-// does) nor no-failover-grace: once nimbus replans an under-scheduled
+// unfenced-nimbus at seed 65 (11 of 300), ack-at-init at seed 5, the first
+// seed with a data plane, whose sequence topology checks at-least-once
+// through the faults). The swarm does not catch no-failover-grace: once
+// nimbus replans an under-scheduled
 // topology every monitor period, the needless moves of a graceless failover
 // converge, and only nimbus-leader-crash's assignments_unmoved check sees
 // them (TestControlInvariantsCatchBrokenNimbus).
@@ -102,6 +103,7 @@ func TestSwarmCatchesBrokenNimbus(t *testing.T) {
 		{BreakDropTask, 5, "tasks"},
 		{BreakPlanAlone, 30, "assigned to both"},
 		{BreakUnfencedNimbus, 100, "does not hold leadership"},
+		{BreakAckAtInit, 20, "acked but never reached the sink"},
 	}
 	for _, tt := range tests {
 		caught := uint64(0)

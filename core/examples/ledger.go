@@ -1,5 +1,7 @@
 package examples
 
+import "github.com/squall/squall/core/task"
+
 // Ledger is storage outside every worker process (a database, a Kafka
 // topic's committed offsets) that the sequence spout and the sink use: the
 // sink records what it saw, the spout records what was acknowledged and,
@@ -11,9 +13,14 @@ type Ledger interface {
 	IsAcked(topology string, seq int64) bool
 }
 
-// ledger is the process's ledger; nil: none.
-var ledger Ledger
+// LedgerService is the key under which a driver hands the sequence
+// topology's components their Ledger (task.ExecutorConfig.Services). The
+// simulator's scenarios give each run its own, so runs in parallel never
+// share one; without it the components keep no ledger.
+const LedgerService = "examples.ledger"
 
-// SetLedger installs the ledger the sequence topology's components use. The
-// simulator's scenarios set it; it is not safe for concurrent use.
-func SetLedger(l Ledger) { ledger = l }
+// ledgerOf returns the ledger the driver handed the task, nil for none.
+func ledgerOf(ctx *task.Context) Ledger {
+	l, _ := ctx.Services[LedgerService].(Ledger)
+	return l
+}

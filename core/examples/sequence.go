@@ -62,6 +62,7 @@ func Exclamation(name string, workers int) (*topology.Topology, error) {
 type Sequence struct {
 	task.BaseSpout
 	topo    string
+	ledger  Ledger // nil: none
 	out     task.SpoutCollector
 	next    int64
 	stride  int64
@@ -77,7 +78,7 @@ func (s *Sequence) Open(ctx *task.Context, out task.SpoutCollector) {
 	s.out = out
 	s.next, s.stride = int64(indexOf(tasks, ctx.TaskID))+1, int64(len(tasks))
 	s.count, _ = strconv.ParseInt(ctx.Config["count"], 10, 64)
-	s.topo = ctx.Topology.Name
+	s.topo, s.ledger = ctx.Topology.Name, ledgerOf(ctx)
 }
 
 func (s *Sequence) NextTuple() {
@@ -88,7 +89,7 @@ func (s *Sequence) NextTuple() {
 		s.emit(seq)
 		return
 	}
-	for ledger != nil && (s.count == 0 || s.next <= s.count) && ledger.IsAcked(s.topo, s.next) {
+	for s.ledger != nil && (s.count == 0 || s.next <= s.count) && s.ledger.IsAcked(s.topo, s.next) {
 		s.next += s.stride // committed before a restart
 	}
 	if s.count > 0 && s.next > s.count {
@@ -108,8 +109,8 @@ func (s *Sequence) emit(seq int64) {
 func (s *Sequence) Ack(msgID any) {
 	seq := msgID.(int64)
 	s.Acked.Add(seq)
-	if ledger != nil {
-		ledger.Acked(s.topo, seq)
+	if s.ledger != nil {
+		s.ledger.Acked(s.topo, seq)
 	}
 }
 
@@ -139,13 +140,14 @@ func (r *Relay) Execute(t *task.Tuple) {
 // Sink records every number it sees and how often.
 type Sink struct {
 	task.BaseBolt
-	topo string
-	out  task.OutputCollector
-	Seen SeqCounts
+	topo   string
+	ledger Ledger // nil: none
+	out    task.OutputCollector
+	Seen   SeqCounts
 }
 
 func (s *Sink) Prepare(ctx *task.Context, out task.OutputCollector) {
-	s.out, s.topo = out, ctx.Topology.Name
+	s.out, s.topo, s.ledger = out, ctx.Topology.Name, ledgerOf(ctx)
 }
 
 // Execute records the number, in the ledger first (before the ack, as a sink
@@ -153,8 +155,8 @@ func (s *Sink) Prepare(ctx *task.Context, out task.OutputCollector) {
 func (s *Sink) Execute(t *task.Tuple) {
 	seq := t.Int("seq")
 	s.Seen.Add(seq)
-	if ledger != nil {
-		ledger.Saw(s.topo, seq)
+	if s.ledger != nil {
+		s.ledger.Saw(s.topo, seq)
 	}
 	s.out.Ack(t)
 }

@@ -124,6 +124,9 @@ type Context struct {
 	Rand *rand.Rand
 	// Config is the component's settings from the spec.
 	Config map[string]string
+	// Services are what the process's driver hands its user code (see
+	// ExecutorConfig.Services); nil when it hands nothing.
+	Services map[string]any
 }
 
 // SpoutCollector is how a spout emits.

@@ -57,6 +57,11 @@ type ExecutorConfig struct {
 	Rand     *rand.Rand
 	// Now is when the executor starts: its tasks' metric windows begin then.
 	Now core.Time
+	// Services are handed to every task's Context as they are: what the
+	// driver provides user code beside the topology, such as the
+	// simulator's per-run ledger that the sequence example writes to (a
+	// real deployment's equivalent is a database the components dial).
+	Services map[string]any
 	// TestOnlyAckAtInit breaks acking on purpose: a tree counts as complete
 	// as soon as the spout emits it. Only tests set it, to show the
 	// at-least-once checker catches lost tuples.

@@ -92,7 +92,7 @@ func (e *Executor) newRunner(id core.TaskID, comp string, comps map[string][]cor
 	core.Assert(ok, "component %s of task %d", comp, id)
 	r := &runner{e: e, id: id, comp: comp, outs: map[string]*streamOut{}}
 	r.ctx = &Context{TaskID: id, Component: comp, Topology: e.cfg.Topology, ComponentTasks: comps,
-		Rand: newRand(e.cfg.Rand), Config: c.Config}
+		Rand: newRand(e.cfg.Rand), Config: c.Config, Services: e.cfg.Services}
 	if f := spouts[c.Type]; f != nil {
 		r.spout = f()
 		r.tracker = acker.NewTracker(e.cfg.Topology.Config.MaxSpoutPending, r.ctx.Rand)

@@ -88,7 +88,7 @@ func (m *Machine) buildDataplane(a protocol.WorkerAssign) {
 	}
 	exec, err := factory(task.ExecutorConfig{Topology: m.cfg.Topology, Tasks: a.Tasks, Now: m.now,
 		WorkerOf: workerOf, HostOf: hostOf, Local: local, Rand: rand.New(rand.NewPCG(m.rng.Uint64(), m.rng.Uint64())),
-		TestOnlyAckAtInit: m.cfg.TestOnlyAckAtInit})
+		Services: m.cfg.Services, TestOnlyAckAtInit: m.cfg.TestOnlyAckAtInit})
 	if err != nil {
 		m.stats.DataErrors++
 		return

@@ -27,6 +27,9 @@ type Config struct {
 	Plane PlaneFactory
 	// StepBudget bounds the tuples executed per tick; default 4096.
 	StepBudget int
+	// Services are passed to the executor and so to every task's Context
+	// (see task.ExecutorConfig).
+	Services map[string]any
 	// TestOnlyAckAtInit is passed to the executor (see task.ExecutorConfig).
 	TestOnlyAckAtInit bool
 	// TestOnlyNoMetricsRestore drops persisted metric windows at start, so

@@ -38,6 +38,12 @@ type cluster struct {
 
 func newCluster(t *testing.T, topo *topology.Topology, workers int) *cluster {
 	t.Helper()
+	return newClusterWith(t, topo, workers, nil)
+}
+
+// newClusterWith hands services to every task, as a driver does.
+func newClusterWith(t *testing.T, topo *topology.Topology, workers int, services map[string]any) *cluster {
+	t.Helper()
 	workerOf := placement(topo, workers)
 	c := &cluster{}
 	for w := range workers {
@@ -48,7 +54,7 @@ func newCluster(t *testing.T, topo *topology.Topology, workers int) *cluster {
 			}
 		}
 		p, err := lanes.New(task.ExecutorConfig{Topology: topo, Tasks: tasks, WorkerOf: workerOf, Local: w,
-			Rand: rand.New(rand.NewPCG(uint64(w), 7))})
+			Rand: rand.New(rand.NewPCG(uint64(w), 7)), Services: services})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -122,13 +128,11 @@ func TestSequenceExactlyAckedThroughLanes(t *testing.T) {
 		t.Run(map[int]string{1: "one worker", 2: "two workers"}[workers], func(t *testing.T) {
 			const n = 20_000
 			l := &ledger{saw: map[int64]int{}, acked: map[int64]int{}}
-			examples.SetLedger(l)
-			t.Cleanup(func() { examples.SetLedger(nil) })
 			topo, err := examples.SequenceTopology("seq", workers, n, 30*time.Second, 1000)
 			if err != nil {
 				t.Fatal(err)
 			}
-			c := newCluster(t, topo, workers)
+			c := newClusterWith(t, topo, workers, map[string]any{examples.LedgerService: examples.Ledger(l)})
 			if !c.pump(t, func() bool { return l.ackedCount() == n }) {
 				t.Fatalf("got %d of %d numbers acked within %s", l.ackedCount(), n, waitMax)
 			}
