@@ -98,9 +98,10 @@ func init() {
 	task.RegisterBolt("test.sink", func() task.Bolt { lastSink = &sink{mode: sinkModeNext}; return lastSink })
 }
 
-// pipeline builds spout → pass → sink in one worker.
-func pipeline(t testing.TB, ackers int) *task.Executor {
-	b := topology.NewBuilder("pipe")
+// pipelineTopology is spout → pass → sink, one task each.
+func pipelineTopology(t testing.TB, name string, ackers int) *topology.Topology {
+	t.Helper()
+	b := topology.NewBuilder(name)
 	cfg := topology.DefaultConfig()
 	cfg.Ackers = ackers
 	cfg.MessageTimeout = 10 * time.Second
@@ -112,6 +113,12 @@ func pipeline(t testing.TB, ackers int) *task.Executor {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return topo
+}
+
+// pipeline builds spout → pass → sink in one worker.
+func pipeline(t testing.TB, ackers int) *task.Executor {
+	topo := pipelineTopology(t, "pipe", ackers)
 	var ids []core.TaskID
 	workerOf := map[core.TaskID]int{}
 	for _, tk := range topology.Tasks(topo) {

@@ -3,7 +3,6 @@ package task_test
 import (
 	"math/rand/v2"
 	"testing"
-	"time"
 
 	"github.com/squall/squall/core"
 	"github.com/squall/squall/core/task"
@@ -75,20 +74,7 @@ func allOn(topo *topology.Topology, w int) map[core.TaskID]int {
 }
 
 func lanePipeline(t *testing.T, ackers int) *topology.Topology {
-	t.Helper()
-	b := topology.NewBuilder("lanes")
-	cfg := topology.DefaultConfig()
-	cfg.Ackers = ackers
-	cfg.MessageTimeout = 10 * time.Second
-	b.SetConfig(cfg)
-	b.Spout("numbers", "test.numbers", 1).Output("default", "n")
-	b.Bolt("pass", "test.pass", 1).ShuffleGrouping("numbers").Output("default", "n")
-	b.Bolt("sink", "test.sink", 1).ShuffleGrouping("pass")
-	topo, err := b.Build()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return topo
+	return pipelineTopology(t, "lanes", ackers)
 }
 
 func TestLanesDeliverOnceAndCompleteTrees(t *testing.T) {
