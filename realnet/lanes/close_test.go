@@ -11,8 +11,8 @@ import (
 )
 
 // blockRelease holds every blockBolt's Execute until it is closed; each
-// test makes its own.
-var blockRelease chan struct{}
+// test makes its own. blockEntered hears when an Execute has begun.
+var blockRelease, blockEntered chan struct{}
 
 type blockSpout struct {
 	task.BaseSpout
@@ -25,13 +25,19 @@ func (s *blockSpout) NextTuple()                                    { s.out.Emit
 type blockBolt struct{ task.BaseBolt }
 
 func (blockBolt) Prepare(*task.Context, task.OutputCollector) {}
-func (blockBolt) Execute(*task.Tuple)                         { <-blockRelease }
+func (blockBolt) Execute(*task.Tuple) {
+	select {
+	case blockEntered <- struct{}{}:
+	default:
+	}
+	<-blockRelease
+}
 
 // newBlockPlane runs an unbounded spout into a bolt whose Execute waits
 // for release.
 func newBlockPlane(t *testing.T, release chan struct{}) *Plane {
 	t.Helper()
-	blockRelease = release
+	blockRelease, blockEntered = release, make(chan struct{}, 1)
 	b := topology.NewBuilder("block")
 	cfg := topology.DefaultConfig()
 	cfg.Ackers = 0
@@ -67,7 +73,11 @@ func TestCloseGivesUpOnAStuckExecute(t *testing.T) {
 	release := make(chan struct{})
 	p := newBlockPlane(t, release)
 	p.Step(0, 0)
-	time.Sleep(20 * time.Millisecond) // the bolt is inside Execute by now
+	select { // wait until the bolt is inside Execute, however loaded the machine
+	case <-blockEntered:
+	case <-time.After(waitEnd):
+		t.Fatalf("got no Execute begun within %s, want one", waitEnd)
+	}
 	start := time.Now()
 	if p.close(50 * time.Millisecond) {
 		t.Fatal("got every lane ended with one inside Execute, want Close to give up")

@@ -183,15 +183,19 @@ func TestCycleKeepsFlowingUnderBackpressure(t *testing.T) {
 	}
 	c := newCluster(t, topo, 1)
 	p := c.planes[0]
-	var marks []int64
+	// Six intervals of at least 150 ms each, across congestion and relief:
+	// executes must grow in every one. An interval ends once they grew, so
+	// a loaded machine only lengthens it; a deadlock fails after waitMax.
+	marks := []int64{p.Stats().Executed}
 	congested := false
 	for range 6 {
-		deadline := time.Now().Add(150 * time.Millisecond)
-		c.pump(t, func() bool { congested = congested || p.Congested(); return time.Now().After(deadline) })
+		deadline, last := time.Now().Add(150*time.Millisecond), marks[len(marks)-1]
+		grew := c.pump(t, func() bool {
+			congested = congested || p.Congested()
+			return time.Now().After(deadline) && p.Stats().Executed > last
+		})
 		marks = append(marks, p.Stats().Executed)
-	}
-	for i := 1; i < len(marks); i++ {
-		if marks[i] <= marks[i-1] {
+		if !grew {
 			t.Fatalf("got executes %v, want them growing in every interval", marks)
 		}
 	}
