@@ -229,7 +229,7 @@ func TestCloseLeavesNoGoroutines(t *testing.T) {
 		p.Close()
 		p.Close() // idempotent
 	}
-	deadline := time.Now().Add(time.Second)
+	deadline := time.Now().Add(waitMax)
 	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
 	}

@@ -60,7 +60,7 @@ func TestMachineRunsLanesAndStopsThemAtExit(t *testing.T) {
 	if !m.Exited() {
 		t.Fatal("got a running worker after an unassignment, want it exited")
 	}
-	deadline = time.Now().Add(time.Second)
+	deadline = time.Now().Add(waitMax)
 	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
 	}
