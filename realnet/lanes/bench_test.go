@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/squall/squall/core"
+	"github.com/squall/squall/core/examples"
 	"github.com/squall/squall/core/task"
 	"github.com/squall/squall/core/topology"
 	"github.com/squall/squall/realnet/lanes"
@@ -37,26 +38,9 @@ func (s *benchSpout) NextTuple() {
 	s.out.Emit(topology.DefaultStream, s.vals, nil)
 }
 
-type benchPass struct {
-	task.BaseBolt
-	out    task.OutputCollector
-	anchor []*task.Tuple
-}
-
-func (p *benchPass) Prepare(_ *task.Context, out task.OutputCollector) {
-	p.out, p.anchor = out, make([]*task.Tuple, 1)
-}
-
-func (p *benchPass) Execute(t *task.Tuple) {
-	p.anchor[0] = t
-	p.out.Emit(topology.DefaultStream, p.anchor, t.Values)
-	p.anchor[0] = nil
-	p.out.Ack(t)
-}
-
 // benchWork is a pass-through bolt that first does about a microsecond of
 // CPU work per tuple (hashing), as a bolt that parses or enriches does.
-type benchWork struct{ benchPass }
+type benchWork struct{ examples.Relay }
 
 // benchWorkRounds is the hashing work per tuple.
 const benchWorkRounds = 400
@@ -71,7 +55,7 @@ func (w *benchWork) Execute(t *task.Tuple) {
 	if h == 0 {
 		benchWorkSink.Add(1)
 	}
-	w.benchPass.Execute(t)
+	w.Relay.Execute(t)
 }
 
 type benchSink struct {
@@ -84,7 +68,6 @@ func (s *benchSink) Execute(t *task.Tuple)                             { benchSe
 
 func init() {
 	task.RegisterSpout("lanesbench.Spout", func() task.Spout { return &benchSpout{} })
-	task.RegisterBolt("lanesbench.Pass", func() task.Bolt { return &benchPass{} })
 	task.RegisterBolt("lanesbench.Sink", func() task.Bolt { return &benchSink{} })
 	task.RegisterBolt("lanesbench.Work", func() task.Bolt { return &benchWork{} })
 }
@@ -153,12 +136,12 @@ func benchLanes(b *testing.B, parallelism int, reliable bool, passType string) {
 // the Ack pair acks every tuple through one acker; the P2 variants run two
 // tasks of each component; the Work variants give the middle bolt about a
 // microsecond of CPU work per tuple, where lanes can use every core.
-func BenchmarkLanesSingleNoAck(b *testing.B)       { benchSingle(b, 1, false, "lanesbench.Pass") }
-func BenchmarkLanesTaskNoAck(b *testing.B)         { benchLanes(b, 1, false, "lanesbench.Pass") }
-func BenchmarkLanesSingleAck(b *testing.B)         { benchSingle(b, 1, true, "lanesbench.Pass") }
-func BenchmarkLanesTaskAck(b *testing.B)           { benchLanes(b, 1, true, "lanesbench.Pass") }
-func BenchmarkLanesSingleNoAckP2(b *testing.B)     { benchSingle(b, 2, false, "lanesbench.Pass") }
-func BenchmarkLanesTaskNoAckP2(b *testing.B)       { benchLanes(b, 2, false, "lanesbench.Pass") }
+func BenchmarkLanesSingleNoAck(b *testing.B)       { benchSingle(b, 1, false, examples.TypeRelay) }
+func BenchmarkLanesTaskNoAck(b *testing.B)         { benchLanes(b, 1, false, examples.TypeRelay) }
+func BenchmarkLanesSingleAck(b *testing.B)         { benchSingle(b, 1, true, examples.TypeRelay) }
+func BenchmarkLanesTaskAck(b *testing.B)           { benchLanes(b, 1, true, examples.TypeRelay) }
+func BenchmarkLanesSingleNoAckP2(b *testing.B)     { benchSingle(b, 2, false, examples.TypeRelay) }
+func BenchmarkLanesTaskNoAckP2(b *testing.B)       { benchLanes(b, 2, false, examples.TypeRelay) }
 func BenchmarkLanesSingleWorkP2(b *testing.B)      { benchSingle(b, 2, true, "lanesbench.Work") }
 func BenchmarkLanesTaskWorkP2(b *testing.B)        { benchLanes(b, 2, true, "lanesbench.Work") }
 func BenchmarkLanesSingleWorkNoAckP2(b *testing.B) { benchSingle(b, 2, false, "lanesbench.Work") }
