@@ -24,7 +24,7 @@ const stepBudgetDefault = 4096
 
 // dataplane is the worker's running tasks: a plane over its assignment.
 type dataplane struct {
-	exec  Plane
+	plane Plane
 	peers []core.NodeID // worker index → node
 	local int
 	epoch uint64
@@ -86,7 +86,7 @@ func (m *Machine) buildDataplane(a protocol.WorkerAssign) {
 	if factory == nil {
 		factory = NewSinglePlane
 	}
-	exec, err := factory(task.ExecutorConfig{Topology: m.cfg.Topology, Tasks: a.Tasks, Now: m.now,
+	plane, err := factory(task.ExecutorConfig{Topology: m.cfg.Topology, Tasks: a.Tasks, Now: m.now,
 		WorkerOf: workerOf, HostOf: hostOf, Local: local, Rand: rand.New(rand.NewPCG(m.rng.Uint64(), m.rng.Uint64())),
 		Services: m.cfg.Services, TestOnlyAckAtInit: m.cfg.TestOnlyAckAtInit})
 	if err != nil {
@@ -94,13 +94,13 @@ func (m *Machine) buildDataplane(a protocol.WorkerAssign) {
 		return
 	}
 	m.closeDataplane()
-	m.dp = &dataplane{exec: exec, peers: peers, local: local, epoch: a.Epoch,
+	m.dp = &dataplane{plane: plane, peers: peers, local: local, epoch: a.Epoch,
 		heard: map[core.NodeID]bool{}, pressing: map[core.NodeID]core.Time{}}
 	dp := m.dp
 	dp.send = func(w, _ int, batch []byte) { m.out = append(m.out, core.Send{To: dp.peers[w], Payload: batch}) }
 	m.restoreMetrics()
 	m.dp.ready = len(peers) == 1
-	exec.SetActive(m.dp.ready)
+	plane.SetActive(m.dp.ready)
 	m.dpTasks, m.dpWorkers = slices.Clone(a.Tasks), slices.Clone(a.Workers)
 }
 
@@ -114,7 +114,7 @@ func (m *Machine) runDataplane() {
 		return
 	}
 	m.greet()
-	m.dp.exec.Step(m.now, m.cfg.StepBudget)
+	m.dp.plane.Step(m.now, m.cfg.StepBudget)
 	m.flush()
 	m.signalPressure()
 }
@@ -128,8 +128,8 @@ func (m *Machine) signalPressure() {
 			delete(dp.pressing, p) // lapsed: its sender may be gone
 		}
 	}
-	dp.exec.SetThrottled(len(dp.pressing) > 0)
-	c := dp.exec.Congested()
+	dp.plane.SetThrottled(len(dp.pressing) > 0)
+	c := dp.plane.Congested()
 	if c == dp.congested && (!c || m.now.Sub(dp.pressedAt) < pressureRefresh) {
 		return
 	}
@@ -168,20 +168,20 @@ func (m *Machine) greet() {
 	}
 	if missing == 0 {
 		dp.ready = true
-		dp.exec.SetActive(true)
+		dp.plane.SetActive(true)
 	}
 }
 
 // flush sends what the plane produced for other workers.
 func (m *Machine) flush() {
 	dp := m.dp
-	m.stats.DataErrors += dp.exec.Flush(dp.send)
+	m.stats.DataErrors += dp.plane.Flush(dp.send)
 }
 
 // closeDataplane stops the running plane, if any.
 func (m *Machine) closeDataplane() {
 	if m.dp != nil {
-		m.dp.exec.Close()
+		m.dp.plane.Close()
 	}
 }
 
@@ -197,7 +197,7 @@ func (m *Machine) onData(from core.NodeID, payload []byte) {
 		} else {
 			delete(m.dp.pressing, from)
 		}
-		m.dp.exec.SetThrottled(len(m.dp.pressing) > 0)
+		m.dp.plane.SetThrottled(len(m.dp.pressing) > 0)
 		return
 	}
 	if payload[0] == helloMagic {
@@ -206,7 +206,7 @@ func (m *Machine) onData(from core.NodeID, payload []byte) {
 		m.out = append(m.out, core.Send{To: from, Payload: empty})
 		return
 	}
-	if err := m.dp.exec.Deliver(payload[1:]); err != nil {
+	if err := m.dp.plane.Deliver(payload[1:]); err != nil {
 		m.stats.DataErrors++
 	}
 }
@@ -217,7 +217,7 @@ func (m *Machine) Executor() *task.Executor {
 	if m.dp == nil {
 		return nil
 	}
-	if p, ok := m.dp.exec.(*singlePlane); ok {
+	if p, ok := m.dp.plane.(*singlePlane); ok {
 		return p.Executor
 	}
 	return nil

@@ -51,8 +51,8 @@ func (m *Machine) carryMetrics() {
 	if m.dp == nil {
 		return
 	}
-	for _, id := range m.dp.exec.Tasks() {
-		if blob, err := m.dp.exec.Metrics(id).MarshalBinary(); err == nil {
+	for _, id := range m.dp.plane.Tasks() {
+		if blob, err := m.dp.plane.Metrics(id).MarshalBinary(); err == nil {
 			m.restored[id] = blob
 		}
 	}
@@ -63,12 +63,12 @@ func (m *Machine) restoreMetrics() {
 	if m.cfg.TestOnlyNoMetricsRestore {
 		return
 	}
-	for _, id := range m.dp.exec.Tasks() {
+	for _, id := range m.dp.plane.Tasks() {
 		blob, ok := m.restored[id]
 		if !ok {
 			continue
 		}
-		if err := m.dp.exec.Metrics(id).UnmarshalBinary(blob); err != nil {
+		if err := m.dp.plane.Metrics(id).UnmarshalBinary(blob); err != nil {
 			m.stats.DataErrors++ // corrupt or from another build: start afresh
 		}
 	}
@@ -80,8 +80,8 @@ func (m *Machine) persistMetrics() {
 		return
 	}
 	m.persistAt = m.now.Add(metricsPersistPeriod)
-	for _, id := range m.dp.exec.Tasks() {
-		blob, err := m.dp.exec.Metrics(id).MarshalBinary()
+	for _, id := range m.dp.plane.Tasks() {
+		blob, err := m.dp.plane.Metrics(id).MarshalBinary()
 		if err != nil {
 			m.stats.DataErrors++
 			continue
@@ -95,7 +95,7 @@ func (m *Machine) taskMetrics() []protocol.TaskMetrics {
 	if m.dp == nil {
 		return nil
 	}
-	e := m.dp.exec
+	e := m.dp.plane
 	var out []protocol.TaskMetrics
 	for _, id := range e.Tasks() {
 		st := e.Metrics(id)
