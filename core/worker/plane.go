@@ -18,9 +18,8 @@ type Plane interface {
 	Step(now core.Time, budget int)
 	// Flush hands every batch ready for another worker to send: w is the
 	// worker index, n its messages, batch starts with DataPrefix and is the
-	// send's to keep. It
-	// returns how many batches since the last Flush could not be encoded
-	// or decoded (their trees time out).
+	// send's to keep. It returns how many batches since the last Flush
+	// could not be encoded or decoded (their trees time out).
 	Flush(send func(w, n int, batch []byte)) int
 	// Deliver takes a batch (without its prefix) another worker sent; the
 	// plane may keep batch. An error means nothing of it was delivered.
