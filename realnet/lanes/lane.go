@@ -36,8 +36,9 @@ type lane struct {
 
 	// Owned by run.
 	enc      task.Encoder
-	split    [][]task.Remote // per destination lane, being filled
-	cur      []task.Remote   // the batch being taken, from curAt on
+	sendOut  func(w, n int, batch []byte) // queues an encoded batch; made once
+	split    [][]task.Remote              // per destination lane, being filled
+	cur      []task.Remote                // the batch being taken, from curAt on
 	curAt    int
 	bolt     bool  // only a bolt's input waits in an inbox
 	inExec   int64 // tuples in a bolt's inbox
@@ -46,8 +47,10 @@ type lane struct {
 }
 
 func newLane(p *Plane, id core.TaskID, exec *task.Executor) *lane {
-	return &lane{p: p, id: id, exec: exec, spout: exec.Spout(id) != nil,
+	l := &lane{p: p, id: id, exec: exec, spout: exec.Spout(id) != nil,
 		bolt: exec.Bolt(id) != nil, wakeC: make(chan struct{}, 1)}
+	l.sendOut = func(w, n int, batch []byte) { p.emit(outBatch{w: w, payload: batch, n: n}) }
+	return l
 }
 
 // wake makes the lane step soon; it never blocks.
@@ -182,10 +185,7 @@ func (l *lane) route() {
 	} else {
 		putBatch(own)
 	}
-	refused := worker.FlushRemotes(&l.enc, l.exec.TakeRemote(), local, func(w, n int, batch []byte) {
-		l.p.emit(outBatch{w: w, payload: batch, n: n})
-	})
-	if refused > 0 {
+	if refused := worker.FlushRemotes(&l.enc, l.exec.TakeRemote(), local, l.sendOut); refused > 0 {
 		l.p.errs.Add(int64(refused))
 	}
 }
