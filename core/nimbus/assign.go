@@ -39,6 +39,9 @@ func (m *Machine) markKilled() {
 		if t.rec.Status != protocol.StatusKilled || t.assign == nil || t.assign.Status == protocol.StatusKilled {
 			continue
 		}
+		if t.rec.Pending != nil && m.now >= t.deadline {
+			continue // no wait left: the removal, due now, stops the workers
+		}
 		if t.writing || len(t.doubt) > 0 {
 			m.dirty = true // after the write in flight, or once the doubt is settled
 			continue

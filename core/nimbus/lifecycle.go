@@ -161,6 +161,10 @@ func (m *Machine) onTopoWrite(o op, r core.Reply) {
 	if o.client != nil {
 		m.reply(o.client.from, protocol.ClientReply{ID: o.client.id, OK: true, Topologies: m.summaries(o.id)})
 	}
+	due := t.rec.Pending != nil && m.now >= t.deadline // a wait of 0: the tick acts at once anyway
+	if t.assign != nil && t.assign.Status != t.rec.Status && !due {
+		m.reschedule() // the workers learn the status now, not at the next monitor tick
+	}
 }
 
 // writeFailed explains a failed fenced write to the client waiting for it.

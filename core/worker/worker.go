@@ -32,6 +32,10 @@ type Config struct {
 	Services map[string]any
 	// TestOnlyAckAtInit is passed to the executor (see task.ExecutorConfig).
 	TestOnlyAckAtInit bool
+	// TestOnlyIgnoreStatus runs the spouts whatever the topology status
+	// (still recorded and reported by Status), so tests can show the
+	// scenarios' checks catching spouts that emit while INACTIVE.
+	TestOnlyIgnoreStatus bool
 	// TestOnlyNoMetricsRestore drops persisted metric windows at start, so
 	// tests can show the metrics checker catching lost counters.
 	TestOnlyNoMetricsRestore bool
