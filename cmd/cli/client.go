@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -101,7 +102,8 @@ func submitSpec(kind, specFile, name string, workers int) ([]byte, string, error
 // runClient runs kill, activate, deactivate, rebalance, list and status.
 func runClient(cmd string, args []string, env Env) int {
 	fs, cf := newFlags(cmd, env)
-	wait := fs.Duration("wait", 0, "kill, rebalance: deactivate for this long first (Storm's -w)")
+	wait := fs.Duration("wait", 0, "kill, rebalance: deactivate for this long first (Storm's -w; "+
+		"default: the topology's message timeout, 0: at once)")
 	workers := fs.Int("workers", 0, "rebalance: the new number of workers (Storm's -n)")
 	var par multiFlag
 	fs.Var(&par, "parallelism", "rebalance: component=N (repeatable; Storm's -e)")
@@ -122,6 +124,10 @@ func runClient(cmd string, args []string, env Env) int {
 	if err != nil {
 		return fail(env, cmd, err)
 	}
+	waitArg, err := waitOf(fs, *wait)
+	if err != nil {
+		return fail(env, cmd, err)
+	}
 	parallelism, err := parseParallelism(par)
 	if err != nil {
 		return fail(env, cmd, err)
@@ -132,13 +138,13 @@ func runClient(cmd string, args []string, env Env) int {
 	var s protocol.TopologySummary
 	switch cmd {
 	case "kill":
-		s, err = api.Kill(ctx, name, *wait)
+		s, err = api.Kill(ctx, name, waitArg)
 	case "activate":
 		s, err = api.Activate(ctx, name)
 	case "deactivate":
 		s, err = api.Deactivate(ctx, name)
 	case "rebalance":
-		s, err = api.Rebalance(ctx, name, *wait, *workers, parallelism)
+		s, err = api.Rebalance(ctx, name, waitArg, *workers, parallelism)
 	case "list":
 		return printList(ctx, api, env, *asJSON)
 	case "status":
@@ -149,6 +155,20 @@ func runClient(cmd string, args []string, env Env) int {
 	}
 	fmt.Fprintf(env.Stdout, "%s %s: %s\n", cmd, s.Name, s.Status)
 	return 0
+}
+
+// waitOf is the wait to ask for: without --wait, Storm's default (the
+// topology's message timeout); a negative one is refused, not taken as 0.
+func waitOf(fs *flag.FlagSet, wait time.Duration) (time.Duration, error) {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == "wait" })
+	switch {
+	case !given:
+		return httpapi.WaitDefault, nil
+	case wait < 0:
+		return 0, fmt.Errorf("--wait %s: want 0 (at once) or more", wait)
+	}
+	return wait, nil
 }
 
 func parseParallelism(par []string) (map[string]int, error) {

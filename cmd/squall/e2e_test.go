@@ -38,6 +38,11 @@ const (
 	e2eTopologyWorker = 3
 )
 
+// e2eSettle is how long a deactivation is given to reach the workers and
+// their last emits to reach nimbus's status (lanes publish every 250 ms,
+// workers and supervisors heartbeat every second).
+const e2eSettle = 4 * time.Second
+
 type e2eCluster struct {
 	t        *testing.T
 	bin      string
@@ -164,6 +169,22 @@ func TestEndToEnd(t *testing.T) {
 		return executed(c.statusMust(), "count") > before, "no growth"
 	})
 
+	// deactivate: the spouts stop, so their emitted counts settle and
+	// stay; activate: they emit again.
+	c.squall("deactivate", e2eTopology)
+	time.Sleep(e2eSettle)
+	settled := emitted(c.statusMust(), "sentences")
+	time.Sleep(e2eSettle)
+	if got := emitted(c.statusMust(), "sentences"); got != settled {
+		t.Fatalf("spout emitted %d→%d in %s while INACTIVE, want no change", settled, got, e2eSettle)
+	}
+	c.squall("activate", e2eTopology)
+	c.waitFor("spouts emit after activate", e2eStartBound, func() (bool, string) {
+		got := emitted(c.statusMust(), "sentences")
+		return got > settled, fmt.Sprintf("emitted %d", got)
+	})
+	t.Logf("deactivate: spout emitted settled at %d for %s; activate: it grew again", settled, e2eSettle)
+
 	// kill the topology: its workers go.
 	killed = time.Now()
 	c.squall("kill", e2eTopology, "--wait", "1s")
@@ -283,6 +304,15 @@ func (c *e2eCluster) statusMust() httpapi.Topology {
 		c.t.Fatal(err)
 	}
 	return s
+}
+
+func emitted(s httpapi.Topology, comp string) int64 {
+	for _, x := range s.Components {
+		if x.Name == comp {
+			return x.Stats.Emitted
+		}
+	}
+	return 0
 }
 
 func executed(s httpapi.Topology, comp string) int64 {

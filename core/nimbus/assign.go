@@ -26,6 +26,28 @@ func (m *Machine) reschedule() {
 	for _, tp := range plan.Topologies {
 		m.applyPlan(m.topos[tp.ID], tp)
 	}
+	m.markKilled()
+}
+
+// markKilled writes KILLED into the assignments of topologies killed with
+// a wait. The plan leaves them out (their workers run on until the wait
+// ends), so their assignment is rewritten here, workers unchanged: that is
+// how the workers learn to deactivate their spouts for the wait.
+func (m *Machine) markKilled() {
+	for _, id := range m.topologyIDs() {
+		t := m.topos[id]
+		if t.rec.Status != protocol.StatusKilled || t.assign == nil || t.assign.Status == protocol.StatusKilled {
+			continue
+		}
+		if t.rec.Pending != nil && m.now >= t.deadline {
+			continue // no wait left: the removal, due now, stops the workers
+		}
+		if t.writing || len(t.doubt) > 0 {
+			m.dirty = true // after the write in flight, or once the doubt is settled
+			continue
+		}
+		m.writeAssignment(t, t.assign.Workers)
+	}
 }
 
 // plan runs the scheduler; the PlanAlone breakage runs it per topology.
@@ -58,13 +80,21 @@ func (m *Machine) applyPlan(t *topo, tp scheduler.TopologyPlan) {
 	}
 	if t.assign != nil && slices.EqualFunc(t.assign.Workers, workers, sameWorker) {
 		t.rebalance = false
-		return
+		if t.assign.Status == t.rec.Status {
+			return
+		}
 	}
 	if t.writing || m.slotsHeld(t.rec.ID, workers) {
 		m.dirty = true // after the write in flight, or after the holder moves
 		return
 	}
-	a := protocol.Assignment{Topology: t.rec.ID, Epoch: 1, Workers: workers}
+	m.writeAssignment(t, workers)
+}
+
+// writeAssignment writes t's assignment of workers, with the topology's
+// status (so that workers learn it), at epoch 1 or the next epoch.
+func (m *Machine) writeAssignment(t *topo, workers []protocol.WorkerAssignment) {
+	a := protocol.Assignment{Topology: t.rec.ID, Epoch: 1, Workers: workers, Status: t.rec.Status}
 	var req core.Request = core.Create{Path: m.cfg.Layout.Assignment(t.rec.ID),
 		Data: protocol.Encode(a), Mode: core.Persistent}
 	if t.assign != nil {

@@ -1,6 +1,8 @@
 package nimbus
 
 import (
+	"time"
+
 	"github.com/squall/squall/core"
 	"github.com/squall/squall/core/protocol"
 	"github.com/squall/squall/core/topology"
@@ -95,7 +97,7 @@ func (m *Machine) changed(t *topo, req protocol.ClientRequest) (protocol.Topolog
 			rec.Status = protocol.StatusInactive
 		}
 	case protocol.OpKill:
-		rec.Pending = &protocol.Pending{Kind: protocol.OpKill, Wait: max(req.Wait, 0)}
+		rec.Pending = &protocol.Pending{Kind: protocol.OpKill, Wait: waitOf(t, req)}
 		rec.Status = protocol.StatusKilled
 	case protocol.OpRebalance:
 		if rec.Status == protocol.StatusRebalancing {
@@ -104,11 +106,21 @@ func (m *Machine) changed(t *topo, req protocol.ClientRequest) (protocol.Topolog
 		if _, err := rebalanced(t.spec, req.Workers, req.Parallelism); err != nil {
 			return rec, err
 		}
-		rec.Pending = &protocol.Pending{Kind: protocol.OpRebalance, Wait: max(req.Wait, 0),
+		rec.Pending = &protocol.Pending{Kind: protocol.OpRebalance, Wait: waitOf(t, req),
 			Workers: req.Workers, Parallelism: req.Parallelism, Previous: rec.Status}
 		rec.Status = protocol.StatusRebalancing
 	}
 	return rec, nil
+}
+
+// waitOf is a kill's or rebalance's wait: the one asked for, or by
+// default, as in Storm, the topology's message timeout, so that the trees
+// in flight when the spouts stop can complete.
+func waitOf(t *topo, req protocol.ClientRequest) time.Duration {
+	if req.DefaultWait && t.spec != nil {
+		return t.spec.Config.MessageTimeout
+	}
+	return max(req.Wait, 0)
 }
 
 // rebalanced applies a rebalance's new worker count and parallelism.
@@ -148,6 +160,10 @@ func (m *Machine) onTopoWrite(o op, r core.Reply) {
 	m.dirty = true
 	if o.client != nil {
 		m.reply(o.client.from, protocol.ClientReply{ID: o.client.id, OK: true, Topologies: m.summaries(o.id)})
+	}
+	due := t.rec.Pending != nil && m.now >= t.deadline // a wait of 0: the tick acts at once anyway
+	if t.assign != nil && t.assign.Status != t.rec.Status && !due {
+		m.reschedule() // the workers learn the status now, not at the next monitor tick
 	}
 }
 

@@ -76,6 +76,9 @@ type WorkerAssign struct {
 	// Workers is the whole assignment, so the worker can route tuples to
 	// the tasks of its peers.
 	Workers []WorkerAssignment `json:"workers,omitempty"`
+	// Status is the assignment's topology status: the worker's spouts run
+	// only while SpoutsActive(Status).
+	Status string `json:"status,omitempty"`
 }
 
 // WorkerStatus is one worker as its supervisor sees it.
@@ -109,13 +112,17 @@ const (
 
 // ClientRequest: client → any nimbus.
 type ClientRequest struct {
-	ID          uint64          `json:"id"`
-	Op          string          `json:"op"`
-	Topology    string          `json:"topology,omitempty"` // the topology's name
-	Spec        json.RawMessage `json:"spec,omitempty"`     // submit
-	Wait        time.Duration   `json:"wait_ns,omitempty"`  // kill, rebalance
-	Workers     int             `json:"workers,omitempty"`  // rebalance
-	Parallelism map[string]int  `json:"parallelism,omitempty"`
+	ID       uint64          `json:"id"`
+	Op       string          `json:"op"`
+	Topology string          `json:"topology,omitempty"` // the topology's name
+	Spec     json.RawMessage `json:"spec,omitempty"`     // submit
+	Wait     time.Duration   `json:"wait_ns,omitempty"`  // kill, rebalance
+	// DefaultWait (kill, rebalance) asks for Storm's default wait instead
+	// of Wait: the topology's message timeout, so that what is in flight
+	// can complete before the workers stop.
+	DefaultWait bool           `json:"default_wait,omitempty"`
+	Workers     int            `json:"workers,omitempty"` // rebalance
+	Parallelism map[string]int `json:"parallelism,omitempty"`
 	// Artifact is the sha256 (hex) of the program that runs the topology's
 	// components (submit); the client uploads it to the leader first.
 	Artifact string `json:"artifact,omitempty"`

@@ -80,7 +80,17 @@ type Assignment struct {
 	Topology core.TopologyID    `json:"topology"`
 	Epoch    uint64             `json:"epoch"`
 	Workers  []WorkerAssignment `json:"workers"` // sorted by (supervisor, port)
+	// Status is the topology's status as nimbus last wrote it here: how
+	// workers, which never read topology records, learn that their spouts
+	// must stop or resume (Storm's workers read it from the topology's
+	// base). "" (a record written before the field) counts as ACTIVE.
+	Status string `json:"status,omitempty"`
 }
+
+// SpoutsActive reports whether a topology in status runs its spouts: only
+// an ACTIVE one does; INACTIVE, KILLED and REBALANCING deactivate them, as
+// in Storm. "" is an assignment that predates statuses: ACTIVE.
+func SpoutsActive(status string) bool { return status == StatusActive || status == "" }
 
 // Encode returns v's JSON; records are plain data, so this cannot fail.
 func Encode(v any) []byte {
@@ -137,6 +147,11 @@ func DecodeAssignment(data []byte) (Assignment, error) {
 	var a Assignment
 	if err := decode(data, &a); err != nil {
 		return a, err
+	}
+	switch a.Status {
+	case "", StatusActive, StatusInactive, StatusKilled, StatusRebalancing:
+	default:
+		return a, fmt.Errorf("%w: assignment %q has unknown status %q", ErrBadRecord, a.Topology, a.Status)
 	}
 	seen := map[core.TaskID]bool{}
 	for i, w := range a.Workers {

@@ -244,7 +244,7 @@ func (m *Machine) assign(s *slot, w want) {
 	s.told, s.toldEpoch = true, w.epoch
 	m.out = append(m.out, core.Send{To: protocol.WorkerNode(m.cfg.ID, s.port), Payload: protocol.EncodeMessage(
 		protocol.WorkerAssign{Topology: w.topology, Port: s.port, Epoch: w.epoch, Assigned: true, Tasks: w.tasks,
-			Workers: w.workers})})
+			Workers: w.workers, Status: w.status})})
 }
 
 // reset enters a state with no heartbeat heard yet; the topology, record,

@@ -14,6 +14,7 @@ type want struct {
 	epoch    uint64
 	tasks    []core.TaskID
 	workers  []protocol.WorkerAssignment // the whole assignment: the worker's routing table
+	status   string                      // the topology's status: whether its spouts run
 }
 
 // round is one read of every assignment: children(watch), then
@@ -132,7 +133,8 @@ func (m *Machine) computeDesired() map[core.Port]want {
 				m.stats.ForeignPorts++
 				continue
 			}
-			claims[w.Port] = append(claims[w.Port], want{topology: t, epoch: a.Epoch, tasks: slices.Clone(w.Tasks), workers: a.Workers})
+			claims[w.Port] = append(claims[w.Port], want{topology: t, epoch: a.Epoch, tasks: slices.Clone(w.Tasks),
+				workers: a.Workers, status: a.Status})
 		}
 	}
 	desired := make(map[core.Port]want, len(claims))

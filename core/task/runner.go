@@ -142,7 +142,9 @@ func (e *Executor) wire(r *runner, comps map[string][]core.TaskID) error {
 func (r *runner) open() {
 	if r.spout != nil {
 		r.spout.Open(r.ctx, r)
-		r.spout.Activate()
+		if r.e.active {
+			r.spout.Activate()
+		}
 		return
 	}
 	r.bolt.Prepare(r.ctx, (*boltCollector)(r))

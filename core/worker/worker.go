@@ -32,6 +32,10 @@ type Config struct {
 	Services map[string]any
 	// TestOnlyAckAtInit is passed to the executor (see task.ExecutorConfig).
 	TestOnlyAckAtInit bool
+	// TestOnlyIgnoreStatus runs the spouts whatever the topology status
+	// (still recorded and reported by Status), so tests can show the
+	// scenarios' checks catching spouts that emit while INACTIVE.
+	TestOnlyIgnoreStatus bool
 	// TestOnlyNoMetricsRestore drops persisted metric windows at start, so
 	// tests can show the metrics checker catching lost counters.
 	TestOnlyNoMetricsRestore bool
@@ -58,6 +62,7 @@ type Machine struct {
 	assigned    bool // an assignment was taken
 	epoch       uint64
 	tasks       []core.TaskID
+	status      string // the topology status of the assignment held
 	exited      bool
 	out         []core.Effect
 	stats       Stats
@@ -158,7 +163,7 @@ func (m *Machine) onAssign(a protocol.WorkerAssign) {
 		m.stats.Stale++
 	default:
 		m.stats.Assignments++
-		m.assigned, m.epoch = true, a.Epoch
+		m.assigned, m.epoch, m.status = true, a.Epoch, a.Status
 		m.tasks = slices.Sorted(slices.Values(a.Tasks))
 		m.buildDataplane(a)
 	}
@@ -175,6 +180,14 @@ func (m *Machine) Tasks() []core.TaskID { return slices.Clone(m.tasks) }
 
 // Epoch is the epoch of the assignment held; 0 before the first.
 func (m *Machine) Epoch() uint64 { return m.epoch }
+
+// Status is the topology status of the assignment held ("" before the
+// first, or from a supervisor that sends none: see protocol.SpoutsActive).
+func (m *Machine) Status() string { return m.status }
+
+// SpoutsActive reports whether the worker runs its spouts: its topology is
+// ACTIVE and every peer has spoken (see dataplane.heard).
+func (m *Machine) SpoutsActive() bool { return m.dp != nil && m.spoutsOn() }
 
 // Exited reports whether the worker emitted its Exit.
 func (m *Machine) Exited() bool { return m.exited }

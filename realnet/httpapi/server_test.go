@@ -282,3 +282,42 @@ func TestNimbusSummaryMembers(t *testing.T) {
 	fail = true
 	exchange{"GET", "/api/v1/nimbus/summary", "", 503, []string{"zookeeper down"}}.run(t, n.host)
 }
+
+// Kill and rebalance without a wait segment ask nimbus for the default
+// wait (the topology's message timeout, as Storm's CLI without -w); with
+// one, even 0, they ask for that wait. The client sends WaitDefault as the
+// route without a segment and refuses any other negative wait.
+func TestDefaultWait(t *testing.T) {
+	ctx := testContext(t)
+	n := startNimbus(t, ServerConfig{})
+	for _, name := range []string{"a", "b", "c", "d"} {
+		n.fake.addTopology(name)
+	}
+	exchange{"POST", "/api/v1/topology/a/kill", "", 200, []string{`"status":"KILLED"`}}.run(t, n.host)
+	exchange{"POST", "/api/v1/topology/b/rebalance", `{"workers": 2}`, 200, []string{`"status":"REBALANCING"`}}.run(t, n.host)
+	c := NewClient([]string{n.host}, nil)
+	if _, err := c.Kill(ctx, "c", 0); err != nil {
+		t.Fatalf("Kill c with wait 0: %v", err)
+	}
+	if _, err := c.Rebalance(ctx, "d", WaitDefault, 0, nil); err != nil {
+		t.Fatalf("Rebalance d with WaitDefault: %v", err)
+	}
+	if _, err := c.Kill(ctx, "d", -5*time.Second); !errors.Is(err, ErrNegativeWait) {
+		t.Fatalf("Kill with wait -5s: got %v, want ErrNegativeWait", err)
+	}
+	want := map[string]bool{"a": true, "b": true, "c": false, "d": true}
+	seen := 0
+	for _, r := range n.fake.seen() {
+		if r.Op != protocol.OpKill && r.Op != protocol.OpRebalance {
+			continue
+		}
+		seen++
+		if r.DefaultWait != want[r.Topology] || r.Wait != 0 {
+			t.Errorf("%s %s: got DefaultWait=%v wait=%s, want DefaultWait=%v wait=0s",
+				r.Op, r.Topology, r.DefaultWait, r.Wait, want[r.Topology])
+		}
+	}
+	if seen != 4 {
+		t.Errorf("got %d kill and rebalance requests at nimbus, want 4 (the negative wait sends none)", seen)
+	}
+}

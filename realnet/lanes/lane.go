@@ -88,7 +88,7 @@ func (l *lane) run() {
 	ticker := time.NewTicker(period)
 	defer ticker.Stop()
 	l.split = make([][]task.Remote, len(l.p.lanes))
-	var active, throttled = true, false
+	var active, throttled = !l.p.cfg.Inactive, false // as the executor opened
 	for {
 		if a := l.p.active.Load(); a != active {
 			active = a

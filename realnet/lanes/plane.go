@@ -90,7 +90,7 @@ func New(cfg task.ExecutorConfig) (*Plane, error) {
 	p := &Plane{cfg: cfg, comp: map[core.TaskID]string{}, stop: make(chan struct{}),
 		recv: make(chan []byte, recvBatchesMax), snapRand: rand.New(rand.NewPCG(1, 2)),
 		clock: func() core.Time { return base.Add(time.Since(anchor)) }}
-	p.active.Store(true)
+	p.active.Store(!cfg.Inactive) // each lane's executor opens so too
 	ids := slices.Sorted(slices.Values(cfg.Tasks))
 	for _, id := range ids {
 		one := cfg
@@ -167,7 +167,9 @@ func (p *Plane) Deliver(batch []byte) error {
 	return nil
 }
 
-// SetActive activates or deactivates every spout lane.
+// SetActive activates or deactivates every spout lane: each spout lane's
+// executor follows at its next round, calling the spout's Activate or
+// Deactivate on its own goroutine.
 func (p *Plane) SetActive(on bool) {
 	if p.active.Swap(on) != on {
 		p.wakeAll()
@@ -242,6 +244,7 @@ func (p *Plane) Stats() Stats {
 		s.Acked += st.Acked
 		s.Failed += st.Failed
 		s.Throttled += st.Throttled
+		s.NextTuples += st.NextTuples
 	}
 	s.Dropped, s.QueueMax = p.dropped.Load(), p.queueMax.Load()
 	return s
@@ -250,6 +253,7 @@ func (p *Plane) Stats() Stats {
 // Stats count what a plane's lanes did.
 type Stats struct {
 	Emitted, Executed, Acked, Failed, Throttled int64
+	NextTuples                                  int64 // none while the spouts are inactive
 	Dropped                                     int64 // batches dropped at QueueMaxMessages
 	QueueMax                                    int64 // the deepest any queue has been, in messages
 }
