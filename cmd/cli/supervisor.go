@@ -19,6 +19,7 @@ import (
 	"github.com/squall/squall/core/protocol"
 	"github.com/squall/squall/core/supervisor"
 	"github.com/squall/squall/realnet"
+	"github.com/squall/squall/realnet/auth"
 	"github.com/squall/squall/realnet/procs"
 	"github.com/squall/squall/storage"
 	"github.com/squall/squall/storage/artifact"
@@ -190,7 +191,7 @@ func (s *workerStarter) program(ctx context.Context, topo core.TopologyID) (stri
 		return s.self, nil
 	}
 	if !s.arts.Has(rec.Artifact) {
-		if err := fetchArtifact(ctx, s.reader, s.layout, s.seeds, s.arts, rec.Artifact, ""); err != nil {
+		if err := fetchArtifact(ctx, auth.Client(s.cfg.str("cluster.secret"), nil), s.reader, s.layout, s.seeds, s.arts, rec.Artifact, ""); err != nil {
 			return "", fmt.Errorf("artifact of %s: %w", topo, err)
 		}
 	}
