@@ -236,7 +236,7 @@ func reference() string {
 // tokens are the API's tokens and the cluster secret; nil when neither is
 // set (the API is open).
 func (c *config) tokens() (*auth.Tokens, error) {
-	t, err := auth.ParseTokens(c.list("auth.tokens"), c.str("cluster.secret"))
+	t, err := auth.ParseTokens(c.list("auth.tokens"), c.secret())
 	if err != nil {
 		return nil, fmt.Errorf("config: auth.tokens or cluster.secret: %w", err)
 	}
@@ -250,4 +250,25 @@ func (c *config) clientToken() string {
 		return t
 	}
 	return c.str("auth.token")
+}
+
+// secretEnv carries the cluster secret from a supervisor to the workers it
+// starts, and may set it for any daemon (it wins over cluster.secret): an
+// environment variable, unlike a -c flag, is not shown by ps.
+const secretEnv = "SQUALL_CLUSTER_SECRET"
+
+// secret is the cluster secret, "" for none.
+func (c *config) secret() string {
+	if s := os.Getenv(secretEnv); s != "" {
+		return s
+	}
+	return c.str("cluster.secret")
+}
+
+// transportSecret is the secret the transport's handshake proves; nil for none.
+func (c *config) transportSecret() []byte {
+	if s := c.secret(); s != "" {
+		return []byte(s)
+	}
+	return nil
 }

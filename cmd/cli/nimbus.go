@@ -66,17 +66,18 @@ func serveNimbus(ctx context.Context, c *config, log *slog.Logger) error {
 		return err
 	}
 	inbox := realnet.NewInbox(inboxEventsMax)
-	zk, err := zkadapter.New(zkadapter.Config{Servers: c.list("zookeeper.servers"), SessionTimeout: timeout, Logger: log}, inbox.Deliver)
+	zk, err := zkadapter.New(zkadapter.Config{Servers: c.list("zookeeper.servers"), SessionTimeout: timeout, Logger: log,
+		Secret: c.transportSecret()}, inbox.Deliver)
 	if err != nil {
 		return fmt.Errorf("zookeeper: %w", err)
 	}
 	defer zk.Close()
-	reader, err := dialReader(c.list("zookeeper.servers"), timeout, log)
+	reader, err := dialReader(c.list("zookeeper.servers"), timeout, c.transportSecret(), log)
 	if err != nil {
 		return err
 	}
 	defer reader.close()
-	tr, err := realnet.Listen(realnet.TransportConfig{Self: id, Addr: string(id), Logger: log}, inbox.Deliver)
+	tr, err := realnet.Listen(realnet.TransportConfig{Self: id, Addr: string(id), Logger: log, Secret: c.transportSecret()}, inbox.Deliver)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", id, err)
 	}
@@ -105,7 +106,7 @@ func serveNimbus(ctx context.Context, c *config, log *slog.Logger) error {
 		}
 	}()
 	rep := &replicator{reader: reader, store: store, layout: layout, self: id, log: log,
-		seeds: c.list("nimbus.seeds"), deliver: inbox.Deliver, hc: auth.Client(c.str("cluster.secret"), nil)}
+		seeds: c.list("nimbus.seeds"), deliver: inbox.Deliver, hc: auth.Client(c.secret(), nil)}
 	go rep.run(ctx)
 	log.Info("nimbus started", "id", id, "priority", priority, "zookeeper", c.list("zookeeper.servers"))
 	err = d.Run(ctx)
