@@ -48,7 +48,6 @@ func execute(conn *zk.Conn, acl []zk.ACL, req core.Request) core.Reply {
 	return core.Reply{Code: core.CodeBadArguments}
 }
 
-
 func createFlags(m core.CreateMode) (int32, bool) {
 	switch m {
 	case core.Persistent:
