@@ -15,6 +15,7 @@ import (
 
 	"github.com/squall/squall/core/protocol"
 	"github.com/squall/squall/core/topology"
+	"github.com/squall/squall/realnet/auth"
 	"github.com/squall/squall/realnet/httpapi"
 )
 
@@ -22,7 +23,7 @@ import (
 const clientTimeout = 60 * time.Second
 
 func newAPIClient(c *config) *httpapi.Client {
-	return httpapi.NewClient(c.list("nimbus.seeds"), &http.Client{Timeout: clientTimeout})
+	return httpapi.NewClient(c.list("nimbus.seeds"), auth.Client(c.clientToken(), &http.Client{Timeout: clientTimeout}))
 }
 
 // runSubmit submits a registered topology with this program as its

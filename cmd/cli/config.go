@@ -9,6 +9,7 @@ import (
 
 	"github.com/squall/squall/core/worker"
 	"github.com/squall/squall/core/yaml"
+	"github.com/squall/squall/realnet/auth"
 	"github.com/squall/squall/realnet/lanes"
 )
 
@@ -40,6 +41,9 @@ var settings = []setting{
 	{key: "worker.tick", def: "2ms", doc: "how often a worker executes its tasks"},
 	{key: "worker.step.budget", def: "4096", doc: "tuples a worker executes per tick at most (worker.lanes=single)"},
 	{key: "worker.lanes", def: "task", doc: "task: one goroutine per task, codec off the worker's loop; single: every task on the worker's loop, as the simulator"},
+	{key: "auth.tokens", def: "", list: true, doc: "nimbus: API tokens, USER:ROLE:TOKEN each (role admin, user or readonly; tokens of 16+ bytes); none: the API is open"},
+	{key: "auth.token", def: "", doc: "token the client commands send (the environment's SQUALL_TOKEN wins)"},
+	{key: "cluster.secret", def: "", doc: "secret shared by the cluster's daemons: authenticates their transport and artifact downloads (16+ bytes)"},
 	{key: "log.level", def: "info", doc: "debug, info, warn or error"},
 	{key: "log.format", def: "text", doc: "text or json (log/slog handlers)"},
 }
@@ -195,6 +199,9 @@ func (c *config) validate() error {
 	if _, err := planeFactory(c.str("worker.lanes")); err != nil {
 		return err
 	}
+	if _, err := c.tokens(); err != nil {
+		return err
+	}
 	for _, p := range c.list("supervisor.slots.ports") {
 		if n, err := strconv.Atoi(p); err != nil || n <= 0 || n > 65535 {
 			return fmt.Errorf("config: supervisor.slots.ports: %q is not a port", p)
@@ -224,4 +231,44 @@ func reference() string {
 		fmt.Fprintf(&b, "%-26s %-22s %s\n", s.key, s.def, s.doc)
 	}
 	return b.String()
+}
+
+// tokens are the API's tokens and the cluster secret; nil when neither is
+// set (the API is open).
+func (c *config) tokens() (*auth.Tokens, error) {
+	t, err := auth.ParseTokens(c.list("auth.tokens"), c.secret())
+	if err != nil {
+		return nil, fmt.Errorf("config: auth.tokens or cluster.secret: %w", err)
+	}
+	return t, nil
+}
+
+// clientToken is the token client commands send: SQUALL_TOKEN, else
+// auth.token.
+func (c *config) clientToken() string {
+	if t := os.Getenv("SQUALL_TOKEN"); t != "" {
+		return t
+	}
+	return c.str("auth.token")
+}
+
+// secretEnv carries the cluster secret from a supervisor to the workers it
+// starts, and may set it for any daemon (it wins over cluster.secret): an
+// environment variable, unlike a -c flag, is not shown by ps.
+const secretEnv = "SQUALL_CLUSTER_SECRET"
+
+// secret is the cluster secret, "" for none.
+func (c *config) secret() string {
+	if s := os.Getenv(secretEnv); s != "" {
+		return s
+	}
+	return c.str("cluster.secret")
+}
+
+// transportSecret is the secret the transport's handshake proves; nil for none.
+func (c *config) transportSecret() []byte {
+	if s := c.secret(); s != "" {
+		return []byte(s)
+	}
+	return nil
 }

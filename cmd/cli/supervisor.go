@@ -19,6 +19,7 @@ import (
 	"github.com/squall/squall/core/protocol"
 	"github.com/squall/squall/core/supervisor"
 	"github.com/squall/squall/realnet"
+	"github.com/squall/squall/realnet/auth"
 	"github.com/squall/squall/realnet/procs"
 	"github.com/squall/squall/storage"
 	"github.com/squall/squall/storage/artifact"
@@ -85,18 +86,19 @@ func serveSupervisor(ctx context.Context, c *config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	reader, err := dialReader(c.list("zookeeper.servers"), timeout, log)
+	reader, err := dialReader(c.list("zookeeper.servers"), timeout, c.transportSecret(), log)
 	if err != nil {
 		return err
 	}
 	defer reader.close()
 	inbox := realnet.NewInbox(inboxEventsMax)
-	zk, err := zkadapter.New(zkadapter.Config{Servers: c.list("zookeeper.servers"), SessionTimeout: timeout, Logger: log}, inbox.Deliver)
+	zk, err := zkadapter.New(zkadapter.Config{Servers: c.list("zookeeper.servers"), SessionTimeout: timeout, Logger: log,
+		Secret: c.transportSecret()}, inbox.Deliver)
 	if err != nil {
 		return fmt.Errorf("zookeeper: %w", err)
 	}
 	defer zk.Close()
-	tr, err := realnet.Listen(realnet.TransportConfig{Self: addr, Addr: string(addr), Logger: log}, inbox.Deliver)
+	tr, err := realnet.Listen(realnet.TransportConfig{Self: addr, Addr: string(addr), Logger: log, Secret: c.transportSecret()}, inbox.Deliver)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", addr, err)
 	}
@@ -171,6 +173,9 @@ func (s *workerStarter) command(spec core.WorkerSpec) (*exec.Cmd, error) {
 	}
 	cmd := exec.Command(program, args...)
 	cmd.Env = append(os.Environ(), "SQUALL_WORKER=1")
+	if secret := s.cfg.secret(); secret != "" {
+		cmd.Env = append(cmd.Env, secretEnv+"="+secret)
+	}
 	return cmd, nil
 }
 
@@ -190,7 +195,7 @@ func (s *workerStarter) program(ctx context.Context, topo core.TopologyID) (stri
 		return s.self, nil
 	}
 	if !s.arts.Has(rec.Artifact) {
-		if err := fetchArtifact(ctx, s.reader, s.layout, s.seeds, s.arts, rec.Artifact, ""); err != nil {
+		if err := fetchArtifact(ctx, auth.Client(s.cfg.secret(), nil), s.reader, s.layout, s.seeds, s.arts, rec.Artifact, ""); err != nil {
 			return "", fmt.Errorf("artifact of %s: %w", topo, err)
 		}
 	}

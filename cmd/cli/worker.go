@@ -80,7 +80,7 @@ func serveWorker(ctx context.Context, c *config, wa workerArgs, log *slog.Logger
 		Port: core.Port(wa.port), Epoch: wa.epoch}
 	self := protocol.WorkerNode(spec.Supervisor, spec.Port)
 	inbox := realnet.NewInbox(inboxEventsMax)
-	tr, err := realnet.Listen(realnet.TransportConfig{Self: self, Addr: string(self), Logger: log}, inbox.Deliver)
+	tr, err := realnet.Listen(realnet.TransportConfig{Self: self, Addr: string(self), Logger: log, Secret: c.transportSecret()}, inbox.Deliver)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", self, err)
 	}
@@ -106,7 +106,7 @@ func serveWorker(ctx context.Context, c *config, wa workerArgs, log *slog.Logger
 
 // readTopology reads and decodes a topology's spec from ZooKeeper.
 func readTopology(ctx context.Context, c *config, timeout time.Duration, name string, log *slog.Logger) (*topology.Topology, error) {
-	zr, err := dialReader(c.list("zookeeper.servers"), timeout, log)
+	zr, err := dialReader(c.list("zookeeper.servers"), timeout, c.transportSecret(), log)
 	if err != nil {
 		return nil, err
 	}

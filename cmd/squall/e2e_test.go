@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/squall/squall/realnet/auth"
 	"github.com/squall/squall/realnet/httpapi"
 )
 
@@ -207,9 +208,24 @@ func newE2E(t *testing.T, zk string) *e2eCluster {
 	return c
 }
 
+// The cluster runs with authentication on: every client command sends
+// e2eToken, and supervisors and nimbuses download programs with the secret.
+const (
+	e2eToken  = "e2e-admin-token-0123456789"
+	e2eSecret = "e2e-cluster-secret-0123456789"
+)
+
 func (c *e2eCluster) common() []string {
 	return []string{"-c", "zookeeper.servers=" + c.zk, "-c", "zookeeper.root=" + c.root,
-		"-c", "nimbus.seeds=" + c.seeds, "-c", "zookeeper.session.timeout=2s"}
+		"-c", "nimbus.seeds=" + c.seeds, "-c", "zookeeper.session.timeout=2s",
+		"-c", "auth.tokens=e2e:admin:" + e2eToken, "-c", "auth.token=" + e2eToken, "-c", "cluster.secret=" + e2eSecret}
+}
+
+// api is an HTTP client of the cluster's API that sends e2eToken.
+func api(timeout time.Duration) *http.Client {
+	return auth.Client(e2eToken, &http.Client{Timeout: timeout, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}})
 }
 
 func freePort(t *testing.T, host string) int {
@@ -327,9 +343,7 @@ func executed(s httpapi.Topology, comp string) int64 {
 // leaderOrNil asks each live nimbus for the cluster summary; the one that
 // answers it itself (no redirect) leads.
 func (c *e2eCluster) leaderOrNil() *e2eProc {
-	hc := &http.Client{Timeout: time.Second, CheckRedirect: func(*http.Request, []*http.Request) error {
-		return http.ErrUseLastResponse
-	}}
+	hc := api(time.Second)
 	for _, n := range c.nimbuses {
 		resp, err := hc.Get("http://" + n.addr + "/api/v1/cluster/summary")
 		if err != nil {
@@ -446,7 +460,15 @@ func (c *e2eCluster) stop() {
 
 // checkNimbusSummary requires the API to list both nimbuses, leader marked.
 func (c *e2eCluster) checkNimbusSummary(leader *e2eProc) {
-	resp, err := http.Get("http://" + leader.addr + "/api/v1/nimbus/summary")
+	open, err := http.Get("http://" + leader.addr + "/api/v1/nimbus/summary")
+	if err != nil {
+		c.t.Fatalf("nimbus summary: %v", err)
+	}
+	open.Body.Close()
+	if open.StatusCode != http.StatusUnauthorized {
+		c.t.Errorf("nimbus summary without a token: got status %d, want 401", open.StatusCode)
+	}
+	resp, err := api(5 * time.Second).Get("http://" + leader.addr + "/api/v1/nimbus/summary")
 	if err != nil {
 		c.t.Fatalf("nimbus summary: %v", err)
 	}

@@ -152,7 +152,7 @@ func (m *Machine) summaries(name string) []protocol.TopologySummary {
 			continue
 		}
 		s := protocol.TopologySummary{ID: id, Name: t.rec.Name, Status: t.rec.Status, Reason: t.reason,
-			Artifact: t.rec.Artifact}
+			Artifact: t.rec.Artifact, Owner: t.rec.Owner}
 		if t.assign != nil {
 			s.Epoch = t.assign.Epoch
 			s.Workers = len(t.assign.Workers)

@@ -45,7 +45,7 @@ func (m *Machine) submit(w *waiter, req protocol.ClientRequest) {
 		return
 	}
 	rec := protocol.TopologyRecord{ID: id, Name: spec.Name, Spec: data, Status: protocol.StatusActive,
-		Artifact: req.Artifact}
+		Artifact: req.Artifact, Owner: req.Owner}
 	if m.fenced(op{kind: opTopoWrite, id: string(id), client: w, rec: &rec},
 		core.Create{Path: m.cfg.Layout.Topology(id), Data: protocol.Encode(rec), Mode: core.Persistent}) {
 		m.topo(id).writing = true // a placeholder until the record is written

@@ -126,6 +126,9 @@ type ClientRequest struct {
 	// Artifact is the sha256 (hex) of the program that runs the topology's
 	// components (submit); the client uploads it to the leader first.
 	Artifact string `json:"artifact,omitempty"`
+	// Owner is the authenticated user who submits (submit; "" when the API
+	// does not authenticate).
+	Owner string `json:"owner,omitempty"`
 }
 
 // TopologySummary is one line of a list or status answer.
@@ -139,6 +142,7 @@ type TopologySummary struct {
 	Reason  string          `json:"reason,omitempty"` // why it is not (fully) scheduled
 	// Artifact is the sha256 of the topology's program ("" for none).
 	Artifact string `json:"artifact,omitempty"`
+	Owner    string `json:"owner,omitempty"` // who submitted it ("" when unknown)
 	// Components and the totals aggregate the metrics workers report
 	// through their supervisors' heartbeats (status answers only).
 	Components []ComponentSummary `json:"components,omitempty"`

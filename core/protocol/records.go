@@ -62,6 +62,10 @@ type TopologyRecord struct {
 	// Artifact is the sha256 (hex) of the topology's program; "" when the
 	// components are built into every worker (the simulator, local mode).
 	Artifact string `json:"artifact,omitempty"`
+	// Owner is the user who submitted the topology, when the API
+	// authenticates its callers ("" otherwise): with role user it may
+	// operate only its own topologies.
+	Owner string `json:"owner,omitempty"`
 }
 
 // WorkerAssignment is one worker of an assignment.

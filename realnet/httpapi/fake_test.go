@@ -100,7 +100,7 @@ func (f *fakeNimbus) answer(req protocol.ClientRequest) protocol.ClientReply {
 			return fail("nimbus: submit: topology %q already exists", req.Topology)
 		}
 		t = &protocol.TopologySummary{ID: core.TopologyID(req.Topology), Name: req.Topology,
-			Status: protocol.StatusActive, Artifact: req.Artifact}
+			Status: protocol.StatusActive, Artifact: req.Artifact, Owner: req.Owner}
 		f.topos[req.Topology] = t
 		return protocol.ClientReply{OK: true, Topologies: []protocol.TopologySummary{*t}}
 	}

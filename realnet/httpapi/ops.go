@@ -86,7 +86,7 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) (any, error) {
 		return nil, err
 	}
 	out, err := s.change(r, protocol.ClientRequest{Op: protocol.OpSubmit, Topology: body.Name,
-		Spec: body.Spec, Artifact: body.Artifact})
+		Spec: body.Spec, Artifact: body.Artifact, Owner: ownerOfSubmit(r)})
 	if err != nil {
 		return nil, err
 	}
