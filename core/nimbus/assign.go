@@ -56,8 +56,15 @@ func (m *Machine) applyPlan(t *topo, tp scheduler.TopologyPlan) {
 	if t.assign == nil && len(workers) == 0 {
 		return
 	}
+	// A rebalance is done only when a plan of the rebalanced spec placed
+	// the topology whole: a plan made while its record write is in flight
+	// is of the old spec (a rebalance with no wait is planned in the very
+	// pass that writes it), and an infeasible one keeps the old placement.
+	// Clearing it sooner would leave the grown spec to a sticky plan, which
+	// keeps every task where it is: the spec grows, the assignment not.
+	done := !t.writing && tp.Feasible()
 	if t.assign != nil && slices.EqualFunc(t.assign.Workers, workers, sameWorker) {
-		t.rebalance = false
+		t.rebalance = t.rebalance && !done
 		return
 	}
 	if t.writing || m.slotsHeld(t.rec.ID, workers) {
@@ -72,7 +79,7 @@ func (m *Machine) applyPlan(t *topo, tp scheduler.TopologyPlan) {
 		req = core.SetData{Path: m.cfg.Layout.Assignment(t.rec.ID), Data: protocol.Encode(a), Version: t.assignVer}
 	}
 	if m.fenced(op{kind: opAssignWrite, id: string(t.rec.ID), assign: &a}, req) {
-		t.writing, t.rebalance = true, false
+		t.writing, t.rebalance = true, t.rebalance && !done
 	}
 }
 
