@@ -57,7 +57,7 @@ func (m *Machine) change(w *waiter, req protocol.ClientRequest) {
 		m.fail(w, "nimbus: %s: unknown topology %q", req.Op, req.Topology)
 		return
 	}
-	if t.writing {
+	if t.writing || t.reread {
 		m.fail(w, "nimbus: %s: topology %q has an operation in flight; retry", req.Op, req.Topology)
 		return
 	}
@@ -132,15 +132,26 @@ func (m *Machine) onTopoWrite(o op, r core.Reply) {
 	t := m.topos[core.TopologyID(o.id)]
 	core.Assert(t != nil && t.writing, "topology write result for %s without a write", o.id)
 	t.writing = false
+	if r.Code == core.CodeConnectionLoss {
+		// It may have applied: the re-read tells, and answers the client.
+		t.reread, t.await, t.awaitReads = true, &o, 0
+		return
+	}
 	if r.Code != core.CodeOK {
 		if !m.writeFailed(o, r) {
-			t.reread = true // it may have applied (ConnectionLoss): learn what ZooKeeper holds
+			t.reread = true // ZooKeeper holds a record the view does not: learn it
 		}
 		return
 	}
 	spec, err := topology.Decode(o.rec.Spec)
 	core.Assert(err == nil, "decode a record this nimbus wrote: %v", err)
-	t.rec, t.spec, t.version = *o.rec, spec, r.Multi[1].Stat.Version
+	m.topoWritten(o, t, *o.rec, spec, r.Multi[1].Stat.Version)
+}
+
+// topoWritten takes a topology record write that applied into the view and
+// answers its client.
+func (m *Machine) topoWritten(o op, t *topo, rec protocol.TopologyRecord, spec *topology.Topology, version int32) {
+	t.rec, t.spec, t.version = rec, spec, version
 	t.deadline = 0
 	if t.rec.Pending != nil {
 		t.deadline = m.now.Add(t.rec.Pending.Wait)
