@@ -18,8 +18,9 @@ func (m *Machine) reschedule() {
 		// refusal means registrations disagree (say, a supervisor listing a
 		// port twice). Keep what runs and say why in every status.
 		m.stats.Corrupt++
-		for _, t := range m.topos {
-			t.reason = err.Error()
+		for _, id := range m.topologyIDs() {
+			m.logReason(m.topos[id], err.Error())
+			m.topos[id].reason = err.Error()
 		}
 		return
 	}
@@ -47,6 +48,7 @@ func (m *Machine) plan(in scheduler.Input) (scheduler.Plan, error) {
 }
 
 func (m *Machine) applyPlan(t *topo, tp scheduler.TopologyPlan) {
+	m.logReason(t, tp.Reason)
 	t.reason = tp.Reason
 	workers := assignmentWorkers(tp)
 	if m.cfg.TestOnly.DropTask && len(workers) > 0 {
@@ -79,6 +81,7 @@ func (m *Machine) applyPlan(t *topo, tp scheduler.TopologyPlan) {
 		req = core.SetData{Path: m.cfg.Layout.Assignment(t.rec.ID), Data: protocol.Encode(a), Version: t.assignVer}
 	}
 	if m.fenced(op{kind: opAssignWrite, id: string(t.rec.ID), assign: &a}, req) {
+		m.logAssign(tp, a.Epoch, len(workers), t.rebalance)
 		t.writing, t.rebalance = true, t.rebalance && !done
 	}
 }

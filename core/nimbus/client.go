@@ -24,8 +24,11 @@ func (m *Machine) reply(to core.NodeID, r protocol.ClientReply) {
 	m.out = append(m.out, core.Send{To: to, Payload: protocol.EncodeMessage(r)})
 }
 
+// fail refuses a client's request, and logs the refusal and its reason.
 func (m *Machine) fail(w *waiter, format string, args ...any) {
-	m.reply(w.from, protocol.ClientReply{ID: w.id, Error: fmt.Sprintf(format, args...)})
+	msg := fmt.Sprintf(format, args...)
+	m.log(core.LogInfo, "nimbus: request refused", "client", string(w.from), "op", w.verb, "error", msg)
+	m.reply(w.from, protocol.ClientReply{ID: w.id, Error: msg})
 }
 
 // failClients answers every client still waiting with an error: those

@@ -44,7 +44,7 @@ func (m *Machine) submit(w *waiter, req protocol.ClientRequest) {
 	}
 	rec := protocol.TopologyRecord{ID: id, Name: spec.Name, Spec: data, Status: protocol.StatusActive,
 		Artifact: req.Artifact}
-	if m.fenced(op{kind: opTopoWrite, id: string(id), client: w, rec: &rec},
+	if m.fenced(op{kind: opTopoWrite, id: string(id), what: protocol.OpSubmit, client: w, rec: &rec},
 		core.Create{Path: m.cfg.Layout.Topology(id), Data: protocol.Encode(rec), Mode: core.Persistent}) {
 		m.topo(id).writing = true // a placeholder until the record is written
 	}
@@ -66,7 +66,7 @@ func (m *Machine) change(w *waiter, req protocol.ClientRequest) {
 		m.fail(w, "nimbus: %s: %v", req.Op, err)
 		return
 	}
-	o := op{kind: opTopoWrite, id: string(rec.ID), client: w, rec: &rec}
+	o := op{kind: opTopoWrite, id: string(rec.ID), what: req.Op, client: w, rec: &rec}
 	if m.cfg.TestOnly.AckBeforeWrite {
 		o.client = nil // answered now, whatever becomes of the write
 		m.reply(w.from, protocol.ClientReply{ID: w.id, OK: true})
@@ -152,6 +152,7 @@ func (m *Machine) onTopoWrite(o op, r core.Reply) {
 // answers its client.
 func (m *Machine) topoWritten(o op, t *topo, rec protocol.TopologyRecord, spec *topology.Topology, version int32) {
 	t.rec, t.spec, t.version = rec, spec, version
+	m.logChange(o.what, rec, spec.Config.Workers)
 	t.deadline = 0
 	if t.rec.Pending != nil {
 		t.deadline = m.now.Add(t.rec.Pending.Wait)
@@ -181,7 +182,7 @@ func (m *Machine) writeFailed(o op, r core.Reply) (fencedOut bool) {
 	}
 	if fencedOut {
 		m.cand.Fenced()
-		m.resetLeader()
+		m.resetLeader("fenced out: a write found this nimbus's election node gone")
 	}
 	return fencedOut
 }
@@ -231,6 +232,7 @@ func (m *Machine) onRemove(o op, r core.Reply) {
 	}
 	delete(m.topos, core.TopologyID(o.id))
 	m.dirty = true
+	m.log(core.LogInfo, "nimbus: topology removed", "topology", o.id)
 }
 
 func (m *Machine) finishRebalance(t *topo) {
@@ -244,7 +246,7 @@ func (m *Machine) finishRebalance(t *topo) {
 	data, err := topology.Encode(spec)
 	core.Assert(err == nil, "encode a validated topology: %v", err)
 	rec.Spec, rec.Status, rec.Pending = data, p.Previous, nil
-	t.writing = m.fenced(op{kind: opTopoWrite, id: string(rec.ID), rec: &rec},
+	t.writing = m.fenced(op{kind: opTopoWrite, id: string(rec.ID), what: "rebalance-done", rec: &rec},
 		core.SetData{Path: m.cfg.Layout.Topology(rec.ID), Data: protocol.Encode(rec), Version: t.version})
 	t.rebalance = t.rebalance || t.writing
 }

@@ -149,7 +149,7 @@ func New(cfg Config) *Machine {
 		Root: cfg.Layout.Base(), Ops: &m.seq,
 	})
 	m.cand.SetEligible(!cfg.RequireArtifacts)
-	m.resetLeader()
+	m.resetLeader("")
 	return m
 }
 
@@ -210,12 +210,17 @@ func (m *Machine) stepCandidate(ev core.Event) {
 	case m.cand.IsLeader() && !m.leading && m.loadWait < 0:
 		m.startLoad()
 	case !m.cand.IsLeader() && (m.leading || m.loadWait >= 0):
-		m.resetLeader()
+		m.resetLeader("the election no longer names this nimbus")
 	}
 }
 
-// resetLeader drops all leader state: a new term loads afresh.
-func (m *Machine) resetLeader() {
+// resetLeader drops all leader state: a new term loads afresh. why, when
+// this nimbus led or was loading, is logged as the reason it stopped ("":
+// nothing to log, the election still names it).
+func (m *Machine) resetLeader(why string) {
+	if why != "" && (m.leading || m.loadWait >= 0) {
+		m.log(core.LogInfo, "nimbus: leadership lost", "reason", why)
+	}
 	m.failClients("nimbus: leadership lost; the outcome is unknown, check the status")
 	m.leading, m.loadWait, m.dirty = false, -1, false
 	m.loadFailed, m.relist = false, false

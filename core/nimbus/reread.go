@@ -34,7 +34,7 @@ func (m *Machine) rereadTopologies() {
 		t.reread, t.writing = false, true
 		o := op{kind: opTopoReread, id: string(id)}
 		if t.await != nil {
-			o.client, o.rec = t.await.client, t.await.rec
+			o.client, o.rec, o.what = t.await.client, t.await.rec, t.await.what
 			t.await = nil
 		}
 		m.issue(o, core.GetData{Path: m.cfg.Layout.Topology(id)})
@@ -48,6 +48,7 @@ func (m *Machine) settleAwait(o op, data []byte) {
 		return
 	}
 	if o.rec != nil && data != nil && bytes.Equal(data, protocol.Encode(*o.rec)) {
+		m.logChange(o.what, *o.rec, m.topos[core.TopologyID(o.id)].spec.Config.Workers)
 		m.reply(o.client.from, protocol.ClientReply{ID: o.client.id, OK: true, Topologies: m.summaries(o.id)})
 		return
 	}
