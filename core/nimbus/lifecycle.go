@@ -67,6 +67,11 @@ func (m *Machine) change(w *waiter, req protocol.ClientRequest) {
 		return
 	}
 	o := op{kind: opTopoWrite, id: string(rec.ID), what: req.Op, client: w, rec: &rec}
+	if req.Op == protocol.OpRebalance {
+		spec, err := rebalanced(t.spec, req.Workers, req.Parallelism)
+		core.Assert(err == nil, "a rebalance changed accepted: %v", err)
+		o.note = m.rebalanceForecast(t, spec)
+	}
 	if m.cfg.TestOnly.AckBeforeWrite {
 		o.client = nil // answered now, whatever becomes of the write
 		m.reply(w.from, protocol.ClientReply{ID: w.id, OK: true})
@@ -159,7 +164,11 @@ func (m *Machine) topoWritten(o op, t *topo, rec protocol.TopologyRecord, spec *
 	}
 	m.dirty = true
 	if o.client != nil {
-		m.reply(o.client.from, protocol.ClientReply{ID: o.client.id, OK: true, Topologies: m.summaries(o.id)})
+		sums := m.summaries(o.id)
+		if o.note != "" && len(sums) == 1 {
+			sums[0].Reason = o.note
+		}
+		m.reply(o.client.from, protocol.ClientReply{ID: o.client.id, OK: true, Topologies: sums})
 	}
 }
 

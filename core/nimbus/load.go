@@ -29,6 +29,7 @@ type op struct {
 	kind   opKind
 	id     string // topology or supervisor id
 	what   string // opTopoWrite: the change, for the log
+	note   string // opTopoWrite: told the client with its OK, as the summary's Reason
 	client *waiter
 	assign *protocol.Assignment // opAssignWrite: what was written
 	rec    *protocol.TopologyRecord

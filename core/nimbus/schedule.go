@@ -102,6 +102,31 @@ func (m *Machine) input() scheduler.Input {
 	return in
 }
 
+// rebalanceForecast plans the cluster as it is now with t rebalanced to
+// spec, and returns why that plan could not place t whole ("" when it
+// could). The rebalance is accepted either way, as Storm does: the cluster
+// may change before its wait passes, and until it fits t keeps its current
+// placement. The client learns at once what blocks it.
+func (m *Machine) rebalanceForecast(t *topo, spec *topology.Topology) string {
+	in := m.input()
+	grown := *t
+	grown.spec = spec
+	for i := range in.Topologies {
+		if in.Topologies[i].ID == t.rec.ID {
+			in.Topologies[i] = schedulerTopology(&grown)
+		}
+	}
+	in.Rebalance = append(in.Rebalance, t.rec.ID)
+	plan, err := m.plan(in)
+	if err != nil {
+		return "" // the cluster's registrations disagree: reschedule reports it
+	}
+	if tp, ok := plan.Topology(t.rec.ID); ok && !tp.Feasible() {
+		return "the rebalance cannot be placed now: " + tp.Reason + "; the topology keeps its placement until it can"
+	}
+	return ""
+}
+
 func schedulerTopology(t *topo) scheduler.Topology {
 	spec := t.spec
 	st := scheduler.Topology{ID: t.rec.ID, Priority: spec.Config.Priority, Workers: spec.Config.Workers,
