@@ -8,7 +8,7 @@ import (
 // controlScenarios are the control-plane scenarios of the catalog.
 var controlScenarios = []string{
 	"kill-with-wait-across-nimbus-restart", "nimbus-leader-crash", "nimbus-partitioned-from-zk",
-	"rebalance-during-failover", "scale-out-supervisors", "supervisor-crash-restart",
+	"rebalance-during-failover", "rebalance-grow", "scale-out-supervisors", "supervisor-crash-restart",
 	"supervisor-loss", "supervisor-session-expiry", "worker-crash-loop", "worker-hang", "zk-outage",
 }
 

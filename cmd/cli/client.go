@@ -154,7 +154,7 @@ func runClient(cmd string, args []string, env Env) int {
 	if err != nil {
 		return fail(env, cmd, err)
 	}
-	fmt.Fprintf(env.Stdout, "%s %s: %s\n", cmd, s.Name, s.Status)
+	writeChange(env.Stdout, cmd, s)
 	return 0
 }
 
@@ -170,6 +170,15 @@ func waitOf(fs *flag.FlagSet, wait time.Duration) (time.Duration, error) {
 		return 0, fmt.Errorf("--wait %s: want 0 (at once) or more", wait)
 	}
 	return wait, nil
+}
+
+// writeChange prints a lifecycle change's outcome and, when nimbus gave
+// one, why the topology is not (or, for a rebalance, cannot now be) placed.
+func writeChange(w io.Writer, cmd string, s protocol.TopologySummary) {
+	fmt.Fprintf(w, "%s %s: %s\n", cmd, s.Name, s.Status)
+	if s.Reason != "" {
+		fmt.Fprintf(w, "  not fully scheduled: %s\n", s.Reason)
+	}
 }
 
 func parseParallelism(par []string) (map[string]int, error) {

@@ -18,8 +18,9 @@ func (m *Machine) reschedule() {
 		// refusal means registrations disagree (say, a supervisor listing a
 		// port twice). Keep what runs and say why in every status.
 		m.stats.Corrupt++
-		for _, t := range m.topos {
-			t.reason = err.Error()
+		for _, id := range m.topologyIDs() {
+			m.logReason(m.topos[id], err.Error())
+			m.topos[id].reason = err.Error()
 		}
 		return
 	}
@@ -46,7 +47,7 @@ func (m *Machine) markKilled() {
 			m.dirty = true // after the write in flight, or once the doubt is settled
 			continue
 		}
-		m.writeAssignment(t, t.assign.Workers)
+		m.writeAssignment(t, scheduler.TopologyPlan{ID: t.rec.ID}, t.assign.Workers, false)
 	}
 }
 
@@ -69,6 +70,7 @@ func (m *Machine) plan(in scheduler.Input) (scheduler.Plan, error) {
 }
 
 func (m *Machine) applyPlan(t *topo, tp scheduler.TopologyPlan) {
+	m.logReason(t, tp.Reason)
 	t.reason = tp.Reason
 	workers := assignmentWorkers(tp)
 	if m.cfg.TestOnly.DropTask && len(workers) > 0 {
@@ -78,8 +80,15 @@ func (m *Machine) applyPlan(t *topo, tp scheduler.TopologyPlan) {
 	if t.assign == nil && len(workers) == 0 {
 		return
 	}
+	// A rebalance is done only when a plan of the rebalanced spec placed
+	// the topology whole: a plan made while its record write is in flight
+	// is of the old spec (a rebalance with no wait is planned in the very
+	// pass that writes it), and an infeasible one keeps the old placement.
+	// Clearing it sooner would leave the grown spec to a sticky plan, which
+	// keeps every task where it is: the spec grows, the assignment not.
+	done := !t.writing && tp.Feasible()
 	if t.assign != nil && slices.EqualFunc(t.assign.Workers, workers, sameWorker) {
-		t.rebalance = false
+		t.rebalance = t.rebalance && !done
 		if t.assign.Status == t.rec.Status {
 			return
 		}
@@ -88,12 +97,13 @@ func (m *Machine) applyPlan(t *topo, tp scheduler.TopologyPlan) {
 		m.dirty = true // after the write in flight, or after the holder moves
 		return
 	}
-	m.writeAssignment(t, workers)
+	m.writeAssignment(t, tp, workers, done)
 }
 
 // writeAssignment writes t's assignment of workers, with the topology's
-// status (so that workers learn it), at epoch 1 or the next epoch.
-func (m *Machine) writeAssignment(t *topo, workers []protocol.WorkerAssignment) {
+// status (so that workers learn it), at epoch 1 or the next epoch. done
+// says whether the plan tp finishes a rebalance.
+func (m *Machine) writeAssignment(t *topo, tp scheduler.TopologyPlan, workers []protocol.WorkerAssignment, done bool) {
 	a := protocol.Assignment{Topology: t.rec.ID, Epoch: 1, Workers: workers, Status: t.rec.Status}
 	var req core.Request = core.Create{Path: m.cfg.Layout.Assignment(t.rec.ID),
 		Data: protocol.Encode(a), Mode: core.Persistent}
@@ -102,7 +112,8 @@ func (m *Machine) writeAssignment(t *topo, workers []protocol.WorkerAssignment) 
 		req = core.SetData{Path: m.cfg.Layout.Assignment(t.rec.ID), Data: protocol.Encode(a), Version: t.assignVer}
 	}
 	if m.fenced(op{kind: opAssignWrite, id: string(t.rec.ID), assign: &a}, req) {
-		t.writing, t.rebalance = true, false
+		m.logAssign(tp, a.Epoch, len(workers), t.rebalance)
+		t.writing, t.rebalance = true, t.rebalance && !done
 	}
 }
 

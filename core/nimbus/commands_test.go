@@ -42,6 +42,7 @@ import (
 //	stats <n>                 role and non-zero counters
 //	state <n>                 the leader's view: supervisors, topologies, slots
 //	verbose on|off            show the election's own requests too
+//	logs on|off               show the nimbuses' Log effects (their decisions)
 func (h *harness) exec(line string) []string {
 	h.t.Helper()
 	f := strings.Fields(line)
@@ -108,6 +109,8 @@ func (h *harness) exec(line string) []string {
 		return stateOf(h.peer(args[0]))
 	case "verbose":
 		h.verbose = args[0] == "on"
+	case "logs":
+		h.logs = args[0] == "on"
 	default:
 		h.t.Fatalf("unknown command %q", line)
 	}

@@ -81,6 +81,8 @@ func (m *Machine) checkHealth() {
 			delete(m.supervisors, id) // its slots are lost
 			delete(m.vanished, id)
 			m.dirty = true
+			m.log(core.LogInfo, "nimbus: supervisor lost", "supervisor", string(id),
+				"grace", m.cfg.SupervisorGrace.String())
 		}
 	}
 	if len(m.deadSlots()) > 0 || m.underScheduled() {

@@ -46,7 +46,7 @@ func (m *Machine) submit(w *waiter, req protocol.ClientRequest) {
 	}
 	rec := protocol.TopologyRecord{ID: id, Name: spec.Name, Spec: data, Status: protocol.StatusActive,
 		Artifact: req.Artifact, Owner: req.Owner}
-	if m.fenced(op{kind: opTopoWrite, id: string(id), client: w, rec: &rec},
+	if m.fenced(op{kind: opTopoWrite, id: string(id), what: protocol.OpSubmit, client: w, rec: &rec},
 		core.Create{Path: m.cfg.Layout.Topology(id), Data: protocol.Encode(rec), Mode: core.Persistent}) {
 		m.topo(id).writing = true // a placeholder until the record is written
 	}
@@ -59,7 +59,7 @@ func (m *Machine) change(w *waiter, req protocol.ClientRequest) {
 		m.fail(w, "nimbus: %s: unknown topology %q", req.Op, req.Topology)
 		return
 	}
-	if t.writing {
+	if t.writing || t.reread {
 		m.fail(w, "nimbus: %s: topology %q has an operation in flight; retry", req.Op, req.Topology)
 		return
 	}
@@ -68,7 +68,12 @@ func (m *Machine) change(w *waiter, req protocol.ClientRequest) {
 		m.fail(w, "nimbus: %s: %v", req.Op, err)
 		return
 	}
-	o := op{kind: opTopoWrite, id: string(rec.ID), client: w, rec: &rec}
+	o := op{kind: opTopoWrite, id: string(rec.ID), what: req.Op, client: w, rec: &rec}
+	if req.Op == protocol.OpRebalance {
+		spec, err := rebalanced(t.spec, req.Workers, req.Parallelism)
+		core.Assert(err == nil, "a rebalance changed accepted: %v", err)
+		o.note = m.rebalanceForecast(t, spec)
+	}
 	if m.cfg.TestOnly.AckBeforeWrite {
 		o.client = nil // answered now, whatever becomes of the write
 		m.reply(w.from, protocol.ClientReply{ID: w.id, OK: true})
@@ -144,22 +149,38 @@ func (m *Machine) onTopoWrite(o op, r core.Reply) {
 	t := m.topos[core.TopologyID(o.id)]
 	core.Assert(t != nil && t.writing, "topology write result for %s without a write", o.id)
 	t.writing = false
+	if r.Code == core.CodeConnectionLoss {
+		// It may have applied: the re-read tells, and answers the client.
+		t.reread, t.await, t.awaitReads = true, &o, 0
+		return
+	}
 	if r.Code != core.CodeOK {
 		if !m.writeFailed(o, r) {
-			t.reread = true // it may have applied (ConnectionLoss): learn what ZooKeeper holds
+			t.reread = true // ZooKeeper holds a record the view does not: learn it
 		}
 		return
 	}
 	spec, err := topology.Decode(o.rec.Spec)
 	core.Assert(err == nil, "decode a record this nimbus wrote: %v", err)
-	t.rec, t.spec, t.version = *o.rec, spec, r.Multi[1].Stat.Version
+	m.topoWritten(o, t, *o.rec, spec, r.Multi[1].Stat.Version)
+}
+
+// topoWritten takes a topology record write that applied into the view and
+// answers its client.
+func (m *Machine) topoWritten(o op, t *topo, rec protocol.TopologyRecord, spec *topology.Topology, version int32) {
+	t.rec, t.spec, t.version = rec, spec, version
+	m.logChange(o.what, rec, spec.Config.Workers)
 	t.deadline = 0
 	if t.rec.Pending != nil {
 		t.deadline = m.now.Add(t.rec.Pending.Wait)
 	}
 	m.dirty = true
 	if o.client != nil {
-		m.reply(o.client.from, protocol.ClientReply{ID: o.client.id, OK: true, Topologies: m.summaries(o.id)})
+		sums := m.summaries(o.id)
+		if o.note != "" && len(sums) == 1 {
+			sums[0].Reason = o.note
+		}
+		m.reply(o.client.from, protocol.ClientReply{ID: o.client.id, OK: true, Topologies: sums})
 	}
 	due := t.rec.Pending != nil && m.now >= t.deadline // a wait of 0: the tick acts at once anyway
 	if t.assign != nil && t.assign.Status != t.rec.Status && !due {
@@ -186,7 +207,7 @@ func (m *Machine) writeFailed(o op, r core.Reply) (fencedOut bool) {
 	}
 	if fencedOut {
 		m.cand.Fenced()
-		m.resetLeader()
+		m.resetLeader("fenced out: a write found this nimbus's election node gone")
 	}
 	return fencedOut
 }
@@ -236,6 +257,7 @@ func (m *Machine) onRemove(o op, r core.Reply) {
 	}
 	delete(m.topos, core.TopologyID(o.id))
 	m.dirty = true
+	m.log(core.LogInfo, "nimbus: topology removed", "topology", o.id)
 }
 
 func (m *Machine) finishRebalance(t *topo) {
@@ -249,7 +271,7 @@ func (m *Machine) finishRebalance(t *topo) {
 	data, err := topology.Encode(spec)
 	core.Assert(err == nil, "encode a validated topology: %v", err)
 	rec.Spec, rec.Status, rec.Pending = data, p.Previous, nil
-	t.writing = m.fenced(op{kind: opTopoWrite, id: string(rec.ID), rec: &rec},
+	t.writing = m.fenced(op{kind: opTopoWrite, id: string(rec.ID), what: "rebalance-done", rec: &rec},
 		core.SetData{Path: m.cfg.Layout.Topology(rec.ID), Data: protocol.Encode(rec), Version: t.version})
 	t.rebalance = t.rebalance || t.writing
 }

@@ -28,6 +28,8 @@ const (
 type op struct {
 	kind   opKind
 	id     string // topology or supervisor id
+	what   string // opTopoWrite: the change, for the log
+	note   string // opTopoWrite: told the client with its OK, as the summary's Reason
 	client *waiter
 	assign *protocol.Assignment // opAssignWrite: what was written
 	rec    *protocol.TopologyRecord
@@ -60,6 +62,7 @@ func (m *Machine) fenced(o op, ops ...core.Request) bool {
 
 // startLoad reads the whole cluster state when this nimbus becomes leader.
 func (m *Machine) startLoad() {
+	m.log(core.LogInfo, "nimbus: elected; loading the cluster state")
 	m.stats.Takeovers++
 	m.loadWait = 3
 	for _, p := range m.cfg.Layout.Parents() {
@@ -82,7 +85,8 @@ func (m *Machine) loadDone() {
 		// A read went unanswered (ConnectionLoss): acting on an incomplete
 		// view would forget topologies and delete their assignments as
 		// orphans. Drop it; the election's next step starts a new load.
-		m.resetLeader()
+		m.log(core.LogWarn, "nimbus: takeover read unanswered; loading again")
+		m.resetLeader("")
 		return
 	}
 	m.loadWait = -1
@@ -98,6 +102,8 @@ func (m *Machine) loadDone() {
 	}
 	m.dirty = true
 	m.nextMonitor = m.now
+	m.log(core.LogInfo, "nimbus: leadership gained", "topologies", itoa(len(m.topos)),
+		"supervisors", itoa(len(m.supervisors)))
 }
 
 func (m *Machine) readSupervisors() {
