@@ -133,6 +133,8 @@ type Executor struct {
 	free     []*Tuple
 	freeHead int
 	freeLen  int
+	// errorsRecorded counts the errors its tasks recorded (see Errors).
+	errorsRecorded uint64
 }
 
 // slot is what the executor knows of one task of the topology.
@@ -182,6 +184,9 @@ type ExecutorStats struct {
 	AcksInline  int64
 	// Unrouted counts tuples dropped for a task no worker is assigned.
 	Unrouted int64
+	// ErrorsThrottled counts the errors tasks reported past the rate limit
+	// (see errorsPerThrottleMax): counted, not recorded.
+	ErrorsThrottled int64
 }
 
 // NewExecutor instantiates the worker's tasks from their registered types.
