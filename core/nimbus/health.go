@@ -23,6 +23,7 @@ func (m *Machine) onSupervisorHeartbeat(hb protocol.SupervisorHeartbeat) {
 		if _, assigned := t.assignedAt[s]; assigned {
 			m.seen[s] = m.now
 			m.metrics[s] = w.Metrics
+			m.mergeErrors(t, m.supervisors[hb.Supervisor].Host, w)
 		}
 	}
 }
