@@ -63,7 +63,31 @@ func (c *cluster) crashLeaderThenExpectErrors(measures map[string]float64) {
 		return l != nil && l != old
 	}, func() {
 		c.w.Restart(old)
-		c.expectErrors("errors_after_failover_s", measures, func() {})
+		c.expectErrors("errors_after_failover_s", measures, c.checkErrorsRecordThenKill)
+	})
+}
+
+// checkErrorsRecordThenKill requires the leader's errors record in
+// ZooKeeper (written at most errorsWritePeriod after the errors came),
+// then kills the topology: the record must go with it.
+func (c *cluster) checkErrorsRecordThenKill() {
+	path := c.layout.Errors(errorsTopology)
+	c.waitFor(c.w.Now(), "errors record", func() bool {
+		_, _, ok := c.w.ZK().Lookup(path)
+		return ok
+	}, func() {
+		data, _, _ := c.w.ZK().Lookup(path)
+		rec, err := protocol.DecodeErrors(data)
+		if errs := rec.Components["complain"]; err != nil || len(errs) == 0 || len(errs) > protocol.ErrorsPerComponentMax {
+			c.violate("errors record %s: got %+v (%v), want 1 to %d errors of complain", path, rec, err, protocol.ErrorsPerComponentMax)
+			return
+		}
+		kill := c.cl.call(protocol.ClientRequest{Op: protocol.OpKill, Topology: errorsTopology})
+		c.w.After(errorsReachBound, "errors record gone", func() {
+			if _, _, ok := c.w.ZK().Lookup(path); ok || !kill.done || !kill.reply.OK {
+				c.violate("after the kill (%+v): errors record present %t, want it gone with the topology", kill.reply, ok)
+			}
+		})
 	})
 }
 

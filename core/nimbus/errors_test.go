@@ -13,7 +13,12 @@ import (
 // component's errors.
 func statusErrors(t *testing.T, h *harness) map[string][]protocol.TaskError {
 	t.Helper()
-	r, ok := h.request(h.peer("a"), protocol.ClientRequest{Op: protocol.OpStatus, Topology: "wc"})
+	return statusErrorsOf(t, h, "a")
+}
+
+func statusErrorsOf(t *testing.T, h *harness, nimbus string) map[string][]protocol.TaskError {
+	t.Helper()
+	r, ok := h.request(h.peer(nimbus), protocol.ClientRequest{Op: protocol.OpStatus, Topology: "wc"})
 	if !ok || !r.OK || len(r.Topologies) != 1 {
 		t.Fatalf("status: got %+v (replied %t), want one topology", r, ok)
 	}
@@ -80,8 +85,51 @@ func TestKillDropsErrors(t *testing.T) {
 	if got := statusErrors(t, h); len(got["src"]) != 1 {
 		t.Fatalf("got %+v, want one error of src", got)
 	}
-	h.do("kill a wc", "run 2s", "submit a wc workers=1", "run 1s")
+	h.do("run 6s") // written to ZooKeeper
+	if _, _, ok := h.zk.Lookup(h.layout.Errors("wc")); !ok {
+		t.Fatal("got no errors record before the kill, want one")
+	}
+	h.do("kill a wc", "run 2s")
+	if _, _, ok := h.zk.Lookup(h.layout.Errors("wc")); ok {
+		t.Error("got an errors record after the kill, want it deleted with the topology")
+	}
+	h.do("submit a wc workers=1", "run 1s")
 	if got := statusErrors(t, h); len(got["src"]) != 0 {
 		t.Errorf("got %+v after kill and resubmit, want no errors", got["src"])
+	}
+}
+
+// The leader writes the errors to ZooKeeper, at most once per
+// errorsWritePeriod however many arrive; a new leader reads them back, so
+// they outlive the nimbus that heard them (as Storm's) and the worker that
+// reported them.
+func TestErrorsSurviveFailover(t *testing.T) {
+	h := newHarness(t)
+	h.do("start a:2 b:1", "sup s1 slots=6700", "submit a wc workers=1", "run 1s")
+	const seconds = 20
+	for i := range seconds * 10 { // a new error every 100 ms
+		e := protocol.TaskError{Component: "sink", Task: 3, Error: fmt.Sprintf("boom %d", i), TimeNs: h.now, Seq: uint64(i + 1)}
+		h.send(h.peer("a"), "s1", heartbeatWithErrors(t, h, []protocol.TaskError{e}))
+		h.do("run 100ms")
+	}
+	data, stat, ok := h.zk.Lookup(h.layout.Errors("wc"))
+	if !ok {
+		t.Fatal("got no errors record, want the leader to write one")
+	}
+	if writes := stat.Version + 1; writes > seconds/int32(errorsWritePeriod/time.Second)+1 {
+		t.Errorf("got %d writes of the errors record in %ds, want at most one per %s", writes, seconds, errorsWritePeriod)
+	}
+	rec, err := protocol.DecodeErrors(data)
+	if err != nil || len(rec.Components["sink"]) != protocol.ErrorsPerComponentMax || rec.Components["sink"][0].Host != "s1-host" {
+		t.Fatalf("got record %+v (%v), want the last %d errors of sink from s1-host", rec, err, protocol.ErrorsPerComponentMax)
+	}
+	written := rec.Components["sink"]
+	h.do("crash a", "run 6s")
+	if got := h.leaders(); len(got) != 1 || got[0] != "b" {
+		t.Fatalf("got leaders %v, want b", got)
+	}
+	got := statusErrorsOf(t, h, "b")["sink"]
+	if len(got) != len(written) || got[0].Error != written[len(written)-1].Error {
+		t.Errorf("b shows %+v, want the %d errors a wrote, newest (%s) first", got, len(written), written[len(written)-1].Error)
 	}
 }

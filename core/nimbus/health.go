@@ -118,6 +118,10 @@ func (m *Machine) onResult(ev core.CoordResult) {
 		m.onRemove(o, ev.Reply)
 	case opTopoReread:
 		m.onTopoReread(o, ev.Reply)
+	case opErrorsRead:
+		m.onErrorsRead(o, ev.Reply)
+	case opErrorsWrite:
+		m.onErrorsWrite(o, ev.Reply)
 	default:
 		m.onLoadResult(o, ev.Reply)
 	}

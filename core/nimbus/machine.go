@@ -98,9 +98,9 @@ type topo struct {
 	rebalance  bool                 // lift stickiness on the next plan
 	corrupt    bool                 // its record exists but cannot be read: its assignment stays
 	reread     bool                 // a write failed and may have applied: read the record again
-	// errors are the newest errors per component, oldest first (see
-	// mergeErrors).
-	errors map[string][]protocol.TaskError
+	// errs are its last errors and the state of their record (see
+	// errors.go).
+	errs errorLog
 	// doubt holds the workers of assignment writes whose outcome is
 	// unknown until a read or a later write settles it: their slots may
 	// be taken, so no other topology may be given them meanwhile.
@@ -232,6 +232,7 @@ func (m *Machine) onTick() {
 	m.rereadTopologies()
 	m.checkDeadlines()
 	m.checkHealth()
+	m.syncErrors()
 	if m.dirty {
 		m.reschedule()
 	}
