@@ -168,6 +168,9 @@ func (m *Machine) onErrorsRead(o op, r core.Reply) {
 	}
 	l := &t.errs
 	l.reading = false
+	if t.spec == nil {
+		return // its record is gone or unreadable: read again once it is back
+	}
 	switch r.Code {
 	case core.CodeNoNode:
 		l.known, l.version, l.dirty = true, -1, len(l.byComp) > 0

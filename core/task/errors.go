@@ -98,7 +98,7 @@ func cutMessage(s string) string {
 }
 
 // Errors appends the errors the executor's tasks recorded, at most
-// ErrorsPerTaskMax per task, each task's oldest first, tasks ascending.
+// ErrorsPerTaskMax per task, each task's oldest first, spouts then bolts.
 func (e *Executor) Errors(dst []Error) []Error {
 	for _, r := range e.order {
 		for _, er := range r.errs.kept {
