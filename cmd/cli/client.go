@@ -239,6 +239,20 @@ func writeStatus(w io.Writer, t httpapi.Topology) {
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t\n", c.Name, c.Tasks, s.Emitted, s.Transferred, s.Executed, s.Acked, s.Failed)
 	}
 	tw.Flush()
+	for _, c := range t.Components {
+		if len(c.Errors) > 0 {
+			e := c.Errors[0]
+			fmt.Fprintf(w, "  last error of %s (%ds ago, %s:%d, task %d): %s\n", c.Name, e.LapsedSecs, e.Host, e.Port, e.Task, oneLine(e.Error))
+		}
+	}
+}
+
+// oneLine keeps an error's first line, so a stack trace fits a listing.
+func oneLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i] + " ..."
+	}
+	return s
 }
 
 func printJSON(env Env, cmd string, v any) int {

@@ -112,6 +112,7 @@ func (m *Machine) status(w *waiter, name string) {
 	sums := m.summaries(name)
 	for i := range sums {
 		m.addMetrics(&sums[i])
+		m.addErrors(&sums[i])
 	}
 	m.reply(w.from, protocol.ClientReply{ID: w.id, OK: true, Topologies: sums})
 }

@@ -23,6 +23,7 @@ func (m *Machine) onSupervisorHeartbeat(hb protocol.SupervisorHeartbeat) {
 		if _, assigned := t.assignedAt[s]; assigned {
 			m.seen[s] = m.now
 			m.metrics[s] = w.Metrics
+			m.mergeErrors(t, m.supervisors[hb.Supervisor].Host, w)
 		}
 	}
 }
@@ -119,6 +120,10 @@ func (m *Machine) onResult(ev core.CoordResult) {
 		m.onRemove(o, ev.Reply)
 	case opTopoReread:
 		m.onTopoReread(o, ev.Reply)
+	case opErrorsRead:
+		m.onErrorsRead(o, ev.Reply)
+	case opErrorsWrite:
+		m.onErrorsWrite(o, ev.Reply)
 	default:
 		m.onLoadResult(o, ev.Reply)
 	}

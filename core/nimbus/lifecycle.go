@@ -160,6 +160,9 @@ func (m *Machine) onTopoWrite(o op, r core.Reply) {
 		}
 		return
 	}
+	if t.rec.ID == "" { // created: a new record has no errors record yet
+		t.errs.known, t.errs.version = true, -1
+	}
 	spec, err := topology.Decode(o.rec.Spec)
 	core.Assert(err == nil, "decode a record this nimbus wrote: %v", err)
 	m.topoWritten(o, t, *o.rec, spec, r.Multi[1].Stat.Version)
@@ -237,9 +240,15 @@ func (m *Machine) remove(t *topo) {
 		m.issue(op{kind: opAssignGet, id: string(t.rec.ID)}, core.GetData{Path: m.cfg.Layout.Assignment(t.rec.ID)})
 		return
 	}
+	if !t.errs.settled() {
+		return // its errors record must go with it: the next pass, once known
+	}
 	ops := []core.Request{}
 	if t.assign != nil {
 		ops = append(ops, core.Delete{Path: m.cfg.Layout.Assignment(t.rec.ID), Version: core.AnyVersion})
+	}
+	if t.errs.version >= 0 {
+		ops = append(ops, core.Delete{Path: m.cfg.Layout.Errors(t.rec.ID), Version: core.AnyVersion})
 	}
 	ops = append(ops, core.Delete{Path: m.cfg.Layout.Topology(t.rec.ID), Version: t.version})
 	t.writing = m.fenced(op{kind: opRemove, id: string(t.rec.ID)}, ops...)

@@ -22,6 +22,8 @@ const (
 	opAssignWrite
 	opRemove
 	opTopoReread
+	opErrorsRead
+	opErrorsWrite
 )
 
 // op is a request in flight: what it was for, and who waits for its answer.

@@ -108,6 +108,10 @@ type topo struct {
 	// awaitReads counts the re-reads that could not settle await; at
 	// awaitReadsMax the client is told the outcome is unknown.
 	awaitReads int
+
+	// errs are its last errors and the state of their record (see
+	// errors.go).
+	errs errorLog
 	// doubt holds the workers of assignment writes whose outcome is
 	// unknown until a read or a later write settles it: their slots may
 	// be taken, so no other topology may be given them meanwhile.
@@ -244,6 +248,7 @@ func (m *Machine) onTick() {
 	m.rereadTopologies()
 	m.checkDeadlines()
 	m.checkHealth()
+	m.syncErrors()
 	if m.dirty {
 		m.reschedule()
 	}

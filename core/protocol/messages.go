@@ -21,6 +21,39 @@ type WorkerHeartbeat struct {
 	Port     core.Port       `json:"port"`
 	Epoch    uint64          `json:"epoch"` // of the assignment it has taken; 0 before its first WorkerAssign
 	Metrics  []TaskMetrics   `json:"metrics,omitempty"`
+	// Errors are the newest errors its tasks reported, at most
+	// ErrorsPerComponentMax per component and HeartbeatErrorsMax in all.
+	// Every heartbeat carries them again, so a lost one loses none.
+	Errors []TaskError `json:"errors,omitempty"`
+}
+
+// Bounds of error reports.
+const (
+	// ErrorsPerComponentMax is how many errors nimbus keeps per component,
+	// the newest: Storm keeps the last 10.
+	ErrorsPerComponentMax = 10
+	// HeartbeatErrorsMax bounds the errors one worker heartbeat carries
+	// (the newest win), so a worker full of failing tasks cannot flood its
+	// supervisor or nimbus.
+	HeartbeatErrorsMax = 32
+)
+
+// TaskError is one error a task reported (ReportError, or a broken
+// collector contract), as Storm's ErrorInfo.
+type TaskError struct {
+	Component string      `json:"component"`
+	Task      core.TaskID `json:"task"`
+	Error     string      `json:"error"`
+	// TimeNs is the worker's clock at the report: Unix nanoseconds in real
+	// mode, virtual time in the simulator.
+	TimeNs core.Time `json:"time_ns"`
+	// Seq counts the task's errors, so that equal reports stay distinct.
+	Seq  uint64    `json:"seq"`
+	Host string    `json:"host,omitempty"` // nimbus fills it from the supervisor
+	Port core.Port `json:"port"`
+	// AgeSecs is how long ago it was reported, by nimbus's clock (status
+	// answers only).
+	AgeSecs int64 `json:"age_secs,omitempty"`
 }
 
 // Counts are a task's counters over one window.
@@ -63,6 +96,9 @@ type ComponentSummary struct {
 	Last3h  Counts `json:"last_3h"`
 	Last1d  Counts `json:"last_1d"`
 	AllTime Counts `json:"all_time"`
+	// Errors are the component's last errors as nimbus keeps them, at most
+	// ErrorsPerComponentMax, the newest first (status answers only).
+	Errors []TaskError `json:"errors,omitempty"`
 }
 
 // WorkerAssign: supervisor → worker, at start and on every change. A worker
@@ -88,6 +124,7 @@ type WorkerStatus struct {
 	Epoch    uint64          `json:"epoch"`
 	Alive    bool            `json:"alive"` // heartbeating within the supervisor's worker timeout
 	Metrics  []TaskMetrics   `json:"metrics,omitempty"`
+	Errors   []TaskError     `json:"errors,omitempty"` // from its last heartbeat
 }
 
 // SupervisorHeartbeat: supervisor → nimbus leader, every supervisor heartbeat

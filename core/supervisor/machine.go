@@ -194,7 +194,8 @@ func (m *Machine) Running() []protocol.WorkerStatus {
 			continue
 		}
 		out = append(out, protocol.WorkerStatus{Topology: s.topology, Port: p, Epoch: s.epoch,
-			Alive: s.heartbeated && m.now.Sub(s.lastHeartbeat) <= m.cfg.WorkerTimeout, Metrics: s.metrics})
+			Alive: s.heartbeated && m.now.Sub(s.lastHeartbeat) <= m.cfg.WorkerTimeout, Metrics: s.metrics,
+			Errors: s.errors})
 	}
 	return out
 }

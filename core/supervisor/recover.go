@@ -154,6 +154,9 @@ func (m *Machine) heard(s *slot, hb protocol.WorkerHeartbeat) {
 		s.heartbeated, s.healthySince = true, m.now
 	}
 	s.lastHeartbeat, s.epoch, s.metrics = m.now, hb.Epoch, hb.Metrics
+	// The newest errors (a worker sends them oldest first), bounded even
+	// if the worker is not: they ride every heartbeat to nimbus.
+	s.errors = hb.Errors[max(0, len(hb.Errors)-protocol.HeartbeatErrorsMax):]
 	if w, ok := m.desired[s.port]; ok && w.topology == s.topology && hb.Epoch != w.epoch {
 		s.told = false // it missed an assignment: reconcile sends it again
 	}

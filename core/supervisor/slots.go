@@ -32,6 +32,7 @@ type slot struct {
 	topology core.TopologyID        // of the worker (persisting .. stopping)
 	epoch    uint64                 // the epoch it started with or last reported
 	metrics  []protocol.TaskMetrics // its tasks' counters, from its last heartbeat
+	errors   []protocol.TaskError   // its tasks' newest errors, from its last heartbeat
 	op       core.OpID              // the persist or start in flight
 	stopAt   core.Time              // stopping: give up waiting for WorkerExited
 

@@ -137,6 +137,8 @@ type Executor struct {
 	free     []*Tuple
 	freeHead int
 	freeLen  int
+	// errorsRecorded counts the errors its tasks recorded (see Errors).
+	errorsRecorded uint64
 }
 
 // slot is what the executor knows of one task of the topology.
@@ -189,6 +191,10 @@ type ExecutorStats struct {
 	// NextTuples counts NextTuple calls: none while the spouts are
 	// inactive.
 	NextTuples int64
+
+	// ErrorsThrottled counts the errors tasks reported past the rate limit
+	// (see errorsPerThrottleMax): counted, not recorded.
+	ErrorsThrottled int64
 }
 
 // NewExecutor instantiates the worker's tasks from their registered types.

@@ -77,15 +77,12 @@ type runner struct {
 	acks     []completion
 	acksHead int
 	dst      []core.TaskID
-	errs     []error
+	errs     errorLog
 	cost     int // budget units per Execute
 	// stats holds the task's metric windows (10 min, 3 h, 1 day, all time),
 	// sampled at the topology's stats sample rate.
 	stats *metrics.TaskStats
 }
-
-// errorsMax bounds the errors a task keeps (the newest win).
-const errorsMax = 16
 
 func (e *Executor) newRunner(id core.TaskID, comp string, comps map[string][]core.TaskID) (*runner, error) {
 	c, ok := e.cfg.Topology.Component(comp)
@@ -195,14 +192,6 @@ func (r *runner) EmitDirect(task core.TaskID, stream string, values Values, msgI
 	r.emitSpout(task, stream, values, msgID)
 }
 
-// ReportError implements both collectors.
-func (r *runner) ReportError(err error) {
-	if len(r.errs) == errorsMax {
-		r.errs = r.errs[1:]
-	}
-	r.errs = append(r.errs, err)
-}
-
 func (r *runner) emitSpout(direct core.TaskID, stream string, values Values, msgID any) {
 	out := r.out(stream)
 	if out == nil {
@@ -243,16 +232,27 @@ func (r *runner) emitSpout(direct core.TaskID, stream string, values Values, msg
 	}
 }
 
-// targets routes one tuple to its destination tasks.
+// targets routes one tuple to its destination tasks. A plain emit skips
+// the subscribers that take the stream by direct grouping, and an
+// EmitDirect reaches only the subscriber whose task it names; both misuses
+// are reported (Storm refuses them).
 func (r *runner) targets(out *streamOut, direct core.TaskID, values Values, dst []core.TaskID) []core.TaskID {
+	taken := false
 	for _, rt := range out.routes {
 		if rt.direct {
-			if direct >= 0 && rt.router.Direct(direct) == nil {
+			switch {
+			case direct < 0:
+				r.reportPlainToDirect(out.name, rt.target)
+			case rt.router.Direct(direct) == nil:
 				dst = append(dst, direct)
+				taken = true
 			}
 			continue
 		}
 		dst = rt.router.Route(values, dst)
+	}
+	if direct >= 0 && !taken {
+		r.reportDirectNotTarget(out.name, direct)
 	}
 	return dst
 }
@@ -293,12 +293,6 @@ func (b *boltCollector) Fail(t *Tuple) {
 	}
 	b.done(t)
 }
-
-// Errors of bolts that break the tuple contract.
-var (
-	errSettledTwice    = errors.New("ack or fail of a tuple already acked or failed")
-	errAnchorToSettled = errors.New("emit anchored to a tuple already acked or failed")
-)
 
 // settle marks t acked or failed, and reports false (and an error) if it
 // was already.

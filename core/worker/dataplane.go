@@ -83,6 +83,7 @@ func (m *Machine) buildDataplane(a protocol.WorkerAssign) {
 		return
 	}
 	m.carryMetrics()
+	m.carryErrors()
 	factory := m.cfg.Plane
 	if factory == nil {
 		factory = NewSinglePlane

@@ -8,6 +8,7 @@ import (
 
 	"github.com/squall/squall/core"
 	"github.com/squall/squall/core/protocol"
+	"github.com/squall/squall/core/task"
 	"github.com/squall/squall/core/topology"
 )
 
@@ -74,6 +75,9 @@ type Machine struct {
 	restored  map[core.TaskID][]byte // metric windows to load into tasks
 	ops       core.OpSeq
 	persistAt core.Time
+	// carriedErrors are the newest errors of replaced planes (see
+	// carryErrors), at most protocol.HeartbeatErrorsMax.
+	carriedErrors []task.Error
 }
 
 // New returns a worker that heartbeats on its first event.
@@ -128,7 +132,7 @@ func (m *Machine) heartbeat() {
 	m.heartbeatAt = m.now.Add(m.cfg.HeartbeatPeriod)
 	m.out = append(m.out, core.Send{To: m.cfg.Supervisor, Payload: protocol.EncodeMessage(
 		protocol.WorkerHeartbeat{Topology: m.cfg.Spec.Topology, Port: m.cfg.Spec.Port, Epoch: m.epoch,
-			Metrics: m.taskMetrics()})})
+			Metrics: m.taskMetrics(), Errors: m.taskErrors()})})
 }
 
 func (m *Machine) onRecv(ev core.Recv) {

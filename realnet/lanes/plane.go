@@ -205,6 +205,19 @@ func (p *Plane) Metrics(id core.TaskID) *metrics.TaskStats {
 	return l.snapshot(p)
 }
 
+// Errors appends the tasks' errors: before the first Step the executors'
+// own, then as the lanes last published them (see lane.publish).
+func (p *Plane) Errors(dst []task.Error) []task.Error {
+	for _, l := range p.lanes {
+		if !p.started {
+			dst = l.exec.Errors(dst)
+			continue
+		}
+		dst = l.errors(dst)
+	}
+	return dst
+}
+
 // Close stops every goroutine of the plane and waits for them, at most
 // closeWaitMax: a lane inside a user's Execute that does not return cannot
 // be interrupted, and must not hang the worker's machine (its supervisor
