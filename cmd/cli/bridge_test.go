@@ -109,6 +109,8 @@ func TestMainUsage(t *testing.T) {
 		{[]string{"worker"}, 2},
 		{[]string{"local", "--supervisors", "0"}, 2},
 		{[]string{"submit", "--topology", "nope", "-c", "nimbus.seeds=127.0.0.1:1"}, 1},
+		{[]string{"list", "-c", "nimbus.seeds="}, 1},
+		{[]string{"supervisor", "-c", "supervisor.slots.ports="}, 1},
 	}
 	for _, tt := range tests {
 		var out, errb testWriter
