@@ -110,6 +110,8 @@ func TestMainUsage(t *testing.T) {
 		{[]string{"local", "--supervisors", "0"}, 2},
 		{[]string{"submit", "--topology", "nope", "-c", "nimbus.seeds=127.0.0.1:1"}, 1},
 		{[]string{"list", "-c", "nimbus.seeds="}, 1},
+		{[]string{"kill", "wc", "--wait", "-5s", "-c", "nimbus.seeds=127.0.0.1:1"}, 2},
+		{[]string{"rebalance", "wc", "--wait=-1s", "-c", "nimbus.seeds=127.0.0.1:1"}, 2},
 		{[]string{"supervisor", "-c", "supervisor.slots.ports="}, 1},
 	}
 	for _, tt := range tests {

@@ -114,6 +114,11 @@ func runClient(cmd string, args []string, env Env) int {
 	if err := fs.Parse(rest); err != nil {
 		return 2
 	}
+	if *wait < 0 {
+		// Taken for zero, it would kill at once what was meant to drain.
+		fmt.Fprintf(env.Stderr, "squall %s: --wait %v is negative; want 0 or more\n", cmd, *wait)
+		return 2
+	}
 	if (cmd == "list") != (name == "") || fs.NArg() > 0 {
 		fmt.Fprintf(env.Stderr, "usage: squall %s%s [flags]\n", cmd, map[bool]string{true: "", false: " TOPOLOGY"}[cmd == "list"])
 		return 2

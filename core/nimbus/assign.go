@@ -19,7 +19,9 @@ func (m *Machine) reschedule() {
 		// port twice). Keep what runs and say why in every status.
 		m.stats.Corrupt++
 		for _, t := range m.topos {
-			t.reason = err.Error()
+			if !t.corrupt { // its reason is its record's
+				t.reason = err.Error()
+			}
 		}
 		return
 	}
@@ -163,8 +165,8 @@ func (m *Machine) onAssignWrite(o op, r core.Reply) {
 func (m *Machine) dropOrphans() {
 	for _, id := range m.topologyIDs() {
 		t := m.topos[id]
-		if t.rec.ID != "" || t.corrupt {
-			continue
+		if t.rec.ID != "" {
+			continue // a corrupt record has its id too: its assignment stays
 		}
 		delete(m.topos, id)
 		m.fenced(op{kind: opEnsure}, core.Delete{Path: m.cfg.Layout.Assignment(id), Version: core.AnyVersion})

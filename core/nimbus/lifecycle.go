@@ -61,6 +61,15 @@ func (m *Machine) change(w *waiter, req protocol.ClientRequest) {
 		m.fail(w, "nimbus: %s: topology %q has an operation in flight; retry", req.Op, req.Topology)
 		return
 	}
+	if req.Wait < 0 {
+		// Taken for zero, it would kill at once what was meant to drain.
+		m.fail(w, "nimbus: %s: wait %v is negative", req.Op, req.Wait)
+		return
+	}
+	if t.corrupt {
+		m.changeCorrupt(w, t, req)
+		return
+	}
 	rec, err := m.changed(t, req)
 	if err != nil {
 		m.fail(w, "nimbus: %s: %v", req.Op, err)
@@ -73,6 +82,17 @@ func (m *Machine) change(w *waiter, req protocol.ClientRequest) {
 	}
 	t.writing = m.fenced(o,
 		core.SetData{Path: m.cfg.Layout.Topology(rec.ID), Data: protocol.Encode(rec), Version: t.version})
+}
+
+// changeCorrupt applies a client's change to a topology whose record cannot
+// be read: a kill removes it at once (its spouts cannot be told to drain
+// through a record nobody can read), anything else is refused.
+func (m *Machine) changeCorrupt(w *waiter, t *topo, req protocol.ClientRequest) {
+	if req.Op != protocol.OpKill {
+		m.fail(w, "nimbus: %s: topology %q has a corrupt record (%s); only kill applies", req.Op, req.Topology, t.reason)
+		return
+	}
+	m.remove(t, w)
 }
 
 type lifecycleError string
@@ -95,7 +115,7 @@ func (m *Machine) changed(t *topo, req protocol.ClientRequest) (protocol.Topolog
 			rec.Status = protocol.StatusInactive
 		}
 	case protocol.OpKill:
-		rec.Pending = &protocol.Pending{Kind: protocol.OpKill, Wait: max(req.Wait, 0)}
+		rec.Pending = &protocol.Pending{Kind: protocol.OpKill, Wait: req.Wait}
 		rec.Status = protocol.StatusKilled
 	case protocol.OpRebalance:
 		if rec.Status == protocol.StatusRebalancing {
@@ -104,7 +124,7 @@ func (m *Machine) changed(t *topo, req protocol.ClientRequest) (protocol.Topolog
 		if _, err := rebalanced(t.spec, req.Workers, req.Parallelism); err != nil {
 			return rec, err
 		}
-		rec.Pending = &protocol.Pending{Kind: protocol.OpRebalance, Wait: max(req.Wait, 0),
+		rec.Pending = &protocol.Pending{Kind: protocol.OpRebalance, Wait: req.Wait,
 			Workers: req.Workers, Parallelism: req.Parallelism, Previous: rec.Status}
 		rec.Status = protocol.StatusRebalancing
 	}
@@ -184,20 +204,24 @@ func (m *Machine) checkDeadlines() {
 		}
 		switch t.rec.Pending.Kind {
 		case protocol.OpKill:
-			m.remove(t)
+			m.remove(t, nil)
 		case protocol.OpRebalance:
 			m.finishRebalance(t)
 		}
 	}
 }
 
-// remove deletes a killed topology's assignment and record in one fenced multi.
-func (m *Machine) remove(t *topo) {
+// remove deletes a killed topology's assignment and record in one fenced
+// multi; w, when not nil, is the client waiting for it.
+func (m *Machine) remove(t *topo, w *waiter) {
 	if len(t.doubt) > 0 {
 		// An assignment write's outcome is unknown: removing the record
 		// alone could leave that assignment behind, holding its slots.
 		// Settle it first; the next pass removes both.
 		m.issue(op{kind: opAssignGet, id: string(t.rec.ID)}, core.GetData{Path: m.cfg.Layout.Assignment(t.rec.ID)})
+		if w != nil {
+			m.fail(w, "nimbus: kill: topology %q has an assignment write in doubt; retry", t.rec.ID)
+		}
 		return
 	}
 	ops := []core.Request{}
@@ -205,7 +229,7 @@ func (m *Machine) remove(t *topo) {
 		ops = append(ops, core.Delete{Path: m.cfg.Layout.Assignment(t.rec.ID), Version: core.AnyVersion})
 	}
 	ops = append(ops, core.Delete{Path: m.cfg.Layout.Topology(t.rec.ID), Version: t.version})
-	t.writing = m.fenced(op{kind: opRemove, id: string(t.rec.ID)}, ops...)
+	t.writing = m.fenced(op{kind: opRemove, id: string(t.rec.ID), client: w}, ops...)
 }
 
 func (m *Machine) onRemove(o op, r core.Reply) {
@@ -220,6 +244,10 @@ func (m *Machine) onRemove(o op, r core.Reply) {
 	}
 	delete(m.topos, core.TopologyID(o.id))
 	m.dirty = true
+	if o.client != nil {
+		m.reply(o.client.from, protocol.ClientReply{ID: o.client.id, OK: true, Topologies: []protocol.TopologySummary{
+			{ID: core.TopologyID(o.id), Name: o.id, Status: protocol.StatusKilled}}})
+	}
 }
 
 func (m *Machine) finishRebalance(t *topo) {

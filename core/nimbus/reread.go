@@ -2,8 +2,6 @@ package nimbus
 
 import (
 	"github.com/squall/squall/core"
-	"github.com/squall/squall/core/protocol"
-	"github.com/squall/squall/core/topology"
 )
 
 // A topology write (create, set, or the removing multi) that fails other
@@ -37,19 +35,12 @@ func (m *Machine) onTopoReread(o op, r core.Reply) {
 	t.writing = false
 	switch r.Code {
 	case core.CodeOK:
-		rec, err := protocol.DecodeTopology(r.Data)
-		if err != nil || rec.ID != id {
-			m.stats.Corrupt++
-			t.corrupt = true
-			return
-		}
-		spec, err := topology.Decode(rec.Spec)
+		rec, spec, err := decodeRecord(id, r.Data)
 		if err != nil {
-			m.stats.Corrupt++
-			t.corrupt = true
+			m.markCorrupt(t, id, r.Stat.Version, err)
 			return
 		}
-		t.rec, t.version, t.spec, t.deadline = rec, r.Stat.Version, spec, 0
+		t.rec, t.version, t.spec, t.deadline, t.corrupt = rec, r.Stat.Version, spec, 0, false
 		if rec.Pending != nil {
 			t.deadline = m.now.Add(rec.Pending.Wait)
 		}

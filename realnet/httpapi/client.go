@@ -289,21 +289,36 @@ func (c *Client) Deactivate(ctx context.Context, name string) (protocol.Topology
 	return c.change(ctx, call{method: http.MethodPost, path: topologyPath(name, "deactivate"), idempotent: true})
 }
 
+// ErrNegativeWait refuses a kill or rebalance with a negative wait: taken
+// for zero, it would kill at once a topology the caller meant to drain.
+var ErrNegativeWait = errors.New("httpapi: wait is negative")
+
 // waitSeconds rounds a wait up to whole seconds, the API's unit.
-func waitSeconds(wait time.Duration) string {
-	return strconv.FormatInt(int64((max(wait, 0)+time.Second-1)/time.Second), 10)
+func waitSeconds(wait time.Duration) (string, error) {
+	if wait < 0 {
+		return "", fmt.Errorf("%w: %v", ErrNegativeWait, wait)
+	}
+	return strconv.FormatInt(int64((wait+time.Second-1)/time.Second), 10), nil
 }
 
 // Kill kills a topology after wait (its spouts are deactivated meanwhile).
 func (c *Client) Kill(ctx context.Context, name string, wait time.Duration) (protocol.TopologySummary, error) {
-	return c.change(ctx, call{method: http.MethodPost, path: topologyPath(name, "kill", waitSeconds(wait))})
+	secs, err := waitSeconds(wait)
+	if err != nil {
+		return protocol.TopologySummary{}, err
+	}
+	return c.change(ctx, call{method: http.MethodPost, path: topologyPath(name, "kill", secs)})
 }
 
 // Rebalance redistributes a topology after wait; workers 0 and a nil
 // parallelism keep the current values.
 func (c *Client) Rebalance(ctx context.Context, name string, wait time.Duration, workers int,
 	parallelism map[string]int) (protocol.TopologySummary, error) {
-	k := jsonCall(http.MethodPost, topologyPath(name, "rebalance", waitSeconds(wait)),
+	secs, err := waitSeconds(wait)
+	if err != nil {
+		return protocol.TopologySummary{}, err
+	}
+	k := jsonCall(http.MethodPost, topologyPath(name, "rebalance", secs),
 		RebalanceRequest{Workers: workers, Parallelism: parallelism})
 	return c.change(ctx, k)
 }
