@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/squall/squall/core/protocol"
+	"github.com/squall/squall/core/task"
 	"github.com/squall/squall/core/topology"
 	"github.com/squall/squall/realnet/httpapi"
 )
@@ -50,6 +51,15 @@ func runSubmit(args []string, env Env) int {
 	if err != nil {
 		return fail(env, "submit", err)
 	}
+	if *artifactPath == "" {
+		// The components run in this program (or, with --no-artifact, in
+		// the supervisors' squall, built as this one is): a type it does not
+		// register would start workers that can run nothing. Another
+		// program's registrations are unknown here; its workers say so.
+		if err := checkTypes(spec); err != nil {
+			return fail(env, "submit", err)
+		}
+	}
 	program := *artifactPath
 	if program == "" && !*noArtifact {
 		if program, err = os.Executable(); err != nil {
@@ -74,6 +84,19 @@ func short(d string) string {
 		return "none"
 	}
 	return d
+}
+
+// checkTypes refuses a spec naming a component type this program does not
+// register.
+func checkTypes(spec []byte) error {
+	t, err := topology.Decode(spec)
+	if err != nil {
+		return err
+	}
+	if err := task.CheckTypes(t); err != nil {
+		return fmt.Errorf("%w: this program does not register it (give the program that does with --artifact)", err)
+	}
+	return nil
 }
 
 // submitSpec builds the JSON spec to submit.
