@@ -227,7 +227,10 @@ func printStatus(ctx context.Context, api *httpapi.Client, env Env, name, window
 func writeStatus(w io.Writer, t httpapi.Topology) {
 	fmt.Fprintf(w, "%s: %s, %d workers, %d tasks, epoch %d, artifact %s; counts over window %s\n",
 		t.Name, t.Status, t.Workers, t.Tasks, t.Epoch, short(t.Artifact), t.Window)
-	if t.Reason != "" {
+	switch {
+	case t.Status == protocol.StatusCorrupt:
+		fmt.Fprintf(w, "  %s; only kill applies: it removes the record and the assignment\n", t.Reason)
+	case t.Reason != "":
 		fmt.Fprintf(w, "  not fully scheduled: %s\n", t.Reason)
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
