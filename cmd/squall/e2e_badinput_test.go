@@ -7,6 +7,7 @@ import (
 	"log"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -98,4 +99,42 @@ func dialZK(t *testing.T, addr string) *zk.Conn {
 	}
 	t.Cleanup(conn.Close)
 	return conn
+}
+
+// TestEndToEndUnregisteredType submits, with a program of its own as the
+// artifact (so the submitting CLI cannot judge its types), a spec naming a
+// type no program registers: its workers exit with that error in their log,
+// rather than run nothing while the topology shows ACTIVE.
+func TestEndToEndUnregisteredType(t *testing.T) {
+	zkAddr := os.Getenv("SQUALL_ZK")
+	if zkAddr == "" {
+		t.Skip("SQUALL_ZK not set: the end-to-end test runs under `make test`, which starts a ZooKeeper")
+	}
+	if testing.Short() {
+		t.Skip("end-to-end test skipped in -short mode")
+	}
+	c := newE2E(t, zkAddr)
+	c.startNimbus(1)
+	c.startSupervisor(0)
+	c.leader()
+	spec := filepath.Join(c.dir, "spec.json")
+	data := `{"version":1,"name":"` + e2eTopology + `","spouts":[{"name":"s","type":"nope.Spout","parallelism":1}]}`
+	if err := os.WriteFile(spec, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	artifact := filepath.Join(c.dir, "program")
+	if err := os.Link(c.bin, artifact); err != nil {
+		t.Fatal(err)
+	}
+	c.squall("submit", "--spec", spec, "--artifact", artifact)
+	c.waitFor("a worker logs the unregistered type", e2eStartBound, func() (bool, string) {
+		logs, _ := filepath.Glob(filepath.Join(c.dir, "sup-*", "procs", "logs", "worker-*.log"))
+		for _, p := range logs {
+			if b, err := os.ReadFile(p); err == nil && strings.Contains(string(b), `unregistered type "nope.Spout"`) {
+				return true, ""
+			}
+		}
+		return false, fmt.Sprintf("worker logs %v", logs)
+	})
+	c.squall("kill", e2eTopology)
 }
