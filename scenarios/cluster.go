@@ -37,6 +37,7 @@ const (
 	BreakDropTask        = "drop-task"
 	BreakPlanAlone       = "plan-alone"
 	BreakAckAtInit       = "ack-at-init"
+	BreakHideCorrupt     = "hide-corrupt"
 )
 
 func breakage(name string) nimbus.Breakage {
@@ -51,6 +52,8 @@ func breakage(name string) nimbus.Breakage {
 		return nimbus.Breakage{DropTask: true}
 	case BreakPlanAlone:
 		return nimbus.Breakage{PlanAlone: true}
+	case BreakHideCorrupt:
+		return nimbus.Breakage{HideCorrupt: true}
 	case BreakAckBeforeWrite:
 		return nimbus.Breakage{AckBeforeWrite: true}
 	case BreakAnswerSuspended:

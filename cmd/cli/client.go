@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/squall/squall/core/protocol"
+	"github.com/squall/squall/core/task"
 	"github.com/squall/squall/core/topology"
 	"github.com/squall/squall/realnet/auth"
 	"github.com/squall/squall/realnet/httpapi"
@@ -52,6 +53,15 @@ func runSubmit(args []string, env Env) int {
 	if err != nil {
 		return fail(env, "submit", err)
 	}
+	if *artifactPath == "" {
+		// The components run in this program (or, with --no-artifact, in
+		// the supervisors' squall, built as this one is): a type it does not
+		// register would start workers that can run nothing. Another
+		// program's registrations are unknown here; its workers say so.
+		if err := checkTypes(spec); err != nil {
+			return fail(env, "submit", err)
+		}
+	}
 	program := *artifactPath
 	if program == "" && !*noArtifact {
 		if program, err = os.Executable(); err != nil {
@@ -76,6 +86,19 @@ func short(d string) string {
 		return "none"
 	}
 	return d
+}
+
+// checkTypes refuses a spec naming a component type this program does not
+// register.
+func checkTypes(spec []byte) error {
+	t, err := topology.Decode(spec)
+	if err != nil {
+		return err
+	}
+	if err := task.CheckTypes(t); err != nil {
+		return fmt.Errorf("%w: this program does not register it (give the program that does with --artifact)", err)
+	}
+	return nil
 }
 
 // submitSpec builds the JSON spec to submit.
@@ -115,6 +138,11 @@ func runClient(cmd string, args []string, env Env) int {
 		name, rest = args[0], args[1:]
 	}
 	if err := fs.Parse(rest); err != nil {
+		return 2
+	}
+	if *wait < 0 {
+		// Taken for zero, it would kill at once what was meant to drain.
+		fmt.Fprintf(env.Stderr, "squall %s: --wait %v is negative; want 0 or more\n", cmd, *wait)
 		return 2
 	}
 	if (cmd == "list") != (name == "") || fs.NArg() > 0 {
@@ -229,7 +257,10 @@ func printStatus(ctx context.Context, api *httpapi.Client, env Env, name, window
 func writeStatus(w io.Writer, t httpapi.Topology) {
 	fmt.Fprintf(w, "%s: %s, %d workers, %d tasks, epoch %d, artifact %s; counts over window %s\n",
 		t.Name, t.Status, t.Workers, t.Tasks, t.Epoch, short(t.Artifact), t.Window)
-	if t.Reason != "" {
+	switch {
+	case t.Status == protocol.StatusCorrupt:
+		fmt.Fprintf(w, "  %s; only kill applies: it removes the record and the assignment\n", t.Reason)
+	case t.Reason != "":
 		fmt.Fprintf(w, "  not fully scheduled: %s\n", t.Reason)
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)

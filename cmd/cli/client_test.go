@@ -35,7 +35,7 @@ func TestClientWaitDefault(t *testing.T) {
 		{[]string{"kill", "wc"}, 0, "/api/v1/topology/wc/kill"},
 		{[]string{"kill", "wc", "--wait", "0"}, 0, "/api/v1/topology/wc/kill/0"},
 		{[]string{"kill", "wc", "--wait", "10s"}, 0, "/api/v1/topology/wc/kill/10"},
-		{[]string{"kill", "wc", "--wait", "-5s"}, 1, ""},
+		{[]string{"kill", "wc", "--wait", "-5s"}, 2, ""}, // a usage error
 		{[]string{"rebalance", "wc", "--workers", "2"}, 0, "/api/v1/topology/wc/rebalance"},
 		{[]string{"rebalance", "wc", "--wait", "0s"}, 0, "/api/v1/topology/wc/rebalance/0"},
 	}

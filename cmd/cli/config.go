@@ -2,11 +2,13 @@ package cli
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/squall/squall/core/supervisor"
 	"github.com/squall/squall/core/worker"
 	"github.com/squall/squall/core/yaml"
 	"github.com/squall/squall/realnet/auth"
@@ -202,13 +204,50 @@ func (c *config) validate() error {
 	if _, err := c.tokens(); err != nil {
 		return err
 	}
-	for _, p := range c.list("supervisor.slots.ports") {
-		if n, err := strconv.Atoi(p); err != nil || n <= 0 || n > 65535 {
-			return fmt.Errorf("config: supervisor.slots.ports: %q is not a port", p)
-		}
+	if err := c.validateSlots(); err != nil {
+		return err
 	}
 	if len(c.list("zookeeper.servers")) == 0 {
 		return fmt.Errorf("config: zookeeper.servers is empty")
+	}
+	return c.validateSeeds()
+}
+
+// validateSlots checks supervisor.slots.ports: a supervisor offers at least
+// one port and at most supervisor.SlotsMax, each once. The supervisor
+// machine asserts the same, so a bad list must stop here, as an error.
+func (c *config) validateSlots() error {
+	const key = "supervisor.slots.ports"
+	ports := c.list(key)
+	if len(ports) == 0 || len(ports) > supervisor.SlotsMax {
+		return fmt.Errorf("config: %s (%s): %d ports, want 1 to %d", key, c.source[key], len(ports), supervisor.SlotsMax)
+	}
+	seen := map[int]bool{}
+	for _, p := range ports {
+		n, err := strconv.Atoi(p)
+		if err != nil || n <= 0 || n > 65535 {
+			return fmt.Errorf("config: %s: %q is not a port", key, p)
+		}
+		if seen[n] {
+			return fmt.Errorf("config: %s (%s): port %d is listed twice", key, c.source[key], n)
+		}
+		seen[n] = true
+	}
+	return nil
+}
+
+// validateSeeds checks nimbus.seeds, host:port each: empty, a client would
+// have no nimbus to ask (the API client asserts at least one).
+func (c *config) validateSeeds() error {
+	const key = "nimbus.seeds"
+	addrs := c.list(key)
+	if len(addrs) == 0 {
+		return fmt.Errorf("config: %s (%s) is empty: want host:port, comma-separated", key, c.source[key])
+	}
+	for _, a := range addrs {
+		if _, port, err := net.SplitHostPort(a); err != nil || port == "" {
+			return fmt.Errorf("config: %s (%s): %q is not host:port", key, c.source[key], a)
+		}
 	}
 	return nil
 }

@@ -121,6 +121,7 @@ func serveSupervisor(ctx context.Context, c *config, log *slog.Logger) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	go watchStore(ctx, d, cancel)
+	go watchCorrupt(ctx, d, log)
 	err = d.Run(ctx)
 	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
 		err = cause
@@ -225,4 +226,44 @@ func watchStore(ctx context.Context, d *realnet.Driver, cancel context.CancelCau
 			}
 		}
 	}
+}
+
+// watchCorrupt logs the corrupt assignments and launch records the
+// supervisor refused (the machine only counts them, and keeps the newest
+// reason), at most once per storeCheckPeriod. It ends with ctx.
+func watchCorrupt(ctx context.Context, d *realnet.Driver, log *slog.Logger) {
+	t := time.NewTicker(storeCheckPeriod)
+	defer t.Stop()
+	var cl corruptLog
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			var st supervisor.Stats
+			var why string
+			err := d.Do(ctx, func(m core.Machine) {
+				sm := m.(*supervisor.Machine)
+				st, why = sm.Stats(), sm.LastCorrupt()
+			})
+			if err != nil {
+				return // the driver stopped, or ctx is done
+			}
+			cl.see(log, st, why)
+		}
+	}
+}
+
+// corruptLog remembers how many corrupt inputs were logged.
+type corruptLog struct{ assignments, records int }
+
+// see logs a warning when the supervisor refused more corrupt inputs than
+// were logged so far, with the newest one's reason.
+func (c *corruptLog) see(log *slog.Logger, st supervisor.Stats, why string) {
+	if st.CorruptAssignments == c.assignments && st.CorruptRecords == c.records {
+		return
+	}
+	log.Warn("supervisor refused a corrupt assignment or launch record",
+		"corrupt_assignments", st.CorruptAssignments, "corrupt_launch_records", st.CorruptRecords, "last", why)
+	c.assignments, c.records = st.CorruptAssignments, st.CorruptRecords
 }

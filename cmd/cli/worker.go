@@ -12,6 +12,7 @@ import (
 
 	"github.com/squall/squall/core"
 	"github.com/squall/squall/core/protocol"
+	"github.com/squall/squall/core/task"
 	"github.com/squall/squall/core/topology"
 	"github.com/squall/squall/core/worker"
 	"github.com/squall/squall/realnet"
@@ -70,6 +71,12 @@ func serveWorker(ctx context.Context, c *config, wa workerArgs, log *slog.Logger
 	t, err := readTopology(ctx, c, timeout, wa.topology, log)
 	if err != nil {
 		return err
+	}
+	if err := task.CheckTypes(t); err != nil {
+		// Started anyway, it would heartbeat as healthy and run nothing.
+		// Its exit is logged here and by its supervisor, which restarts it
+		// with backoff until the topology is killed.
+		return fmt.Errorf("worker: topology %s: %w: this program does not register it", wa.topology, err)
 	}
 	store, err := storage.Open(vfs.Default, wa.dir, storage.Options{})
 	if err != nil {

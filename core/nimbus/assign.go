@@ -19,8 +19,12 @@ func (m *Machine) reschedule() {
 		// port twice). Keep what runs and say why in every status.
 		m.stats.Corrupt++
 		for _, id := range m.topologyIDs() {
-			m.logReason(m.topos[id], err.Error())
-			m.topos[id].reason = err.Error()
+			t := m.topos[id]
+			if t.corrupt {
+				continue // its reason is its record's
+			}
+			m.logReason(t, err.Error())
+			t.reason = err.Error()
 		}
 		return
 	}
@@ -204,8 +208,8 @@ func (m *Machine) onAssignWrite(o op, r core.Reply) {
 func (m *Machine) dropOrphans() {
 	for _, id := range m.topologyIDs() {
 		t := m.topos[id]
-		if t.rec.ID != "" || t.corrupt {
-			continue
+		if t.rec.ID != "" {
+			continue // a corrupt record has its id too: its assignment stays
 		}
 		delete(m.topos, id)
 		m.fenced(op{kind: opEnsure}, core.Delete{Path: m.cfg.Layout.Assignment(id), Version: core.AnyVersion})

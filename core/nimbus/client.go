@@ -147,7 +147,7 @@ func (m *Machine) addMetrics(s *protocol.TopologySummary) {
 // byName finds a topology by its name (ids are names in Squall).
 func (m *Machine) byName(name string) *topo {
 	t := m.topos[core.TopologyID(name)]
-	if t == nil || t.rec.ID == "" {
+	if t == nil || t.rec.ID == "" || (t.corrupt && m.cfg.TestOnly.HideCorrupt) {
 		return nil
 	}
 	return t
@@ -159,7 +159,7 @@ func (m *Machine) summaries(name string) []protocol.TopologySummary {
 	out := []protocol.TopologySummary{}
 	for _, id := range ids {
 		t := m.topos[id]
-		if t.rec.ID == "" || (name != "" && string(id) != name) {
+		if t.rec.ID == "" || (name != "" && string(id) != name) || (t.corrupt && m.cfg.TestOnly.HideCorrupt) {
 			continue
 		}
 		s := protocol.TopologySummary{ID: id, Name: t.rec.Name, Status: t.rec.Status, Reason: t.reason,

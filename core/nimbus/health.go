@@ -43,8 +43,8 @@ func (m *Machine) deadSlots() []slot {
 	var dead []slot
 	for _, id := range m.topologyIDs() {
 		t := m.topos[id]
-		if t.assign == nil || t.rec.ID == "" || t.rec.Status == protocol.StatusKilled {
-			continue
+		if t.assign == nil || t.rec.ID == "" || t.rec.Status == protocol.StatusKilled || t.corrupt {
+			continue // nobody moves its workers: they go with the topology
 		}
 		timeout := t.workerTimeout()
 		for _, w := range t.assign.Workers {
@@ -97,7 +97,7 @@ func (m *Machine) checkHealth() {
 // moved away, is neither dead nor assigned).
 func (m *Machine) underScheduled() bool {
 	for _, t := range m.topos {
-		if t.rec.ID != "" && t.reason != "" && t.rec.Status != protocol.StatusKilled {
+		if t.rec.ID != "" && t.reason != "" && t.rec.Status != protocol.StatusKilled && !t.corrupt {
 			return true
 		}
 	}

@@ -63,6 +63,15 @@ func (m *Machine) change(w *waiter, req protocol.ClientRequest) {
 		m.fail(w, "nimbus: %s: topology %q has an operation in flight; retry", req.Op, req.Topology)
 		return
 	}
+	if req.Wait < 0 {
+		// Taken for zero, it would kill at once what was meant to drain.
+		m.fail(w, "nimbus: %s: wait %v is negative", req.Op, req.Wait)
+		return
+	}
+	if t.corrupt {
+		m.changeCorrupt(w, t, req)
+		return
+	}
 	rec, err := m.changed(t, req)
 	if err != nil {
 		m.fail(w, "nimbus: %s: %v", req.Op, err)
@@ -80,6 +89,17 @@ func (m *Machine) change(w *waiter, req protocol.ClientRequest) {
 	}
 	t.writing = m.fenced(o,
 		core.SetData{Path: m.cfg.Layout.Topology(rec.ID), Data: protocol.Encode(rec), Version: t.version})
+}
+
+// changeCorrupt applies a client's change to a topology whose record cannot
+// be read: a kill removes it at once (its spouts cannot be told to drain
+// through a record nobody can read), anything else is refused.
+func (m *Machine) changeCorrupt(w *waiter, t *topo, req protocol.ClientRequest) {
+	if req.Op != protocol.OpKill {
+		m.fail(w, "nimbus: %s: topology %q has a corrupt record (%s); only kill applies", req.Op, req.Topology, t.reason)
+		return
+	}
+	m.remove(t, w)
 }
 
 type lifecycleError string
@@ -224,24 +244,32 @@ func (m *Machine) checkDeadlines() {
 		}
 		switch t.rec.Pending.Kind {
 		case protocol.OpKill:
-			m.remove(t)
+			m.remove(t, nil)
 		case protocol.OpRebalance:
 			m.finishRebalance(t)
 		}
 	}
 }
 
-// remove deletes a killed topology's assignment and record in one fenced multi.
-func (m *Machine) remove(t *topo) {
+// remove deletes a killed topology's assignment and record in one fenced
+// multi; w, when not nil, is the client waiting for it.
+func (m *Machine) remove(t *topo, w *waiter) {
 	if len(t.doubt) > 0 {
 		// An assignment write's outcome is unknown: removing the record
 		// alone could leave that assignment behind, holding its slots.
 		// Settle it first; the next pass removes both.
 		m.issue(op{kind: opAssignGet, id: string(t.rec.ID)}, core.GetData{Path: m.cfg.Layout.Assignment(t.rec.ID)})
+		if w != nil {
+			m.fail(w, "nimbus: kill: topology %q has an assignment write in doubt; retry", t.rec.ID)
+		}
 		return
 	}
 	if !t.errs.settled() {
-		return // its errors record must go with it: the next pass, once known
+		// Its errors record must go with it: the next pass, once known.
+		if w != nil {
+			m.fail(w, "nimbus: kill: topology %q has its errors record being read; retry", t.rec.ID)
+		}
+		return
 	}
 	ops := []core.Request{}
 	if t.assign != nil {
@@ -251,7 +279,7 @@ func (m *Machine) remove(t *topo) {
 		ops = append(ops, core.Delete{Path: m.cfg.Layout.Errors(t.rec.ID), Version: core.AnyVersion})
 	}
 	ops = append(ops, core.Delete{Path: m.cfg.Layout.Topology(t.rec.ID), Version: t.version})
-	t.writing = m.fenced(op{kind: opRemove, id: string(t.rec.ID)}, ops...)
+	t.writing = m.fenced(op{kind: opRemove, id: string(t.rec.ID), client: w}, ops...)
 }
 
 func (m *Machine) onRemove(o op, r core.Reply) {
@@ -267,6 +295,10 @@ func (m *Machine) onRemove(o op, r core.Reply) {
 	delete(m.topos, core.TopologyID(o.id))
 	m.dirty = true
 	m.log(core.LogInfo, "nimbus: topology removed", "topology", o.id)
+	if o.client != nil {
+		m.reply(o.client.from, protocol.ClientReply{ID: o.client.id, OK: true, Topologies: []protocol.TopologySummary{
+			{ID: core.TopologyID(o.id), Name: o.id, Status: protocol.StatusKilled}}})
+	}
 }
 
 func (m *Machine) finishRebalance(t *topo) {

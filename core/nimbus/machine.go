@@ -47,6 +47,9 @@ type Breakage struct {
 	// AnswerSuspended answers clients from the leader's view while its
 	// session is disconnected (a deposed leader's stale reads).
 	AnswerSuspended bool
+	// HideCorrupt hides a topology whose record is corrupt from clients, as
+	// nimbus once did: unknown to status and kill, its slots held for ever.
+	HideCorrupt bool
 }
 
 func (c Config) withDefaults() Config {

@@ -5,7 +5,6 @@ import (
 
 	"github.com/squall/squall/core"
 	"github.com/squall/squall/core/protocol"
-	"github.com/squall/squall/core/topology"
 )
 
 // A topology write (create, set, or the removing multi) that fails other
@@ -79,20 +78,15 @@ func (m *Machine) onTopoReread(o op, r core.Reply) {
 	t.writing = false
 	switch r.Code {
 	case core.CodeOK:
-		rec, err := protocol.DecodeTopology(r.Data)
-		var spec *topology.Topology
-		if err == nil && rec.ID == id {
-			spec, err = topology.Decode(rec.Spec)
-		}
-		if err != nil || rec.ID != id {
-			m.stats.Corrupt++
-			t.corrupt = true
+		rec, spec, err := decodeRecord(id, r.Data)
+		if err != nil {
+			m.markCorrupt(t, id, r.Stat.Version, err)
 			if o.client != nil {
 				m.fail(o.client, "nimbus: %s of %s: its record is unreadable, the outcome is unknown", o.client.verb, o.id)
 			}
 			return
 		}
-		t.rec, t.version, t.spec, t.deadline = rec, r.Stat.Version, spec, 0
+		t.rec, t.version, t.spec, t.deadline, t.corrupt = rec, r.Stat.Version, spec, 0, false
 		if rec.Pending != nil {
 			t.deadline = m.now.Add(rec.Pending.Wait)
 		}

@@ -37,6 +37,9 @@ const (
 	StatusInactive    = "INACTIVE"
 	StatusKilled      = "KILLED"      // kill with wait in progress
 	StatusRebalancing = "REBALANCING" // rebalance with wait in progress
+	// StatusCorrupt is shown, never stored: the topology's znode exists but
+	// its record cannot be read. Only a kill applies to it.
+	StatusCorrupt = "CORRUPT"
 )
 
 // Pending is a kill or rebalance waiting for its deadline. It lives in the

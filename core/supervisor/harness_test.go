@@ -259,6 +259,9 @@ func (h *harness) state() []string {
 	for _, w := range m.Running() {
 		out = append(out, fmt.Sprintf("running %+v", w))
 	}
+	if why := m.LastCorrupt(); why != "" {
+		out = append(out, "last-corrupt "+why)
+	}
 	return append(out, "stats "+nonZero(m.stats))
 }
 

@@ -78,6 +78,7 @@ func (m *Machine) onRestored(ev core.Restored) {
 		rec, err := decodeRecord(kv.Value)
 		if err != nil {
 			m.stats.CorruptRecords++
+			m.lastCorrupt = fmt.Sprintf("launch record of port %d: %v", port, err)
 			continue // stays unknown: a heartbeat or the start timeout decides
 		}
 		s.reset(slotRunning, m.now)

@@ -1,6 +1,7 @@
 package supervisor
 
 import (
+	"fmt"
 	"maps"
 	"slices"
 
@@ -88,10 +89,15 @@ func (m *Machine) onAssignGet(path string, r core.Reply) {
 	switch r.Code {
 	case core.CodeOK:
 		a, err := protocol.DecodeAssignment(r.Data)
-		if err != nil || a.Topology != topology {
+		if err == nil && a.Topology != topology {
+			err = fmt.Errorf("%w: it names topology %q", protocol.ErrBadRecord, a.Topology)
+		}
+		if err != nil {
 			m.stats.CorruptAssignments++
+			m.lastCorrupt = fmt.Sprintf("%s: %v", path, err)
 			if prev, ok := m.assignments[topology]; ok {
 				m.round.got[topology] = prev
+				m.lastCorrupt += fmt.Sprintf(" (epoch %d stays in force)", prev.Epoch)
 			}
 			return
 		}
