@@ -22,9 +22,14 @@ type Tuple struct {
 	SourceComponent string
 	SourceTask      core.TaskID
 	fields          *Fields // of the source stream
-	id              uint64  // edge id, for acking; 0 when unanchored
-	roots           []uint64
-	ackVal          uint64 // XOR of the edge ids of the tuples anchored to it
+	// roots are the trees the tuple belongs to, and xors what it XORs into
+	// each when acked (Storm's MessageId, a map root → XOR of its edge
+	// ids): xors[i] for roots[i], or id for every root when xors is nil,
+	// as it is unless the tuple joins anchors whose edges differ per root.
+	id     uint64 // the edge id of every root when xors is nil; 0 when unanchored
+	roots  []uint64
+	xors   []uint64
+	ackVal uint64 // XOR of the edge ids of the tuples anchored to it
 	tick            bool
 	state           tupleState
 }
