@@ -30,8 +30,8 @@ type Tuple struct {
 	roots  []uint64
 	xors   []uint64
 	ackVal uint64 // XOR of the edge ids of the tuples anchored to it
-	tick            bool
-	state           tupleState
+	tick   bool
+	state  tupleState
 }
 
 // tupleState tracks a tuple through its bolt, so that the executor knows
