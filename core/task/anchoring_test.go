@@ -19,16 +19,20 @@ import (
 
 // feeder emits one reliable tuple per feed, its number as the message id,
 // and counts the verdicts per id.
+// With config "trees" set, its value is the list of its trees ([n]) and it
+// reports to the property test's ledger.
 type feeder struct {
 	task.BaseSpout
 	out    task.SpoutCollector
 	n, fed int64
+	trees  bool
 	acked  map[any]int
 	failed map[any]int
 }
 
-func (s *feeder) Open(_ *task.Context, out task.SpoutCollector) {
+func (s *feeder) Open(ctx *task.Context, out task.SpoutCollector) {
 	s.out, s.acked, s.failed = out, map[any]int{}, map[any]int{}
+	s.trees = ctx.Config["trees"] != ""
 }
 
 func (s *feeder) NextTuple() {
@@ -36,9 +40,21 @@ func (s *feeder) NextTuple() {
 		return
 	}
 	s.n++
+	if s.trees {
+		trees := []any{s.n}
+		propLedger.emitted(trees)
+		s.out.Emit("default", task.Values{trees}, s.n)
+		return
+	}
 	s.out.Emit("default", task.Values{s.n}, s.n)
 }
-func (s *feeder) Ack(id any)  { s.acked[id]++ }
+
+func (s *feeder) Ack(id any) {
+	if s.trees {
+		propLedger.completed(id.(int64), s.acked[id])
+	}
+	s.acked[id]++
+}
 func (s *feeder) Fail(id any) { s.failed[id]++ }
 
 // split emits, per input, "fanout" tuples anchored to it ("branch") or one
@@ -118,11 +134,19 @@ func init() {
 	task.RegisterBolt("test.hold", func() task.Bolt { return &hold{} })
 }
 
+// tester is what ackCluster needs of a *testing.T or a *rapid.T.
+type tester interface {
+	Helper()
+	Fatal(args ...any)
+	Fatalf(format string, args ...any)
+	Errorf(format string, args ...any)
+}
+
 // ackCluster runs a topology's tasks in executors that hand each other
 // what they emit: unencoded between the executors of one worker (lanes, as
 // realnet/lanes does), through the wire codec between workers.
 type ackCluster struct {
-	t      testing.TB
+	t      tester
 	topo   *topology.Topology
 	comps  map[string][]core.TaskID
 	execs  []*task.Executor
@@ -137,7 +161,7 @@ type ackCluster struct {
 
 // newAckCluster places task id on worker workerOf[id], in one executor
 // per worker, or one per task when lanes is set.
-func newAckCluster(t testing.TB, topo *topology.Topology, workerOf map[core.TaskID]int, lanes bool) *ackCluster {
+func newAckCluster(t tester, topo *topology.Topology, workerOf map[core.TaskID]int, lanes bool) *ackCluster {
 	t.Helper()
 	c := &ackCluster{t: t, topo: topo, comps: topology.ComponentTasks(topo), owner: map[core.TaskID]int{}}
 	groups := map[int][]core.TaskID{} // executor key → tasks
@@ -259,12 +283,18 @@ func (c *ackCluster) expect(step string, held int, acked ...int) {
 
 // ackBuilder starts a topology with one acker and a feeder spout.
 func ackBuilder(name string) *topology.Builder {
+	b := ackConfigBuilder(name)
+	b.Spout("feed", "test.feeder", 1).Output("default", "n")
+	return b
+}
+
+// ackConfigBuilder starts a topology with one acker and no timeout in sight.
+func ackConfigBuilder(name string) *topology.Builder {
 	b := topology.NewBuilder(name)
 	cfg := topology.DefaultConfig()
 	cfg.Ackers = 1
 	cfg.MessageTimeout = time.Hour
 	b.SetConfig(cfg)
-	b.Spout("feed", "test.feeder", 1).Output("default", "n")
 	return b
 }
 
