@@ -100,7 +100,9 @@ func (t *Tuple) Value(field string) any {
 // String returns the named field as a string ("" when absent or not a string).
 func (t *Tuple) String(field string) string { s, _ := t.Value(field).(string); return s }
 
-// Int returns the named field as an int64 (0 when absent or not an integer).
+// Int returns the named field as an int64 (0 when absent or not an
+// integer). Emit turns integers of every Go width into int64, so Int reads
+// an emitted int, uint8, ... wherever the tuple came from.
 func (t *Tuple) Int(field string) int64 { v, _ := t.Value(field).(int64); return v }
 
 // IsTick reports whether the tuple is a tick tuple (stream "__tick").
@@ -133,6 +135,15 @@ type Context struct {
 	// ExecutorConfig.Services); nil when it hands nothing.
 	Services map[string]any
 }
+
+// Values a tuple may carry: nil, bool, int64, float64, string, []byte and
+// []any lists of these, as the codec between workers (core/tuple) carries
+// them. Emit converts ints and uints of other widths to int64 and float32 to
+// float64 (a uint above the int64 range is refused), so that a bolt reads
+// the same values whether its input came from its own worker or another.
+// A value of any other type, or a tuple past the codec's limits, refuses
+// the emit: nothing is sent, the error goes to ReportError, and a spout's
+// message id is neither tracked nor acked nor failed.
 
 // SpoutCollector is how a spout emits.
 type SpoutCollector interface {

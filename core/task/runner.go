@@ -12,6 +12,7 @@ import (
 	"github.com/squall/squall/core/grouping"
 	"github.com/squall/squall/core/metrics"
 	"github.com/squall/squall/core/topology"
+	"github.com/squall/squall/core/tuple"
 )
 
 // Backpressure water marks on a task's inbox (JStorm's 0.8 / 0.2): past the
@@ -208,6 +209,10 @@ func (r *runner) emitSpout(direct core.TaskID, stream string, values Values, msg
 		r.ReportError(fmt.Errorf("emit on undeclared stream %q", stream))
 		return
 	}
+	values, ok := r.canonical(stream, values)
+	if !ok {
+		return
+	}
 	e := r.e
 	reliable := msgID != nil && len(e.ackers) > 0
 	var root, xor uint64
@@ -240,6 +245,19 @@ func (r *runner) emitSpout(direct core.TaskID, stream string, values Values, msg
 	case msgID != nil: // no ackers: acked right after emit, as Storm
 		r.spout.Ack(msgID)
 	}
+}
+
+// canonical converts an emit's values to the types the codec decodes (see
+// tuple.Canonical), so that a bolt reads the same values whether the tuple
+// reached it inside the worker or from another. Values the codec cannot
+// carry refuse the emit: it reports false and the error.
+func (r *runner) canonical(stream string, values Values) (Values, bool) {
+	vals, err := tuple.Canonical(values)
+	if err != nil {
+		r.ReportError(fmt.Errorf("emit on stream %q refused: %w", stream, err))
+		return values, false
+	}
+	return vals, true
 }
 
 // targets routes one tuple to its destination tasks.
@@ -329,6 +347,10 @@ func (r *runner) emitBolt(direct core.TaskID, stream string, anchors []*Tuple, v
 	out := r.out(stream)
 	if out == nil {
 		r.ReportError(fmt.Errorf("emit on undeclared stream %q", stream))
+		return
+	}
+	values, ok := r.canonical(stream, values)
+	if !ok {
 		return
 	}
 	e := r.e
