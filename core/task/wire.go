@@ -99,8 +99,8 @@ type Decoder struct {
 
 // DecodeBatch decodes what AppendBatch encoded; a corrupt batch is an error,
 // never a panic, and delivers nothing. The returned slice is valid until the
-// next call; the Values and Roots of its tuples are not reused and may be
-// kept.
+// next call; the Values, Roots and Xors of its tuples are not reused and may
+// be kept.
 func (d *Decoder) DecodeBatch(src []byte) ([]Remote, error) {
 	frames, err := d.decode(src)
 	if err != nil {
