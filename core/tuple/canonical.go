@@ -20,6 +20,9 @@ import (
 // tuple past a limit ErrTooLarge, exactly as AppendValues refuses them; the
 // error names the offending value.
 func Canonical(vals []any) ([]any, error) {
+	if canonicalSmall(vals) {
+		return vals, nil
+	}
 	if len(vals) > ValuesMax {
 		return vals, fmt.Errorf("%w: %d values (max %d)", ErrTooLarge, len(vals), ValuesMax)
 	}
@@ -38,6 +41,38 @@ func Canonical(vals []any) ([]any, error) {
 		}
 	}
 	return out, nil
+}
+
+// Bounds of canonicalSmall: so many values of so many bytes stay below
+// ValuesBytesMax (64 × 32 KiB is 2 MiB), whatever they are.
+const (
+	smallValuesMax = 64
+	smallBytesMax  = 32 << 10
+)
+
+// canonicalSmall reports whether vals are canonical and too few and small
+// to reach a limit: what nearly every emit carries, checked in a few
+// nanoseconds without adding up sizes.
+func canonicalSmall(vals []any) bool {
+	if len(vals) > smallValuesMax {
+		return false
+	}
+	for _, v := range vals {
+		switch v := v.(type) {
+		case int64, float64, bool, nil:
+		case string:
+			if len(v) > smallBytesMax {
+				return false
+			}
+		case []byte:
+			if len(v) > smallBytesMax {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // canonWalk converts values and adds up the exact size of their encoding,

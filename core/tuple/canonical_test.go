@@ -65,15 +65,19 @@ func TestCanonicalIsWhatDecodingGives(t *testing.T) {
 	}
 }
 
-// Canonical values come back as they are, without a copy or allocation.
+// Canonical values come back as they are, without a copy or allocation,
+// small ones (checked at a glance) and others (walked) alike.
 func TestCanonicalKeepsCanonicalValues(t *testing.T) {
-	vals := []any{int64(1234567), "user-00042", 3.25, true, []byte("8 bytes!"), []any{int64(1)}, nil}
-	got, err := Canonical(vals)
-	if err != nil || &got[0] != &vals[0] {
-		t.Errorf("got a copy (%v) or error %v, want vals itself", &got[0] != &vals[0], err)
-	}
-	if n := testing.AllocsPerRun(100, func() { _, _ = Canonical(vals) }); n != 0 {
-		t.Errorf("got %v allocations per call, want 0", n)
+	small := []any{int64(1234567), "user-00042", 3.25, true, []byte("8 bytes!"), nil}
+	walked := append([]any{[]any{int64(1)}, strings.Repeat("x", smallBytesMax+1)}, make([]any, smallValuesMax)...)
+	for _, vals := range [][]any{small, walked} {
+		got, err := Canonical(vals)
+		if err != nil || &got[0] != &vals[0] {
+			t.Errorf("%d values: got a copy (%v) or error %v, want vals itself", len(vals), &got[0] != &vals[0], err)
+		}
+		if n := testing.AllocsPerRun(100, func() { _, _ = Canonical(vals) }); n != 0 {
+			t.Errorf("%d values: got %v allocations per call, want 0", len(vals), n)
+		}
 	}
 }
 
