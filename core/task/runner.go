@@ -260,6 +260,17 @@ func (r *runner) canonical(stream string, values Values) (Values, bool) {
 	return vals, true
 }
 
+// inputValues reports whether values are an anchor's own Values, emitted
+// again as a relay does: canonical already, as every tuple's are.
+func inputValues(anchors []*Tuple, values Values) bool {
+	for _, a := range anchors {
+		if len(values) > 0 && len(a.Values) == len(values) && &a.Values[0] == &values[0] {
+			return true
+		}
+	}
+	return false
+}
+
 // targets routes one tuple to its destination tasks.
 func (r *runner) targets(out *streamOut, direct core.TaskID, values Values, dst []core.TaskID) []core.TaskID {
 	for _, rt := range out.routes {
@@ -349,9 +360,11 @@ func (r *runner) emitBolt(direct core.TaskID, stream string, anchors []*Tuple, v
 		r.ReportError(fmt.Errorf("emit on undeclared stream %q", stream))
 		return
 	}
-	values, ok := r.canonical(stream, values)
-	if !ok {
-		return
+	if !inputValues(anchors, values) {
+		var ok bool
+		if values, ok = r.canonical(stream, values); !ok {
+			return
+		}
 	}
 	e := r.e
 	e.stats.Emitted++
