@@ -462,14 +462,9 @@ func (r *runner) liveAnchors(anchors []*Tuple) []*Tuple {
 	return anchors
 }
 
-// anchorRoots is the union of the anchors' roots.
+// anchorRoots is the union of the anchors' roots, sorted (emitJoined
+// searches it), nil for none.
 func anchorRoots(anchors []*Tuple) []uint64 {
-	switch len(anchors) {
-	case 0:
-		return nil
-	case 1:
-		return anchors[0].roots
-	}
 	set := map[uint64]bool{}
 	for _, a := range anchors {
 		for _, root := range a.roots {
