@@ -33,6 +33,27 @@ func TestAtLeastOnceChaos(t *testing.T) {
 	}
 }
 
+// joinSeeds is how many seeds at-least-once-join passes in make test.
+const joinSeeds = 5
+
+// Every number forks and joins again before the sink: with one edge id for
+// both anchors of the join the tree completed early, and numbers the faults
+// dropped after the join were acked without reaching the sink (seeds 1-3).
+func TestAtLeastOnceJoin(t *testing.T) {
+	for seed := uint64(1); seed <= joinSeeds; seed++ {
+		res, _ := Run("at-least-once-join", Options{Seed: seed})
+		if !res.Passed() {
+			t.Errorf("seed %d: got %s %v, want pass; reproduce: %s", seed, res.Verdict, res.Violations, res.ReproduceCommand())
+		}
+		if seed > 1 {
+			continue
+		}
+		if again, _ := Run("at-least-once-join", Options{Seed: seed}); again.TraceHash != res.TraceHash {
+			t.Errorf("seed %d: got trace hashes %s then %s, want one", seed, res.TraceHash, again.TraceHash)
+		}
+	}
+}
+
 // A broken acker that counts a tree complete at emit loses the tuples the
 // faults drop, and the checker sees acked messages that never reached the sink.
 func TestAtLeastOnceCatchesAckAtInit(t *testing.T) {
