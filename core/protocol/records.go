@@ -80,6 +80,13 @@ type Assignment struct {
 	Topology core.TopologyID    `json:"topology"`
 	Epoch    uint64             `json:"epoch"`
 	Workers  []WorkerAssignment `json:"workers"` // sorted by (supervisor, port)
+	// Incarnation is the assignment znode's creation zxid, which its reader
+	// fills in from the znode's stat; the record does not hold it. The
+	// znode is created at a topology's first schedule and deleted only with
+	// the topology, so it tells one submission of a name from the next
+	// (Squall's topology ids are names): whatever is kept per topology,
+	// such as metric windows, is kept per incarnation.
+	Incarnation int64 `json:"-"`
 }
 
 // Encode returns v's JSON; records are plain data, so this cannot fail.
