@@ -97,3 +97,13 @@ func TestMetricsCatchesLostCounters(t *testing.T) {
 		t.Errorf("got %s %v with persisted metrics ignored, want a counter that fell", res.Verdict, res.Violations)
 	}
 }
+
+func TestMetricsResubmitStartAtZero(t *testing.T) {
+	t.Parallel()
+	for seed := uint64(1); seed <= 2; seed++ {
+		res, _ := Run("metrics-resubmit", Options{Seed: seed})
+		if !res.Passed() {
+			t.Errorf("seed %d: got %s %v, want pass; reproduce: %s", seed, res.Verdict, res.Violations, res.ReproduceCommand())
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"github.com/squall/squall/core"
 	"github.com/squall/squall/core/examples"
 	"github.com/squall/squall/core/metrics"
+	"github.com/squall/squall/core/protocol"
 	"github.com/squall/squall/core/worker"
 	"github.com/squall/squall/sim"
 )
@@ -18,6 +19,72 @@ func init() {
 		Description: "a worker of word count crashes; after its supervisor restarts it, its tasks' " +
 			"all-time counters continue from what it had persisted",
 		Run: runMetricsSurviveRestart})
+	register(Scenario{Name: "metrics-resubmit",
+		Description: "word count is killed and submitted again under its name, on the same slots; " +
+			"the new submission's counters start from zero: nimbus reports what it alone did",
+		Run: runMetricsResubmit})
+}
+
+// resubmitSentences is how many sentences each submission of
+// metrics-resubmit emits.
+const resubmitSentences = 500
+
+func runMetricsResubmit(opts Options) Result {
+	start := time.Now()
+	c := newCluster(opts, dataShape())
+	t, err := examples.WordCount("wordcount", 3, resubmitSentences)
+	core.Assert(err == nil, "word count: %v", err)
+	t.Config.StatsSampleRate = 1 // exact counts
+	first := c.submitTopology(t, nil)
+	var kill, second, before, status *clientCall
+	c.w.At(at(25*time.Second), "status before the kill", func() {
+		before = c.cl.call(protocol.ClientRequest{Op: protocol.OpStatus, Topology: t.Name})
+	})
+	c.w.At(at(26*time.Second), "kill", func() {
+		kill = c.cl.call(protocol.ClientRequest{Op: protocol.OpKill, Topology: t.Name, Wait: time.Second})
+	})
+	c.w.At(at(40*time.Second), "submit again", func() { second = c.submitTopology(t, nil) })
+	c.w.At(at(70*time.Second), "status", func() {
+		status = c.cl.call(protocol.ClientRequest{Op: protocol.OpStatus, Topology: t.Name})
+	})
+	err = c.w.RunUntil(at(72 * time.Second))
+	measures := map[string]float64{"sentences": resubmitSentences}
+	if err == nil {
+		for name, call := range map[string]*clientCall{"submit": first, "kill": kill, "second submit": second} {
+			if call == nil || !call.done || !call.reply.OK {
+				c.violate("%s failed: %+v", name, call)
+			}
+		}
+		// The first submission did all its work: the check below would not
+		// tell inherited counters from new ones otherwise.
+		c.checkResubmitCounts("before the kill", before, measures)
+		c.checkResubmitCounts("after the second submit", status, measures)
+	}
+	return c.finish("metrics-resubmit", opts, start, err, measures)
+}
+
+// checkResubmitCounts requires a status answer to report what one
+// submission of metrics-resubmit does: each sentence emitted once, and the
+// count bolts executing each of its words once.
+func (c *cluster) checkResubmitCounts(when string, status *clientCall, measures map[string]float64) {
+	if status == nil || !status.done || !status.reply.OK || len(status.reply.Topologies) != 1 {
+		c.violate("%s: status of wordcount not answered: %+v", when, status)
+		return
+	}
+	var words int64
+	for _, n := range examples.ExpectedCounts(resubmitSentences) {
+		words += n
+	}
+	got := map[string]protocol.Counts{}
+	for _, comp := range status.reply.Topologies[0].Components {
+		got[comp.Name] = comp.AllTime
+	}
+	measures["emitted_"+strings.ReplaceAll(when, " ", "_")] = float64(got["sentences"].Emitted)
+	if got["sentences"].Emitted != resubmitSentences || got["count"].Executed != words {
+		c.violate("%s: nimbus reports %d sentences emitted and %d words counted, want %d and %d: "+
+			"counters of the killed submission carried over, or work went missing",
+			when, got["sentences"].Emitted, got["count"].Executed, resubmitSentences, words)
+	}
 }
 
 // BreakNoMetricsRestore builds workers that ignore their persisted metrics.
