@@ -110,10 +110,9 @@ func printLocal(w io.Writer, s localSummary) {
 	fmt.Fprintf(w, "topology %s ran %.1fs on %d workers under %d supervisors: %s\n",
 		s.Topology, s.Seconds, s.Workers, s.Supervisors, s.Status)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "component\ttasks\temitted\ttransferred\texecuted\tacked\tfailed\t")
+	fmt.Fprintln(tw, componentHeader)
 	for _, c := range s.Components {
-		a := c.AllTime
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t\n", c.Name, c.Tasks, a.Emitted, a.Transferred, a.Executed, a.Acked, a.Failed)
+		writeComponent(tw, c.Name, c.Tasks, c.AllTime)
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "executed %.0f tuples/s (counts sampled at rate %g, as Storm's UI)\n", s.TuplesPerS, s.SampleRate)

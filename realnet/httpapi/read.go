@@ -138,6 +138,7 @@ func (s *Server) topology(_ http.ResponseWriter, r *http.Request) (any, error) {
 	out := Topology{ID: t.ID, Name: t.Name, Status: t.Status, Workers: t.Workers, Tasks: t.Tasks,
 		Epoch: t.Epoch, Reason: t.Reason, Artifact: t.Artifact, Window: window,
 		Stats: windowCounts(window, protocol.Windows{Last10m: t.Last10m, Last3h: t.Last3h, Last1d: t.Last1d, AllTime: t.AllTime}), Components: []Component{}}
+	out.Latency = NewLatencyMs(out.Stats)
 	for _, c := range t.Components {
 		out.Components = append(out.Components, component(t, c, window))
 	}
@@ -145,8 +146,8 @@ func (s *Server) topology(_ http.ResponseWriter, r *http.Request) (any, error) {
 }
 
 func component(t protocol.TopologySummary, c protocol.ComponentSummary, window string) Component {
-	return Component{Topology: t.ID, Name: c.Name, Tasks: c.Tasks, Window: window,
-		Stats: windowCounts(window, protocol.Windows{Last10m: c.Last10m, Last3h: c.Last3h, Last1d: c.Last1d, AllTime: c.AllTime})}
+	stats := windowCounts(window, protocol.Windows{Last10m: c.Last10m, Last3h: c.Last3h, Last1d: c.Last1d, AllTime: c.AllTime})
+	return Component{Topology: t.ID, Name: c.Name, Tasks: c.Tasks, Window: window, Stats: stats, Latency: NewLatencyMs(stats)}
 }
 
 func (s *Server) component(_ http.ResponseWriter, r *http.Request) (any, error) {
