@@ -41,7 +41,7 @@ func (f *fakeNimbus) addTopology(name string) {
 		Components: []protocol.ComponentSummary{
 			{Name: "count", Tasks: 2, Last10m: protocol.Counts{Executed: 10},
 				AllTime: protocol.Counts{Executed: 100, ExecuteLatency: protocol.Latency{Samples: 4, SumNanos: 10_000_000}},
-				Last3h: protocol.Counts{Executed: 30}, Last1d: protocol.Counts{Executed: 70}},
+				Last3h:  protocol.Counts{Executed: 30}, Last1d: protocol.Counts{Executed: 70}},
 			{Name: "split", Tasks: 2, Last10m: protocol.Counts{Emitted: 20}, AllTime: protocol.Counts{Emitted: 200}},
 		},
 		Last10m: protocol.Counts{Emitted: 20, Executed: 10}, AllTime: protocol.Counts{Emitted: 200, Executed: 100},
