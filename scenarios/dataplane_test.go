@@ -107,3 +107,14 @@ func TestMetricsResubmitStartAtZero(t *testing.T) {
 		}
 	}
 }
+
+func TestMetricsTimeoutsCountAsFailed(t *testing.T) {
+	t.Parallel()
+	for seed := uint64(1); seed <= 2; seed++ {
+		res, _ := Run("metrics-timeouts", Options{Seed: seed})
+		if !res.Passed() {
+			t.Errorf("seed %d: got %s %v, want pass; reproduce: %s", seed, res.Verdict, res.Violations, res.ReproduceCommand())
+		}
+		t.Logf("seed %d: %v", seed, res.Measures)
+	}
+}
