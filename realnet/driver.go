@@ -235,6 +235,8 @@ func (d *Driver) executeOne(e core.Effect) {
 	case core.StopWorker:
 		core.Assert(d.cfg.Procs != nil, "realnet: driver %s has no Procs for %s", d.cfg.ID, e)
 		d.cfg.Procs.Stop(e)
+	case core.Log:
+		d.writeLog(e)
 	case core.Exit:
 		d.log.Info("realnet: machine exits", "reason", e.Reason)
 		d.exited = true
@@ -244,6 +246,20 @@ func (d *Driver) executeOne(e core.Effect) {
 	default:
 		core.Assert(false, "realnet: driver %s: unknown effect %T", d.cfg.ID, e)
 	}
+}
+
+// writeLog writes a machine's Log with slog, at its level, its attributes
+// in their (sorted) order after the driver's own ("node").
+func (d *Driver) writeLog(e core.Log) {
+	level := slog.Level(e.Level)
+	if !d.log.Enabled(context.Background(), level) {
+		return
+	}
+	attrs := make([]slog.Attr, 0, len(e.Attrs))
+	for _, a := range e.Attrs {
+		attrs = append(attrs, slog.String(a.Key, a.Value))
+	}
+	d.log.LogAttrs(context.Background(), level, e.Msg, attrs...)
 }
 
 // send hands e to the network; a refusal is counted and logged, never

@@ -1,9 +1,11 @@
 package realnet
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -376,4 +378,56 @@ func TestDriverDoExecutesEffectsOfFn(t *testing.T) {
 	if len(sends) != 1 || !strings.HasPrefix(sends[0], "from-do") {
 		t.Fatalf("sends: got %q, want the one from Do", sends)
 	}
+}
+
+// TestDriverWritesLogsWithSlog: a machine's Log effect becomes one slog
+// record at its level, with the machine's attributes after the driver's
+// node; one below the handler's level is not written.
+func TestDriverWritesLogsWithSlog(t *testing.T) {
+	checkNoLeak(t)
+	m := &scripted{scripts: map[string][]core.Effect{"go": {
+		core.NewLog(core.LogInfo, "nimbus: leading", "topologies", "2", "supervisors", "3"),
+		core.NewLog(core.LogDebug, "nimbus: quiet"),
+		core.NewLog(core.LogWarn, "nimbus: refused", "error", "topology wc is rebalancing"),
+	}}}
+	var buf syncBuffer
+	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{
+		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.TimeKey {
+				return slog.Attr{} // the wall clock: not comparable
+			}
+			return a
+		}}))
+	inbox := NewInbox(1)
+	d := NewDriver(DriverConfig{ID: "nimbus-1", Machine: m, Inbox: inbox, Tick: time.Hour, Logger: logger})
+	stop := runDriver(t, d)
+	inbox.Deliver(recv("go"))
+	waitSteps(t, d, 1)
+	if err := d.Do(context.Background(), func(core.Machine) {}); err != nil {
+		t.Fatal(err)
+	}
+	_ = stop()
+	want := `level=INFO msg="nimbus: leading" node=nimbus-1 supervisors=3 topologies=2` + "\n" +
+		`level=WARN msg="nimbus: refused" node=nimbus-1 error="topology wc is rebalancing"` + "\n"
+	if got := buf.String(); got != want {
+		t.Fatalf("slog output:\ngot  %q\nwant %q", got, want)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the driver goroutine and the test.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

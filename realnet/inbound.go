@@ -63,6 +63,14 @@ func (t *Transport) serve(c net.Conn) {
 		return
 	}
 	_ = c.SetReadDeadline(time.Time{})
+	if len(t.cfg.Secret) > 0 {
+		if err := challenge(c, r, t.cfg.Secret, from); err != nil {
+			t.stats.wireErrors.Add(1)
+			t.log.Warn("realnet: closing inbound connection: not authenticated", "remote", c.RemoteAddr().String(), "err", err)
+			t.untrack(c)
+			return
+		}
+	}
 	ic := &inConn{from: from, c: c, done: make(chan struct{})}
 	defer t.untrack(c)
 	defer close(ic.done)

@@ -241,6 +241,9 @@ func (p *peer) connect(b *backoff) (oc *outConn, ok bool) {
 	for {
 		c, err := p.dial()
 		if err == nil {
+			err = p.handshake(c)
+		}
+		if err == nil {
 			oc = &outConn{c: c, w: bufio.NewWriterSize(c, writeBufferBytes)}
 			if !p.t.track(c, func() { watch(oc) }) {
 				err = errTooManyConns // or closed: tested below
@@ -250,7 +253,9 @@ func (p *peer) connect(b *backoff) (oc *outConn, ok bool) {
 			if !downSince.IsZero() {
 				p.log.Warn("realnet: peer reachable again", "after", time.Since(downSince).Round(time.Millisecond))
 			}
-			_, _ = oc.w.Write(appendHello(nil, p.t.cfg.Self)) // an error recurs on the next write
+			if len(p.t.cfg.Secret) == 0 {
+				_, _ = oc.w.Write(appendHello(nil, p.t.cfg.Self)) // an error recurs on the next write
+			}
 			return oc, true
 		}
 		if p.t.ctx.Err() != nil {
@@ -271,6 +276,24 @@ func (p *peer) connect(b *backoff) (oc *outConn, ok bool) {
 			return nil, false
 		}
 	}
+}
+
+// handshake sends the hello on a new connection and, with a cluster
+// secret, answers the peer's challenge before anything else is written. It
+// closes c on failure.
+func (p *peer) handshake(c net.Conn) error {
+	if len(p.t.cfg.Secret) == 0 {
+		return nil // connect buffers the hello ahead of the first frames
+	}
+	_ = c.SetWriteDeadline(time.Now().Add(handshakeTimeout))
+	_, err := c.Write(appendHello(nil, p.t.cfg.Self))
+	if err == nil {
+		err = answer(c, p.t.cfg.Secret, p.t.cfg.Self)
+	}
+	if err != nil {
+		_ = c.Close()
+	}
+	return err
 }
 
 func (p *peer) dial() (net.Conn, error) {

@@ -87,6 +87,10 @@ type TransportConfig struct {
 	// QueueBytesMax bounds each peer's outbound queue, in wire bytes: each
 	// payload counts with its 4-byte length. Zero means QueueBytesDefault.
 	QueueBytesMax int
+	// Secret is the cluster's shared secret: every inbound connection must
+	// prove it holds it before its frames are delivered, and every outbound
+	// one proves it (see handshake.go). Nil: no handshake.
+	Secret []byte
 }
 
 // TransportStats are counters since Listen.
@@ -137,6 +141,8 @@ func Listen(cfg TransportConfig, sink func(core.Event)) (*Transport, error) {
 	core.Assert(len(cfg.Self) > 0 && len(cfg.Self) <= NodeIDBytesMax, "realnet: Self %q: want 1 to %d bytes",
 		cfg.Self, NodeIDBytesMax)
 	core.Assert(cfg.QueueBytesMax >= 0, "realnet: negative QueueBytesMax %d", cfg.QueueBytesMax)
+	core.Assert(len(cfg.Secret) == 0 || len(cfg.Secret) >= secretBytesMin,
+		"realnet: a secret of %d bytes, want at least %d", len(cfg.Secret), secretBytesMin)
 	if cfg.QueueBytesMax == 0 {
 		cfg.QueueBytesMax = QueueBytesDefault
 	}

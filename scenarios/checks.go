@@ -79,6 +79,13 @@ func init() {
 					return e.c.w.Now().Add(time.Second) > e.end
 				}, func() {})
 			}, final: func(e *engine) { e.c.checkCapacity() }},
+		"inactive_no_emits": {doc: "no worker whose assignment says its topology is INACTIVE, KILLED or " +
+			"REBALANCING calls NextTuple, polled every 100 ms (valid under faults; converged requires " +
+			"every worker to learn its status)",
+			arm: armInactiveNoEmits, final: func(e *engine) {}},
+		"deactivate_pauses_spouts": {doc: "2 s after a topology's record leaves ACTIVE no spout of it calls " +
+			"NextTuple, and 2 s after it is ACTIVE again they have (runs without faults; measures status_learn_s)",
+			arm: armPausesSpouts, final: func(e *engine) {}},
 		"requests_ok": {doc: "every client request was answered OK", final: func(e *engine) {
 			for _, cc := range e.calls {
 				if !cc.done || !cc.reply.OK {
@@ -105,7 +112,7 @@ func checkNames(instant bool) []string {
 func measureNames() []string {
 	out := []string{"nimbus_failover_s", "supervisor_loss_reassign_s", "worker_restart_s", "converge_s",
 		"faults", "zk_lost_replies", "zk_session_expirations", "persist_failures", "disk_crashes",
-		"steps_skipped", "lost_reply_rate"}
+		"steps_skipped", "lost_reply_rate", "status_learn_s"}
 	for _, k := range faultNames {
 		out = append(out, "fault_"+k)
 	}
@@ -165,7 +172,8 @@ func checkAtLeastOnce(e *engine) {
 
 func checkRemoved(e *engine) {
 	for _, name := range e.killed {
-		if _, ok := e.c.record(name); ok {
+		// Its znode, readable or not: a corrupt record left behind leaks too.
+		if _, _, ok := e.c.w.ZK().Lookup(e.c.layout.Topology(core.TopologyID(name))); ok {
 			e.violatef("topology %s still recorded after its kill", name)
 		}
 		for _, n := range e.c.w.Workers() {

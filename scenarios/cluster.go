@@ -37,6 +37,7 @@ const (
 	BreakDropTask        = "drop-task"
 	BreakPlanAlone       = "plan-alone"
 	BreakAckAtInit       = "ack-at-init"
+	BreakHideCorrupt     = "hide-corrupt"
 )
 
 func breakage(name string) nimbus.Breakage {
@@ -51,6 +52,8 @@ func breakage(name string) nimbus.Breakage {
 		return nimbus.Breakage{DropTask: true}
 	case BreakPlanAlone:
 		return nimbus.Breakage{PlanAlone: true}
+	case BreakHideCorrupt:
+		return nimbus.Breakage{HideCorrupt: true}
 	case BreakAckBeforeWrite:
 		return nimbus.Breakage{AckBeforeWrite: true}
 	case BreakAnswerSuspended:
@@ -120,6 +123,7 @@ func newCluster(opts Options, shape clusterShape) *cluster {
 			cfg.UnitTime = workerTick / workerStepBudget
 			cfg.Services = c.services
 			cfg.TestOnlyAckAtInit = opts.Break == BreakAckAtInit
+			cfg.TestOnlyIgnoreStatus = opts.Break == BreakIgnoreStatus
 			cfg.TestOnlyNoMetricsRestore = c.noMetricsRestore
 		}
 		return worker.New(cfg)
@@ -309,11 +313,19 @@ func (c *cluster) waitFor(from core.Time, what string, cond func() bool, then fu
 	c.w.At(from, what, sample)
 }
 
+// assignedWorker is one worker of an assignment and the topology status
+// the assignment carries.
+type assignedWorker struct {
+	protocol.WorkerAssignment
+	status string
+}
+
 // converged reports whether every live topology runs exactly as assigned:
-// its assignment holds every task once, each assigned worker process is up
-// and has taken its assignment, and no other worker process runs.
+// its assignment holds every task once and its record's status, each
+// assigned worker process is up and has taken its assignment and status,
+// and no other worker process runs.
 func (c *cluster) converged() (bool, string) {
-	assigned := map[string]protocol.WorkerAssignment{}
+	assigned := map[string]assignedWorker{}
 	for _, name := range c.w.ZK().ChildrenOf(c.layout.Topologies()) {
 		data, _, ok := c.w.ZK().Lookup(c.layout.Topology(core.TopologyID(name)))
 		if !ok {
@@ -337,6 +349,9 @@ func (c *cluster) converged() (bool, string) {
 		if wm == nil || !slices.Equal(wm.Tasks(), wa.Tasks) {
 			return false, "worker " + key + " has not taken its assignment"
 		}
+		if wm.Status() != wa.status {
+			return false, fmt.Sprintf("worker %s holds status %q, its assignment %q", key, wm.Status(), wa.status)
+		}
 	}
 	if len(c.w.Workers()) != len(assigned) {
 		return false, "an assigned worker is not running"
@@ -344,7 +359,7 @@ func (c *cluster) converged() (bool, string) {
 	return true, ""
 }
 
-func (c *cluster) topologyRuns(rec protocol.TopologyRecord, assigned map[string]protocol.WorkerAssignment) string {
+func (c *cluster) topologyRuns(rec protocol.TopologyRecord, assigned map[string]assignedWorker) string {
 	spec, err := topology.Decode(rec.Spec)
 	if err != nil {
 		return "spec of " + string(rec.ID) + " does not decode"
@@ -357,10 +372,13 @@ func (c *cluster) topologyRuns(rec protocol.TopologyRecord, assigned map[string]
 	if err != nil {
 		return "assignment of " + string(rec.ID) + " does not decode"
 	}
+	if a.Status != rec.Status {
+		return fmt.Sprintf("%s is %s but its assignment says %q", rec.ID, rec.Status, a.Status)
+	}
 	tasks := 0
 	for _, wa := range a.Workers {
 		tasks += len(wa.Tasks)
-		assigned[string(protocol.WorkerNode(wa.Supervisor, wa.Port))] = wa
+		assigned[string(protocol.WorkerNode(wa.Supervisor, wa.Port))] = assignedWorker{wa, a.Status}
 	}
 	if want := len(topology.Tasks(spec)); tasks != want {
 		return fmt.Sprintf("%s places %d of %d tasks", rec.ID, tasks, want)

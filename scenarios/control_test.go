@@ -8,8 +8,9 @@ import (
 // controlScenarios are the control-plane scenarios of the catalog.
 var controlScenarios = []string{
 	"kill-with-wait-across-nimbus-restart", "nimbus-leader-crash", "nimbus-partitioned-from-zk",
-	"rebalance-during-failover", "scale-out-supervisors", "supervisor-crash-restart",
+	"rebalance-during-failover", "rebalance-grow", "scale-out-supervisors", "supervisor-crash-restart",
 	"supervisor-loss", "supervisor-session-expiry", "worker-crash-loop", "worker-hang", "zk-outage",
+	"corrupt-topology-record",
 }
 
 // controlSeeds is how many seeds each control-plane scenario must pass.
@@ -68,6 +69,7 @@ func TestControlInvariantsCatchBrokenNimbus(t *testing.T) {
 		{BreakOvercommit, "nimbus-leader-crash", "over capacity"},
 		{BreakDropTask, "nimbus-leader-crash", "tasks"},
 		{BreakPlanAlone, "scale-out-supervisors", "assigned to both"},
+		{BreakHideCorrupt, "corrupt-topology-record", "still recorded after its kill"},
 	}
 	for _, tt := range tests {
 		caught := 0

@@ -136,9 +136,12 @@ var outcomeNames = [...]string{"ok", "unknown-topology", "exists", "being-killed
 func (o outcome) String() string { return outcomeNames[o] }
 
 // noEffectErrors are refusals that change nothing: the request was never
-// written, or its fenced write failed whole (a multi is atomic).
+// written, its fenced write failed whole (a multi is atomic), or its reply
+// was lost and a re-read showed the record without it ("was not applied").
+// A write whose reply was lost and whose re-read did not settle it is told
+// "the outcome is unknown": indeterminate, as every error not listed here.
 var noEffectErrors = []string{"not the leader", "operation in flight", "being re-established",
-	"failed: leadership lost", "failed: BadVersion"}
+	"failed: leadership lost", "failed: BadVersion", "was not applied"}
 
 // classify reads a reply. Errors it does not know are indeterminate, which
 // accepts anything: sound, never a false alarm.

@@ -104,6 +104,10 @@ func TestClassify(t *testing.T) {
 		{protocol.ClientReply{Error: `nimbus: kill: topology "a" has an operation in flight; retry`}, outNoEffect},
 		{protocol.ClientReply{Error: "nimbus: write of a failed: leadership lost"}, outNoEffect},
 		{protocol.ClientReply{Error: "nimbus: write of a failed: ConnectionLoss"}, outIndeterminate},
+		{protocol.ClientReply{Error: "nimbus: kill of a was not applied (ZooKeeper lost the connection before it; " +
+			"a re-read shows the record without it); retry"}, outNoEffect},
+		{protocol.ClientReply{Error: "nimbus: kill of a: ZooKeeper unreachable, the outcome is unknown; check the status"}, outIndeterminate},
+		{protocol.ClientReply{Error: "nimbus: kill of a: its record is unreadable, the outcome is unknown"}, outIndeterminate},
 		{protocol.ClientReply{Error: "nimbus: leadership lost; the outcome is unknown, check the status"}, outIndeterminate},
 		{protocol.ClientReply{Error: "client: gave up"}, outIndeterminate},
 	}

@@ -219,7 +219,7 @@ var stepKeys = map[string][]string{
 	"add_supervisors": {"count"}, "submit": {"topology"}, "kill": {"topology", "wait"},
 	"activate": {"topology"}, "deactivate": {"topology"},
 	"rebalance": {"topology", "workers", "wait", "parallelism"}, "status": {"topology"},
-	"run": {}, "check": {"check"},
+	"run": {}, "check": {"check"}, "corrupt_record": {"topology"},
 }
 
 // stepRequired are the keys an action cannot do without.
@@ -229,7 +229,7 @@ var stepRequired = map[string][]string{
 	"reset": {"node"}, "expire_session": {"node"}, "zk_outage": {"for"}, "clock_drift": {"node", "rate"},
 	"lost_replies": {"rate"}, "disk_errors": {"node"}, "add_supervisors": {"count"},
 	"submit": {"topology"}, "kill": {"topology"}, "activate": {"topology"}, "deactivate": {"topology"},
-	"rebalance": {"topology"}, "status": {}, "check": {"check"},
+	"rebalance": {"topology"}, "status": {}, "check": {"check"}, "corrupt_record": {"topology"},
 }
 
 func (s *Spec) parseTimeline(n *yaml.Node) error {

@@ -84,8 +84,32 @@ func SwarmSpec(seed uint64) *Spec {
 	s.Expect = []Expectation{{Check: "leader"}, {Check: "capacity"}}
 	if s.Cluster.DataPlane && len(s.Topologies) > 0 {
 		s.Expect = append(s.Expect, Expectation{Check: "at_least_once"})
+		swarmActivation(seed, s)
 	}
 	return s
+}
+
+// Swarm activation: a data-plane seed deactivates one of its topologies
+// during the fault window and activates it again after a drawn pause.
+const (
+	swarmActivationSalt = 0x61637469_76617465 // "activate"
+	swarmPauseMin       = 2 * time.Second
+	swarmPauseSpread    = 6 * time.Second
+)
+
+// swarmActivation adds the deactivation and the check that no spout of a
+// worker that knows its topology is inactive emits. Its draws come from a
+// generator of their own, so the seeds' shapes and faults stay as they were.
+func swarmActivation(seed uint64, s *Spec) {
+	r := rand.New(rand.NewPCG(seed, swarmActivationSalt))
+	t := s.Topologies[r.IntN(len(s.Topologies))]
+	c := s.Chaos
+	window := c.Until - c.From - swarmPauseMin - swarmPauseSpread
+	off := (c.From + time.Second + time.Duration(r.Int64N(int64(window)))).Round(100 * time.Millisecond)
+	pause := (swarmPauseMin + time.Duration(r.Int64N(int64(swarmPauseSpread)))).Round(100 * time.Millisecond)
+	s.Timeline = append(s.Timeline, Step{At: off, Do: "deactivate", Topology: t.Name},
+		Step{At: off + pause, Do: "activate", Topology: t.Name})
+	s.Expect = append(s.Expect, Expectation{Check: "inactive_no_emits"})
 }
 
 func round3(v float64) float64 { return float64(int(v*1000+0.5)) / 1000 }

@@ -325,3 +325,23 @@ func TestZKWatchSurvivesShortDisconnect(t *testing.T) {
 		}
 	}
 }
+
+// An operator's write replaces a znode's data (its version rises), as a
+// hand edit does; a missing znode is not created.
+func TestOperatorWrite(t *testing.T) {
+	w := New(Config{Seed: 1})
+	id := w.ZK().OpenSession(0, time.Second)
+	if r := w.ZK().Apply(id, 0, core.Create{Path: "/a", Data: []byte("x"), Mode: core.Persistent}); r.Code != core.CodeOK {
+		t.Fatalf("create /a: got %s, want OK", r.Code)
+	}
+	if code := w.OperatorWrite("/a", []byte("{bad")); code != core.CodeOK {
+		t.Fatalf("OperatorWrite /a: got %s, want OK", code)
+	}
+	data, stat, ok := w.ZK().Lookup("/a")
+	if !ok || string(data) != "{bad" || stat.Version != 1 {
+		t.Errorf("/a after OperatorWrite: got %q v%d (present %v), want \"{bad\" v1", data, stat.Version, ok)
+	}
+	if code := w.OperatorWrite("/missing", nil); code != core.CodeNoNode {
+		t.Errorf("OperatorWrite /missing: got %s, want NoNode", code)
+	}
+}

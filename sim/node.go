@@ -308,6 +308,9 @@ func (n *Node) execute(e core.Effect) {
 		n.stopWorker(e)
 	case core.Exit:
 		n.exitSelf(e)
+	case core.Log:
+		// Recorded above, in the trace, like every effect: the trace is the
+		// simulated cluster's log, and its hash covers the decisions too.
 	default:
 		core.Assert(false, "unknown effect %T", e)
 	}

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/squall/squall/core"
@@ -116,6 +117,20 @@ func (w *World) ExpireSession(n *Node) {
 	}
 	w.trace.record(w.now, "zk", "expire", string(n.cfg.ID))
 	w.zk.expire([]core.SessionID{id}, true)
+}
+
+// OperatorWrite replaces the data of an existing znode as an operator (or a
+// buggy tool) would by hand, on a session of its own that ends at once:
+// the version rises and data watches fire, as for any write. Invariant
+// checkers do not see it (no node wrote it). It reports the write's code.
+func (w *World) OperatorWrite(path string, data []byte) core.Code {
+	s := w.zk
+	w.trace.record(w.now, "zk", "operator-write", path+" "+strconv.Quote(string(data)))
+	id := s.model.OpenSession(w.now, s.cfg.SessionTimeout)
+	r := s.model.Apply(id, w.now, core.SetData{Path: path, Data: data, Version: core.AnyVersion})
+	s.model.Expire(id)
+	s.notify()
+	return r.Code
 }
 
 func (s *zkServer) reply(c *conn, body any) { s.w.net.send(c, ZKEndpoint, body) }

@@ -18,6 +18,24 @@ type Config struct {
 	Servers        []string      // host:port of each ZooKeeper server
 	SessionTimeout time.Duration // requested; the server bounds it (default 10s)
 	Logger         *slog.Logger  // nil: discard
+	// Secret, when set, is the cluster secret: the session authenticates
+	// with ZooKeeper's digest scheme as user "squall" before any request,
+	// and every znode it creates carries a digest ACL that lets only that
+	// identity read or change it (see ACL).
+	Secret []byte
+}
+
+// aclUser is the digest identity of a cluster's daemons.
+const aclUser = "squall"
+
+// ACL is the access list of the znodes a client with secret creates: all
+// permissions for the cluster's digest identity, nothing for anyone else;
+// no secret gives the open world ACL.
+func ACL(secret []byte) []zk.ACL {
+	if len(secret) == 0 {
+		return zk.WorldACL(zk.PermAll)
+	}
+	return zk.DigestACL(zk.PermAll, aclUser, string(secret))
 }
 
 // sessionTimeoutDefault is used when Config.SessionTimeout is zero.
@@ -41,6 +59,10 @@ type Client struct {
 	log  *slog.Logger
 	sink func(core.Event)
 	conn *zk.Conn
+	acl  []zk.ACL // of the znodes it creates
+	// auth is the digest credential to add before the first request; nil
+	// for none. go-zookeeper re-adds it on every reconnection.
+	auth []byte
 
 	ready chan struct{} // closed once conn is set
 	wg    sync.WaitGroup
@@ -95,7 +117,10 @@ func New(cfg Config, sink func(core.Event)) (*Client, error) {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	c := &Client{log: log, sink: sink, ready: make(chan struct{})}
+	c := &Client{log: log, sink: sink, ready: make(chan struct{}), acl: ACL(cfg.Secret)}
+	if len(cfg.Secret) > 0 {
+		c.auth = []byte(aclUser + ":" + string(cfg.Secret))
+	}
 	c.cond = sync.NewCond(&c.mu)
 	conn, _, err := zk.Connect(cfg.Servers, cfg.SessionTimeout,
 		zk.WithDialer(watchingDialer(c)),
@@ -162,6 +187,9 @@ func (c *Client) Close() error {
 // is established. It ends when the client is closed.
 func (c *Client) runRequests() {
 	defer c.wg.Done()
+	if !c.authenticate() {
+		return
+	}
 	for {
 		c.mu.Lock()
 		for !c.closed && !(c.connected && !c.setWatchesDue && len(c.pending) > 0) {
@@ -180,7 +208,7 @@ func (c *Client) runRequests() {
 		c.flight = f
 		c.mu.Unlock()
 
-		reply := execute(c.conn, e.Req)
+		reply := execute(c.conn, c.acl, e.Req)
 
 		c.mu.Lock()
 		c.waitRoom()
@@ -400,4 +428,38 @@ type zkLogger struct{ l *slog.Logger }
 
 func (z zkLogger) Printf(format string, args ...any) {
 	z.l.Info("zookeeper client: " + fmt.Sprintf(format, args...))
+}
+
+// authRetryDelay paces the retries of a digest authentication that failed
+// (the connection was lost meanwhile); authAttemptsMax bounds them.
+const (
+	authRetryDelay  = 200 * time.Millisecond
+	authAttemptsMax = 600 // two minutes of a ZooKeeper that cannot be reached
+)
+
+// authenticate adds the digest credential before the first request runs,
+// retrying while the connection is down. It reports false when the client
+// closed or authentication never succeeded (then every request fails with
+// the server's NoAuth, which the log explains).
+func (c *Client) authenticate() bool {
+	if c.auth == nil {
+		return true
+	}
+	for attempt := 0; attempt < authAttemptsMax; attempt++ {
+		err := c.conn.AddAuth("digest", c.auth)
+		if err == nil {
+			return true
+		}
+		c.mu.Lock()
+		closed := c.closed
+		c.mu.Unlock()
+		if closed {
+			return false
+		}
+		c.log.Warn("zkadapter: digest authentication failed; retrying", "err", err)
+		time.Sleep(authRetryDelay)
+	}
+	c.log.Error("zkadapter: digest authentication never succeeded; requests on digest-protected znodes will fail",
+		"attempts", authAttemptsMax)
+	return true
 }

@@ -213,7 +213,7 @@ func TestLocalRejectionsMatchModel(t *testing.T) {
 		model := zkmodel.New()
 		id := model.OpenSession(0, time.Second)
 		want := model.Apply(id, 1, req).String()
-		if got := execute(nil, req).String(); got != want {
+		if got := execute(nil, nil, req).String(); got != want {
 			t.Errorf("%v: got %s, want %s (the model's)", req, got, want)
 		}
 	}

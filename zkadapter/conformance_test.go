@@ -30,8 +30,9 @@ func nextRoot() string { return fmt.Sprintf("%s-%d", runPrefix, caseSeq.Add(1)) 
 
 // realEnv is a case's environment on a real ZooKeeper.
 type realEnv struct {
-	addr string
-	root string
+	addr   string
+	root   string
+	secret []byte // every session's cluster secret; nil for none
 }
 
 type realSession struct {
@@ -39,8 +40,8 @@ type realSession struct {
 	client *Client
 }
 
-func newRealEnv(t *testing.T, addr string) conformance.Env {
-	e := &realEnv{addr: addr, root: nextRoot()}
+func newRealEnv(t *testing.T, addr string, secret []byte) conformance.Env {
+	e := &realEnv{addr: addr, root: nextRoot(), secret: secret}
 	admin := e.open(t)
 	if r := admin.Do(core.Create{Path: e.root}); r.Code != core.CodeOK {
 		t.Fatalf("creating the case root %s: got %s, want OK", e.root, r)
@@ -54,7 +55,7 @@ func newRealEnv(t *testing.T, addr string) conformance.Env {
 func (e *realEnv) open(t *testing.T) *realSession {
 	t.Helper()
 	rec := newRecorder()
-	c, err := New(Config{Servers: []string{e.addr}, SessionTimeout: conformanceSessionTimeout}, rec.sink)
+	c, err := New(Config{Servers: []string{e.addr}, SessionTimeout: conformanceSessionTimeout, Secret: e.secret}, rec.sink)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -93,8 +94,16 @@ func removeTree(t *testing.T, s *session, path string) {
 func TestConformanceRealZooKeeper(t *testing.T) {
 	addr := zkAddr(t)
 	start := time.Now()
-	conformance.Run(t, func(t *testing.T) conformance.Env { return newRealEnv(t, addr) })
+	conformance.Run(t, func(t *testing.T) conformance.Env { return newRealEnv(t, addr, nil) })
 	t.Logf("%d cases against %s in %s", len(conformance.Cases()), addr, time.Since(start).Round(time.Millisecond))
+}
+
+// The same cases with every session authenticated by a cluster secret and
+// every znode created under its digest ACL: the protection changes no
+// semantics for the cluster's own daemons.
+func TestConformanceRealZooKeeperWithSecret(t *testing.T) {
+	addr := zkAddr(t)
+	conformance.Run(t, func(t *testing.T) conformance.Env { return newRealEnv(t, addr, []byte(testSecret)) })
 }
 
 // memoryEnv is a case's environment on a MemoryServer of its own.

@@ -16,14 +16,14 @@ import (
 // a round trip: data over core.DataBytesMax, a Check outside Multi, an
 // unknown create mode or request type, and a Multi that is too long or holds
 // a read or another Multi.
-func execute(conn *zk.Conn, req core.Request) core.Reply {
+func execute(conn *zk.Conn, acl []zk.ACL, req core.Request) core.Reply {
 	switch r := req.(type) {
 	case core.Create:
 		flags, ok := createFlags(r.Mode)
 		if !ok || len(r.Data) > core.DataBytesMax {
 			return core.Reply{Code: core.CodeBadArguments}
 		}
-		path, err := conn.Create(r.Path, r.Data, flags, worldACL)
+		path, err := conn.Create(r.Path, r.Data, flags, acl)
 		if err != nil {
 			return core.Reply{Code: codeOf(err)}
 		}
@@ -43,12 +43,10 @@ func execute(conn *zk.Conn, req core.Request) core.Reply {
 	case core.Children:
 		return children(conn, r)
 	case core.Multi:
-		return multi(conn, r)
+		return multi(conn, acl, r)
 	}
 	return core.Reply{Code: core.CodeBadArguments}
 }
-
-var worldACL = zk.WorldACL(zk.PermAll)
 
 func createFlags(m core.CreateMode) (int32, bool) {
 	switch m {
@@ -123,13 +121,13 @@ func children(conn *zk.Conn, r core.Children) core.Reply {
 	return reply
 }
 
-func multi(conn *zk.Conn, m core.Multi) core.Reply {
+func multi(conn *zk.Conn, acl []zk.ACL, m core.Multi) core.Reply {
 	if !m.Valid() {
 		return core.Reply{Code: core.CodeBadArguments}
 	}
 	ops := make([]any, 0, len(m.Ops)+1)
 	for i, op := range m.Ops {
-		zop, ok := multiOp(op)
+		zop, ok := multiOp(op, acl)
 		if !ok {
 			return multiMalformedAt(conn, ops, len(m.Ops), i)
 		}
@@ -183,14 +181,14 @@ const multiNeverVersion = -2
 
 // multiOp returns go-zookeeper's form of a multi operation; false for a
 // malformed one.
-func multiOp(op core.Request) (any, bool) {
+func multiOp(op core.Request, acl []zk.ACL) (any, bool) {
 	switch o := op.(type) {
 	case core.Create:
 		flags, ok := createFlags(o.Mode)
 		if !ok || len(o.Data) > core.DataBytesMax {
 			return nil, false
 		}
-		return &zk.CreateRequest{Path: o.Path, Data: o.Data, Acl: worldACL, Flags: flags}, true
+		return &zk.CreateRequest{Path: o.Path, Data: o.Data, Acl: acl, Flags: flags}, true
 	case core.Delete:
 		return &zk.DeleteRequest{Path: o.Path, Version: o.Version}, true
 	case core.SetData:

@@ -3,6 +3,9 @@ package cli
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -109,6 +112,10 @@ func TestMainUsage(t *testing.T) {
 		{[]string{"worker"}, 2},
 		{[]string{"local", "--supervisors", "0"}, 2},
 		{[]string{"submit", "--topology", "nope", "-c", "nimbus.seeds=127.0.0.1:1"}, 1},
+		{[]string{"list", "-c", "nimbus.seeds="}, 1},
+		{[]string{"kill", "wc", "--wait", "-5s", "-c", "nimbus.seeds=127.0.0.1:1"}, 2},
+		{[]string{"rebalance", "wc", "--wait=-1s", "-c", "nimbus.seeds=127.0.0.1:1"}, 2},
+		{[]string{"supervisor", "-c", "supervisor.slots.ports="}, 1},
 	}
 	for _, tt := range tests {
 		var out, errb testWriter
@@ -121,3 +128,30 @@ func TestMainUsage(t *testing.T) {
 type testWriter []byte
 
 func (w *testWriter) Write(p []byte) (int, error) { *w = append(*w, p...); return len(p), nil }
+
+// A spec naming a component type this program does not register is refused
+// before anything reaches nimbus: accepted, it showed ACTIVE and ran nothing.
+func TestSubmitRefusesUnregisteredType(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name, spoutType, want string
+	}{
+		{"unregistered", "nope.Spout", `component "s" has unregistered type "nope.Spout"`},
+		{"registered", "examples.Numbers", "127.0.0.1:1"}, // passes the check, then finds no nimbus
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(dir, tt.name+".json")
+			spec := `{"version":1,"name":"x","spouts":[{"name":"s","type":"` + tt.spoutType + `","parallelism":1}]}`
+			if err := os.WriteFile(path, []byte(spec), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			var out, errb testWriter
+			code := Main([]string{"submit", "--spec", path, "--no-artifact", "-c", "nimbus.seeds=127.0.0.1:1"},
+				Env{Stdout: &out, Stderr: &errb, Ctx: context.Background()})
+			if code != 1 || !strings.Contains(string(errb), tt.want) {
+				t.Errorf("submit: got exit %d, stderr %q; want exit 1 and %q", code, errb, tt.want)
+			}
+		})
+	}
+}

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -13,7 +14,9 @@ import (
 	"time"
 
 	"github.com/squall/squall/core/protocol"
+	"github.com/squall/squall/core/task"
 	"github.com/squall/squall/core/topology"
+	"github.com/squall/squall/realnet/auth"
 	"github.com/squall/squall/realnet/httpapi"
 )
 
@@ -21,7 +24,7 @@ import (
 const clientTimeout = 60 * time.Second
 
 func newAPIClient(c *config) *httpapi.Client {
-	return httpapi.NewClient(c.list("nimbus.seeds"), &http.Client{Timeout: clientTimeout})
+	return httpapi.NewClient(c.list("nimbus.seeds"), auth.Client(c.clientToken(), &http.Client{Timeout: clientTimeout}))
 }
 
 // runSubmit submits a registered topology with this program as its
@@ -50,6 +53,15 @@ func runSubmit(args []string, env Env) int {
 	if err != nil {
 		return fail(env, "submit", err)
 	}
+	if *artifactPath == "" {
+		// The components run in this program (or, with --no-artifact, in
+		// the supervisors' squall, built as this one is): a type it does not
+		// register would start workers that can run nothing. Another
+		// program's registrations are unknown here; its workers say so.
+		if err := checkTypes(spec); err != nil {
+			return fail(env, "submit", err)
+		}
+	}
 	program := *artifactPath
 	if program == "" && !*noArtifact {
 		if program, err = os.Executable(); err != nil {
@@ -74,6 +86,19 @@ func short(d string) string {
 		return "none"
 	}
 	return d
+}
+
+// checkTypes refuses a spec naming a component type this program does not
+// register.
+func checkTypes(spec []byte) error {
+	t, err := topology.Decode(spec)
+	if err != nil {
+		return err
+	}
+	if err := task.CheckTypes(t); err != nil {
+		return fmt.Errorf("%w: this program does not register it (give the program that does with --artifact)", err)
+	}
+	return nil
 }
 
 // submitSpec builds the JSON spec to submit.
@@ -101,7 +126,8 @@ func submitSpec(kind, specFile, name string, workers int) ([]byte, string, error
 // runClient runs kill, activate, deactivate, rebalance, list and status.
 func runClient(cmd string, args []string, env Env) int {
 	fs, cf := newFlags(cmd, env)
-	wait := fs.Duration("wait", 0, "kill, rebalance: deactivate for this long first (Storm's -w)")
+	wait := fs.Duration("wait", 0, "kill, rebalance: deactivate for this long first (Storm's -w; "+
+		"default: the topology's message timeout, 0: at once)")
 	workers := fs.Int("workers", 0, "rebalance: the new number of workers (Storm's -n)")
 	var par multiFlag
 	fs.Var(&par, "parallelism", "rebalance: component=N (repeatable; Storm's -e)")
@@ -114,11 +140,20 @@ func runClient(cmd string, args []string, env Env) int {
 	if err := fs.Parse(rest); err != nil {
 		return 2
 	}
+	if *wait < 0 {
+		// Taken for zero, it would kill at once what was meant to drain.
+		fmt.Fprintf(env.Stderr, "squall %s: --wait %v is negative; want 0 or more\n", cmd, *wait)
+		return 2
+	}
 	if (cmd == "list") != (name == "") || fs.NArg() > 0 {
 		fmt.Fprintf(env.Stderr, "usage: squall %s%s [flags]\n", cmd, map[bool]string{true: "", false: " TOPOLOGY"}[cmd == "list"])
 		return 2
 	}
 	c, err := cf.load()
+	if err != nil {
+		return fail(env, cmd, err)
+	}
+	waitArg, err := waitOf(fs, *wait)
 	if err != nil {
 		return fail(env, cmd, err)
 	}
@@ -132,13 +167,13 @@ func runClient(cmd string, args []string, env Env) int {
 	var s protocol.TopologySummary
 	switch cmd {
 	case "kill":
-		s, err = api.Kill(ctx, name, *wait)
+		s, err = api.Kill(ctx, name, waitArg)
 	case "activate":
 		s, err = api.Activate(ctx, name)
 	case "deactivate":
 		s, err = api.Deactivate(ctx, name)
 	case "rebalance":
-		s, err = api.Rebalance(ctx, name, *wait, *workers, parallelism)
+		s, err = api.Rebalance(ctx, name, waitArg, *workers, parallelism)
 	case "list":
 		return printList(ctx, api, env, *asJSON)
 	case "status":
@@ -147,8 +182,31 @@ func runClient(cmd string, args []string, env Env) int {
 	if err != nil {
 		return fail(env, cmd, err)
 	}
-	fmt.Fprintf(env.Stdout, "%s %s: %s\n", cmd, s.Name, s.Status)
+	writeChange(env.Stdout, cmd, s)
 	return 0
+}
+
+// waitOf is the wait to ask for: without --wait, Storm's default (the
+// topology's message timeout); a negative one is refused, not taken as 0.
+func waitOf(fs *flag.FlagSet, wait time.Duration) (time.Duration, error) {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == "wait" })
+	switch {
+	case !given:
+		return httpapi.WaitDefault, nil
+	case wait < 0:
+		return 0, fmt.Errorf("--wait %s: want 0 (at once) or more", wait)
+	}
+	return wait, nil
+}
+
+// writeChange prints a lifecycle change's outcome and, when nimbus gave
+// one, why the topology is not (or, for a rebalance, cannot now be) placed.
+func writeChange(w io.Writer, cmd string, s protocol.TopologySummary) {
+	fmt.Fprintf(w, "%s %s: %s\n", cmd, s.Name, s.Status)
+	if s.Reason != "" {
+		fmt.Fprintf(w, "  not fully scheduled: %s\n", s.Reason)
+	}
 }
 
 func parseParallelism(par []string) (map[string]int, error) {
@@ -199,7 +257,10 @@ func printStatus(ctx context.Context, api *httpapi.Client, env Env, name, window
 func writeStatus(w io.Writer, t httpapi.Topology) {
 	fmt.Fprintf(w, "%s: %s, %d workers, %d tasks, epoch %d, artifact %s; counts over window %s\n",
 		t.Name, t.Status, t.Workers, t.Tasks, t.Epoch, short(t.Artifact), t.Window)
-	if t.Reason != "" {
+	switch {
+	case t.Status == protocol.StatusCorrupt:
+		fmt.Fprintf(w, "  %s; only kill applies: it removes the record and the assignment\n", t.Reason)
+	case t.Reason != "":
 		fmt.Fprintf(w, "  not fully scheduled: %s\n", t.Reason)
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
@@ -208,6 +269,20 @@ func writeStatus(w io.Writer, t httpapi.Topology) {
 		writeComponent(tw, c.Name, c.Tasks, c.Stats)
 	}
 	tw.Flush()
+	for _, c := range t.Components {
+		if len(c.Errors) > 0 {
+			e := c.Errors[0]
+			fmt.Fprintf(w, "  last error of %s (%ds ago, %s:%d, task %d): %s\n", c.Name, e.LapsedSecs, e.Host, e.Port, e.Task, oneLine(e.Error))
+		}
+	}
+}
+
+// oneLine keeps an error's first line, so a stack trace fits a listing.
+func oneLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i] + " ..."
+	}
+	return s
 }
 
 // componentHeader heads the component tables of status and local mode.

@@ -2,13 +2,16 @@ package cli
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/squall/squall/core/supervisor"
 	"github.com/squall/squall/core/worker"
 	"github.com/squall/squall/core/yaml"
+	"github.com/squall/squall/realnet/auth"
 	"github.com/squall/squall/realnet/lanes"
 )
 
@@ -40,6 +43,9 @@ var settings = []setting{
 	{key: "worker.tick", def: "2ms", doc: "how often a worker executes its tasks"},
 	{key: "worker.step.budget", def: "4096", doc: "tuples a worker executes per tick at most (worker.lanes=single)"},
 	{key: "worker.lanes", def: "task", doc: "task: one goroutine per task, codec off the worker's loop; single: every task on the worker's loop, as the simulator"},
+	{key: "auth.tokens", def: "", list: true, doc: "nimbus: API tokens, USER:ROLE:TOKEN each (role admin, user or readonly; tokens of 16+ bytes); none: the API is open"},
+	{key: "auth.token", def: "", doc: "token the client commands send (the environment's SQUALL_TOKEN wins)"},
+	{key: "cluster.secret", def: "", doc: "secret shared by the cluster's daemons: authenticates their transport and artifact downloads (16+ bytes)"},
 	{key: "log.level", def: "info", doc: "debug, info, warn or error"},
 	{key: "log.format", def: "text", doc: "text or json (log/slog handlers)"},
 }
@@ -195,13 +201,53 @@ func (c *config) validate() error {
 	if _, err := planeFactory(c.str("worker.lanes")); err != nil {
 		return err
 	}
-	for _, p := range c.list("supervisor.slots.ports") {
-		if n, err := strconv.Atoi(p); err != nil || n <= 0 || n > 65535 {
-			return fmt.Errorf("config: supervisor.slots.ports: %q is not a port", p)
-		}
+	if _, err := c.tokens(); err != nil {
+		return err
+	}
+	if err := c.validateSlots(); err != nil {
+		return err
 	}
 	if len(c.list("zookeeper.servers")) == 0 {
 		return fmt.Errorf("config: zookeeper.servers is empty")
+	}
+	return c.validateSeeds()
+}
+
+// validateSlots checks supervisor.slots.ports: a supervisor offers at least
+// one port and at most supervisor.SlotsMax, each once. The supervisor
+// machine asserts the same, so a bad list must stop here, as an error.
+func (c *config) validateSlots() error {
+	const key = "supervisor.slots.ports"
+	ports := c.list(key)
+	if len(ports) == 0 || len(ports) > supervisor.SlotsMax {
+		return fmt.Errorf("config: %s (%s): %d ports, want 1 to %d", key, c.source[key], len(ports), supervisor.SlotsMax)
+	}
+	seen := map[int]bool{}
+	for _, p := range ports {
+		n, err := strconv.Atoi(p)
+		if err != nil || n <= 0 || n > 65535 {
+			return fmt.Errorf("config: %s: %q is not a port", key, p)
+		}
+		if seen[n] {
+			return fmt.Errorf("config: %s (%s): port %d is listed twice", key, c.source[key], n)
+		}
+		seen[n] = true
+	}
+	return nil
+}
+
+// validateSeeds checks nimbus.seeds, host:port each: empty, a client would
+// have no nimbus to ask (the API client asserts at least one).
+func (c *config) validateSeeds() error {
+	const key = "nimbus.seeds"
+	addrs := c.list(key)
+	if len(addrs) == 0 {
+		return fmt.Errorf("config: %s (%s) is empty: want host:port, comma-separated", key, c.source[key])
+	}
+	for _, a := range addrs {
+		if _, port, err := net.SplitHostPort(a); err != nil || port == "" {
+			return fmt.Errorf("config: %s (%s): %q is not host:port", key, c.source[key], a)
+		}
 	}
 	return nil
 }
@@ -224,4 +270,44 @@ func reference() string {
 		fmt.Fprintf(&b, "%-26s %-22s %s\n", s.key, s.def, s.doc)
 	}
 	return b.String()
+}
+
+// tokens are the API's tokens and the cluster secret; nil when neither is
+// set (the API is open).
+func (c *config) tokens() (*auth.Tokens, error) {
+	t, err := auth.ParseTokens(c.list("auth.tokens"), c.secret())
+	if err != nil {
+		return nil, fmt.Errorf("config: auth.tokens or cluster.secret: %w", err)
+	}
+	return t, nil
+}
+
+// clientToken is the token client commands send: SQUALL_TOKEN, else
+// auth.token.
+func (c *config) clientToken() string {
+	if t := os.Getenv("SQUALL_TOKEN"); t != "" {
+		return t
+	}
+	return c.str("auth.token")
+}
+
+// secretEnv carries the cluster secret from a supervisor to the workers it
+// starts, and may set it for any daemon (it wins over cluster.secret): an
+// environment variable, unlike a -c flag, is not shown by ps.
+const secretEnv = "SQUALL_CLUSTER_SECRET"
+
+// secret is the cluster secret, "" for none.
+func (c *config) secret() string {
+	if s := os.Getenv(secretEnv); s != "" {
+		return s
+	}
+	return c.str("cluster.secret")
+}
+
+// transportSecret is the secret the transport's handshake proves; nil for none.
+func (c *config) transportSecret() []byte {
+	if s := c.secret(); s != "" {
+		return []byte(s)
+	}
+	return nil
 }

@@ -244,7 +244,7 @@ func (lc *localCluster) startNimbus(ctx context.Context) *bridge {
 	lc.net.attach(id, inbox.Deliver)
 	d := realnet.NewDriver(realnet.DriverConfig{ID: id, Machine: nimbus.New(nimbus.Config{ID: id, Priority: 1}),
 		Tick: nimbusTick, Inbox: inbox, Coord: zk, Net: bridgedNet{b: br, net: lc.net.endpoint(id)},
-		Logger: lc.log.With("node", id)})
+		Logger: lc.log})
 	lc.run(ctx, d, "nimbus")
 	return br
 }
@@ -265,7 +265,7 @@ func (lc *localCluster) startSupervisor(ctx context.Context, i int) error {
 		Slots:    []core.Port{6700, 6701, 6702, 6703},
 		Capacity: protocol.Resources{CPU: 400, MemoryMB: 8192, NetworkMbps: 1000, DiskMB: 100_000}})
 	d := realnet.NewDriver(realnet.DriverConfig{ID: addr, Machine: m, Tick: supervisorTick, Inbox: inbox,
-		Coord: zk, Net: lc.net.endpoint(addr), Store: store, Procs: runner, Logger: lc.log.With("node", id)})
+		Coord: zk, Net: lc.net.endpoint(addr), Store: store, Procs: runner, Logger: lc.log})
 	lc.run(ctx, d, string(id))
 	return nil
 }
@@ -312,7 +312,7 @@ func (r *localRunner) Start(e core.StartWorker) {
 	ctx, cancel := context.WithCancel(r.ctx)
 	r.running[port] = cancel
 	d := realnet.NewDriver(realnet.DriverConfig{ID: id, Machine: m, Tick: localWorkerTick, Inbox: inbox, Now: clock,
-		Net: r.lc.net.endpoint(id), Store: store, Logger: r.lc.log.With("node", id),
+		Net: r.lc.net.endpoint(id), Store: store, Logger: r.lc.log,
 		OnExit: func(string) { cancel() }})
 	r.lc.wg.Add(1)
 	go func() {

@@ -37,6 +37,7 @@ client:
   rebalance       rebalance a topology [--wait D] [--workers N] [--parallelism c=N]
   list            list topologies
   status          a topology's status and metrics [--json]
+  get-errors      a topology's last errors per component [--json]
 
 other:
   local           run nimbus, supervisors and workers in this process
@@ -73,6 +74,8 @@ func Main(args []string, env Env) int {
 		return runSubmit(rest, env)
 	case "kill", "activate", "deactivate", "rebalance", "list", "status":
 		return runClient(cmd, rest, env)
+	case "get-errors":
+		return runGetErrors(rest, env)
 	case "local":
 		return runLocal(rest, env)
 	case "config":

@@ -17,6 +17,7 @@ import (
 	"github.com/squall/squall/core/nimbus"
 	"github.com/squall/squall/core/protocol"
 	"github.com/squall/squall/realnet"
+	"github.com/squall/squall/realnet/auth"
 	"github.com/squall/squall/realnet/httpapi"
 	"github.com/squall/squall/storage/artifact"
 	"github.com/squall/squall/zkadapter"
@@ -65,28 +66,36 @@ func serveNimbus(ctx context.Context, c *config, log *slog.Logger) error {
 		return err
 	}
 	inbox := realnet.NewInbox(inboxEventsMax)
-	zk, err := zkadapter.New(zkadapter.Config{Servers: c.list("zookeeper.servers"), SessionTimeout: timeout, Logger: log}, inbox.Deliver)
+	zk, err := zkadapter.New(zkadapter.Config{Servers: c.list("zookeeper.servers"), SessionTimeout: timeout, Logger: log,
+		Secret: c.transportSecret()}, inbox.Deliver)
 	if err != nil {
 		return fmt.Errorf("zookeeper: %w", err)
 	}
 	defer zk.Close()
-	reader, err := dialReader(c.list("zookeeper.servers"), timeout, log)
+	reader, err := dialReader(c.list("zookeeper.servers"), timeout, c.transportSecret(), log)
 	if err != nil {
 		return err
 	}
 	defer reader.close()
-	tr, err := realnet.Listen(realnet.TransportConfig{Self: id, Addr: string(id), Logger: log}, inbox.Deliver)
+	tr, err := realnet.Listen(realnet.TransportConfig{Self: id, Addr: string(id), Logger: log, Secret: c.transportSecret()}, inbox.Deliver)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", id, err)
 	}
 	defer tr.Close()
 
+	tokens, err := c.tokens()
+	if err != nil {
+		return err
+	}
+	if !tokens.Enabled() {
+		log.Warn("nimbus: the HTTP API is open to anyone who can reach it: set auth.tokens and cluster.secret")
+	}
 	br := newBridge(inbox.Deliver)
 	m := nimbus.New(nimbus.Config{ID: id, Priority: priority, Layout: layout, RequireArtifacts: true})
 	d := realnet.NewDriver(realnet.DriverConfig{ID: id, Machine: m, Tick: nimbusTick, Inbox: inbox,
 		Coord: zk, Net: bridgedNet{b: br, net: tr}, Logger: log})
 	api := httpapi.NewServer(httpapi.ServerConfig{Nimbus: br, Artifacts: store, UploadBytesMax: int64(uploadMax),
-		Logger: log, RequestTimeout: apiRequestTimeout,
+		Logger: log, RequestTimeout: apiRequestTimeout, Auth: tokens,
 		Members: func(ctx context.Context) ([]httpapi.NimbusSummary, error) {
 			return electionMembers(ctx, reader, layout)
 		}})
@@ -97,7 +106,7 @@ func serveNimbus(ctx context.Context, c *config, log *slog.Logger) error {
 		}
 	}()
 	rep := &replicator{reader: reader, store: store, layout: layout, self: id, log: log,
-		seeds: c.list("nimbus.seeds"), deliver: inbox.Deliver}
+		seeds: c.list("nimbus.seeds"), deliver: inbox.Deliver, hc: auth.Client(c.secret(), nil)}
 	go rep.run(ctx)
 	log.Info("nimbus started", "id", id, "priority", priority, "zookeeper", c.list("zookeeper.servers"))
 	err = d.Run(ctx)
@@ -122,6 +131,7 @@ type replicator struct {
 	seeds   []string
 	log     *slog.Logger
 	deliver func(core.Event)
+	hc      *http.Client // authenticated with the cluster secret
 }
 
 func (r *replicator) run(ctx context.Context) {
@@ -155,7 +165,7 @@ func (r *replicator) sync(ctx context.Context) (bool, error) {
 		if r.store.Has(d) {
 			continue
 		}
-		if err := fetchArtifact(rctx, r.reader, r.layout, r.seeds, r.store, d, r.self); err != nil {
+		if err := fetchArtifact(rctx, r.hc, r.reader, r.layout, r.seeds, r.store, d, r.self); err != nil {
 			r.log.Warn("artifact missing", "digest", d, "err", err)
 			ready = false
 			continue
@@ -193,7 +203,8 @@ func liveArtifacts(ctx context.Context, zr *zkReader, layout protocol.Layout) ([
 
 // fetchArtifact downloads digest into store from the leader, else from any
 // seed nimbus but self, verifying it.
-func fetchArtifact(ctx context.Context, zr *zkReader, layout protocol.Layout, seeds []string,
+// hc authenticates with the cluster secret.
+func fetchArtifact(ctx context.Context, hc *http.Client, zr *zkReader, layout protocol.Layout, seeds []string,
 	store *artifact.Store, digest string, self core.NodeID) error {
 	var sources []string
 	if leader, err := leaderAddress(ctx, zr, layout); err == nil && leader != "" {
@@ -206,7 +217,7 @@ func fetchArtifact(ctx context.Context, zr *zkReader, layout protocol.Layout, se
 			continue
 		}
 		url := "http://" + addr + "/api/v1/artifact/" + digest
-		if err := store.Fetch(ctx, http.DefaultClient, url, digest); err != nil {
+		if err := store.Fetch(ctx, hc, url, digest); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", addr, err))
 			continue
 		}

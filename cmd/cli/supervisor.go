@@ -19,6 +19,7 @@ import (
 	"github.com/squall/squall/core/protocol"
 	"github.com/squall/squall/core/supervisor"
 	"github.com/squall/squall/realnet"
+	"github.com/squall/squall/realnet/auth"
 	"github.com/squall/squall/realnet/procs"
 	"github.com/squall/squall/storage"
 	"github.com/squall/squall/storage/artifact"
@@ -85,18 +86,19 @@ func serveSupervisor(ctx context.Context, c *config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	reader, err := dialReader(c.list("zookeeper.servers"), timeout, log)
+	reader, err := dialReader(c.list("zookeeper.servers"), timeout, c.transportSecret(), log)
 	if err != nil {
 		return err
 	}
 	defer reader.close()
 	inbox := realnet.NewInbox(inboxEventsMax)
-	zk, err := zkadapter.New(zkadapter.Config{Servers: c.list("zookeeper.servers"), SessionTimeout: timeout, Logger: log}, inbox.Deliver)
+	zk, err := zkadapter.New(zkadapter.Config{Servers: c.list("zookeeper.servers"), SessionTimeout: timeout, Logger: log,
+		Secret: c.transportSecret()}, inbox.Deliver)
 	if err != nil {
 		return fmt.Errorf("zookeeper: %w", err)
 	}
 	defer zk.Close()
-	tr, err := realnet.Listen(realnet.TransportConfig{Self: addr, Addr: string(addr), Logger: log}, inbox.Deliver)
+	tr, err := realnet.Listen(realnet.TransportConfig{Self: addr, Addr: string(addr), Logger: log, Secret: c.transportSecret()}, inbox.Deliver)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", addr, err)
 	}
@@ -119,6 +121,7 @@ func serveSupervisor(ctx context.Context, c *config, log *slog.Logger) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	go watchStore(ctx, d, cancel)
+	go watchCorrupt(ctx, d, log)
 	err = d.Run(ctx)
 	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
 		err = cause
@@ -171,6 +174,9 @@ func (s *workerStarter) command(spec core.WorkerSpec) (*exec.Cmd, error) {
 	}
 	cmd := exec.Command(program, args...)
 	cmd.Env = append(os.Environ(), "SQUALL_WORKER=1")
+	if secret := s.cfg.secret(); secret != "" {
+		cmd.Env = append(cmd.Env, secretEnv+"="+secret)
+	}
 	return cmd, nil
 }
 
@@ -190,7 +196,7 @@ func (s *workerStarter) program(ctx context.Context, topo core.TopologyID) (stri
 		return s.self, nil
 	}
 	if !s.arts.Has(rec.Artifact) {
-		if err := fetchArtifact(ctx, s.reader, s.layout, s.seeds, s.arts, rec.Artifact, ""); err != nil {
+		if err := fetchArtifact(ctx, auth.Client(s.cfg.secret(), nil), s.reader, s.layout, s.seeds, s.arts, rec.Artifact, ""); err != nil {
 			return "", fmt.Errorf("artifact of %s: %w", topo, err)
 		}
 	}
@@ -220,4 +226,44 @@ func watchStore(ctx context.Context, d *realnet.Driver, cancel context.CancelCau
 			}
 		}
 	}
+}
+
+// watchCorrupt logs the corrupt assignments and launch records the
+// supervisor refused (the machine only counts them, and keeps the newest
+// reason), at most once per storeCheckPeriod. It ends with ctx.
+func watchCorrupt(ctx context.Context, d *realnet.Driver, log *slog.Logger) {
+	t := time.NewTicker(storeCheckPeriod)
+	defer t.Stop()
+	var cl corruptLog
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			var st supervisor.Stats
+			var why string
+			err := d.Do(ctx, func(m core.Machine) {
+				sm := m.(*supervisor.Machine)
+				st, why = sm.Stats(), sm.LastCorrupt()
+			})
+			if err != nil {
+				return // the driver stopped, or ctx is done
+			}
+			cl.see(log, st, why)
+		}
+	}
+}
+
+// corruptLog remembers how many corrupt inputs were logged.
+type corruptLog struct{ assignments, records int }
+
+// see logs a warning when the supervisor refused more corrupt inputs than
+// were logged so far, with the newest one's reason.
+func (c *corruptLog) see(log *slog.Logger, st supervisor.Stats, why string) {
+	if st.CorruptAssignments == c.assignments && st.CorruptRecords == c.records {
+		return
+	}
+	log.Warn("supervisor refused a corrupt assignment or launch record",
+		"corrupt_assignments", st.CorruptAssignments, "corrupt_launch_records", st.CorruptRecords, "last", why)
+	c.assignments, c.records = st.CorruptAssignments, st.CorruptRecords
 }

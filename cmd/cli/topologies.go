@@ -88,6 +88,14 @@ func init() {
 		func(name string, workers int) (*topology.Topology, error) {
 			return examples.Exclamation(name, workers)
 		})
+	RegisterTopology("complaints", "sentences → complain: a bolt that reports an error per tuple (see get-errors)",
+		func(name string, workers int) (*topology.Topology, error) {
+			t, err := examples.Complaints(name, workers, 0)
+			if err == nil {
+				t.Config.MaxSpoutPending = wordcountPendingMax
+			}
+			return t, err
+		})
 	RegisterTopology("sequence", "a reliable sequence spout → relay → sink, acked, with replay",
 		func(name string, workers int) (*topology.Topology, error) {
 			return examples.SequenceTopology(name, workers, sequenceCount, 30*time.Second, 1000)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/squall/squall/core"
 	"github.com/squall/squall/core/protocol"
+	"github.com/squall/squall/core/task"
 	"github.com/squall/squall/core/topology"
 	"github.com/squall/squall/core/worker"
 	"github.com/squall/squall/realnet"
@@ -71,6 +72,12 @@ func serveWorker(ctx context.Context, c *config, wa workerArgs, log *slog.Logger
 	if err != nil {
 		return err
 	}
+	if err := task.CheckTypes(t); err != nil {
+		// Started anyway, it would heartbeat as healthy and run nothing.
+		// Its exit is logged here and by its supervisor, which restarts it
+		// with backoff until the topology is killed.
+		return fmt.Errorf("worker: topology %s: %w: this program does not register it", wa.topology, err)
+	}
 	store, err := storage.Open(vfs.Default, wa.dir, storage.Options{})
 	if err != nil {
 		return fmt.Errorf("worker store: %w", err)
@@ -80,7 +87,7 @@ func serveWorker(ctx context.Context, c *config, wa workerArgs, log *slog.Logger
 		Port: core.Port(wa.port), Epoch: wa.epoch}
 	self := protocol.WorkerNode(spec.Supervisor, spec.Port)
 	inbox := realnet.NewInbox(inboxEventsMax)
-	tr, err := realnet.Listen(realnet.TransportConfig{Self: self, Addr: string(self), Logger: log}, inbox.Deliver)
+	tr, err := realnet.Listen(realnet.TransportConfig{Self: self, Addr: string(self), Logger: log, Secret: c.transportSecret()}, inbox.Deliver)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", self, err)
 	}
@@ -107,7 +114,7 @@ func serveWorker(ctx context.Context, c *config, wa workerArgs, log *slog.Logger
 
 // readTopology reads and decodes a topology's spec from ZooKeeper.
 func readTopology(ctx context.Context, c *config, timeout time.Duration, name string, log *slog.Logger) (*topology.Topology, error) {
-	zr, err := dialReader(c.list("zookeeper.servers"), timeout, log)
+	zr, err := dialReader(c.list("zookeeper.servers"), timeout, c.transportSecret(), log)
 	if err != nil {
 		return nil, err
 	}

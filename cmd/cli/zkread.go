@@ -25,9 +25,9 @@ type zkReader struct {
 	waiting map[core.OpID]chan core.Reply
 }
 
-func dialReader(servers []string, timeout time.Duration, log *slog.Logger) (*zkReader, error) {
+func dialReader(servers []string, timeout time.Duration, secret []byte, log *slog.Logger) (*zkReader, error) {
 	r := &zkReader{waiting: map[core.OpID]chan core.Reply{}}
-	c, err := zkadapter.New(zkadapter.Config{Servers: servers, SessionTimeout: timeout, Logger: log}, r.onEvent)
+	c, err := zkadapter.New(zkadapter.Config{Servers: servers, SessionTimeout: timeout, Logger: log, Secret: secret}, r.onEvent)
 	if err != nil {
 		return nil, fmt.Errorf("zookeeper %v: %w", servers, err)
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/squall/squall/core/protocol"
+	"github.com/squall/squall/realnet/auth"
 	"github.com/squall/squall/realnet/httpapi"
 )
 
@@ -38,6 +39,11 @@ const (
 	e2eTopology       = "wc"
 	e2eTopologyWorker = 3
 )
+
+// e2eSettle is how long a deactivation is given to reach the workers and
+// their last emits to reach nimbus's status (lanes publish every 250 ms,
+// workers and supervisors heartbeat every second).
+const e2eSettle = 4 * time.Second
 
 type e2eCluster struct {
 	t        *testing.T
@@ -166,6 +172,22 @@ func TestEndToEnd(t *testing.T) {
 		return executed(c.statusMust(), "count") > before, "no growth"
 	})
 
+	// deactivate: the spouts stop, so their emitted counts settle and
+	// stay; activate: they emit again.
+	c.squall("deactivate", e2eTopology)
+	time.Sleep(e2eSettle)
+	settled := emitted(c.statusMust(), "sentences")
+	time.Sleep(e2eSettle)
+	if got := emitted(c.statusMust(), "sentences"); got != settled {
+		t.Fatalf("spout emitted %d→%d in %s while INACTIVE, want no change", settled, got, e2eSettle)
+	}
+	c.squall("activate", e2eTopology)
+	c.waitFor("spouts emit after activate", e2eStartBound, func() (bool, string) {
+		got := emitted(c.statusMust(), "sentences")
+		return got > settled, fmt.Sprintf("emitted %d", got)
+	})
+	t.Logf("deactivate: spout emitted settled at %d for %s; activate: it grew again", settled, e2eSettle)
+
 	// kill the topology: its workers go.
 	killed = time.Now()
 	c.squall("kill", e2eTopology, "--wait", "1s")
@@ -188,9 +210,24 @@ func newE2E(t *testing.T, zk string) *e2eCluster {
 	return c
 }
 
+// The cluster runs with authentication on: every client command sends
+// e2eToken, and supervisors and nimbuses download programs with the secret.
+const (
+	e2eToken  = "e2e-admin-token-0123456789"
+	e2eSecret = "e2e-cluster-secret-0123456789"
+)
+
 func (c *e2eCluster) common() []string {
 	return []string{"-c", "zookeeper.servers=" + c.zk, "-c", "zookeeper.root=" + c.root,
-		"-c", "nimbus.seeds=" + c.seeds, "-c", "zookeeper.session.timeout=2s"}
+		"-c", "nimbus.seeds=" + c.seeds, "-c", "zookeeper.session.timeout=2s",
+		"-c", "auth.tokens=e2e:admin:" + e2eToken, "-c", "auth.token=" + e2eToken, "-c", "cluster.secret=" + e2eSecret}
+}
+
+// api is an HTTP client of the cluster's API that sends e2eToken.
+func api(timeout time.Duration) *http.Client {
+	return auth.Client(e2eToken, &http.Client{Timeout: timeout, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}})
 }
 
 func freePort(t *testing.T, host string) int {
@@ -315,6 +352,15 @@ func (c *e2eCluster) metricsMeasured() (bool, string) {
 	return false, "no count component"
 }
 
+func emitted(s httpapi.Topology, comp string) int64 {
+	for _, x := range s.Components {
+		if x.Name == comp {
+			return x.Stats.Emitted
+		}
+	}
+	return 0
+}
+
 func executed(s httpapi.Topology, comp string) int64 {
 	for _, x := range s.Components {
 		if x.Name == comp {
@@ -327,9 +373,7 @@ func executed(s httpapi.Topology, comp string) int64 {
 // leaderOrNil asks each live nimbus for the cluster summary; the one that
 // answers it itself (no redirect) leads.
 func (c *e2eCluster) leaderOrNil() *e2eProc {
-	hc := &http.Client{Timeout: time.Second, CheckRedirect: func(*http.Request, []*http.Request) error {
-		return http.ErrUseLastResponse
-	}}
+	hc := api(time.Second)
 	for _, n := range c.nimbuses {
 		resp, err := hc.Get("http://" + n.addr + "/api/v1/cluster/summary")
 		if err != nil {
@@ -446,7 +490,15 @@ func (c *e2eCluster) stop() {
 
 // checkNimbusSummary requires the API to list both nimbuses, leader marked.
 func (c *e2eCluster) checkNimbusSummary(leader *e2eProc) {
-	resp, err := http.Get("http://" + leader.addr + "/api/v1/nimbus/summary")
+	open, err := http.Get("http://" + leader.addr + "/api/v1/nimbus/summary")
+	if err != nil {
+		c.t.Fatalf("nimbus summary: %v", err)
+	}
+	open.Body.Close()
+	if open.StatusCode != http.StatusUnauthorized {
+		c.t.Errorf("nimbus summary without a token: got status %d, want 401", open.StatusCode)
+	}
+	resp, err := api(5 * time.Second).Get("http://" + leader.addr + "/api/v1/nimbus/summary")
 	if err != nil {
 		c.t.Fatalf("nimbus summary: %v", err)
 	}

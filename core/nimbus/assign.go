@@ -18,13 +18,40 @@ func (m *Machine) reschedule() {
 		// refusal means registrations disagree (say, a supervisor listing a
 		// port twice). Keep what runs and say why in every status.
 		m.stats.Corrupt++
-		for _, t := range m.topos {
+		for _, id := range m.topologyIDs() {
+			t := m.topos[id]
+			if t.corrupt {
+				continue // its reason is its record's
+			}
+			m.logReason(t, err.Error())
 			t.reason = err.Error()
 		}
 		return
 	}
 	for _, tp := range plan.Topologies {
 		m.applyPlan(m.topos[tp.ID], tp)
+	}
+	m.markKilled()
+}
+
+// markKilled writes KILLED into the assignments of topologies killed with
+// a wait. The plan leaves them out (their workers run on until the wait
+// ends), so their assignment is rewritten here, workers unchanged: that is
+// how the workers learn to deactivate their spouts for the wait.
+func (m *Machine) markKilled() {
+	for _, id := range m.topologyIDs() {
+		t := m.topos[id]
+		if t.rec.Status != protocol.StatusKilled || t.assign == nil || t.assign.Status == protocol.StatusKilled {
+			continue
+		}
+		if t.rec.Pending != nil && m.now >= t.deadline {
+			continue // no wait left: the removal, due now, stops the workers
+		}
+		if t.writing || len(t.doubt) > 0 {
+			m.dirty = true // after the write in flight, or once the doubt is settled
+			continue
+		}
+		m.writeAssignment(t, scheduler.TopologyPlan{ID: t.rec.ID}, t.assign.Workers, false)
 	}
 }
 
@@ -47,6 +74,7 @@ func (m *Machine) plan(in scheduler.Input) (scheduler.Plan, error) {
 }
 
 func (m *Machine) applyPlan(t *topo, tp scheduler.TopologyPlan) {
+	m.logReason(t, tp.Reason)
 	t.reason = tp.Reason
 	workers := assignmentWorkers(tp)
 	if m.cfg.TestOnly.DropTask && len(workers) > 0 {
@@ -56,15 +84,31 @@ func (m *Machine) applyPlan(t *topo, tp scheduler.TopologyPlan) {
 	if t.assign == nil && len(workers) == 0 {
 		return
 	}
+	// A rebalance is done only when a plan of the rebalanced spec placed
+	// the topology whole: a plan made while its record write is in flight
+	// is of the old spec (a rebalance with no wait is planned in the very
+	// pass that writes it), and an infeasible one keeps the old placement.
+	// Clearing it sooner would leave the grown spec to a sticky plan, which
+	// keeps every task where it is: the spec grows, the assignment not.
+	done := !t.writing && tp.Feasible()
 	if t.assign != nil && slices.EqualFunc(t.assign.Workers, workers, sameWorker) {
-		t.rebalance = false
-		return
+		t.rebalance = t.rebalance && !done
+		if t.assign.Status == t.rec.Status {
+			return
+		}
 	}
 	if t.writing || m.slotsHeld(t.rec.ID, workers) {
 		m.dirty = true // after the write in flight, or after the holder moves
 		return
 	}
-	a := protocol.Assignment{Topology: t.rec.ID, Epoch: 1, Workers: workers}
+	m.writeAssignment(t, tp, workers, done)
+}
+
+// writeAssignment writes t's assignment of workers, with the topology's
+// status (so that workers learn it), at epoch 1 or the next epoch. done
+// says whether the plan tp finishes a rebalance.
+func (m *Machine) writeAssignment(t *topo, tp scheduler.TopologyPlan, workers []protocol.WorkerAssignment, done bool) {
+	a := protocol.Assignment{Topology: t.rec.ID, Epoch: 1, Workers: workers, Status: t.rec.Status}
 	var req core.Request = core.Create{Path: m.cfg.Layout.Assignment(t.rec.ID),
 		Data: protocol.Encode(a), Mode: core.Persistent}
 	if t.assign != nil {
@@ -72,7 +116,8 @@ func (m *Machine) applyPlan(t *topo, tp scheduler.TopologyPlan) {
 		req = core.SetData{Path: m.cfg.Layout.Assignment(t.rec.ID), Data: protocol.Encode(a), Version: t.assignVer}
 	}
 	if m.fenced(op{kind: opAssignWrite, id: string(t.rec.ID), assign: &a}, req) {
-		t.writing, t.rebalance = true, false
+		m.logAssign(tp, a.Epoch, len(workers), t.rebalance)
+		t.writing, t.rebalance = true, t.rebalance && !done
 	}
 }
 
@@ -164,8 +209,8 @@ func (m *Machine) onAssignWrite(o op, r core.Reply) {
 func (m *Machine) dropOrphans() {
 	for _, id := range m.topologyIDs() {
 		t := m.topos[id]
-		if t.rec.ID != "" || t.corrupt {
-			continue
+		if t.rec.ID != "" {
+			continue // a corrupt record has its id too: its assignment stays
 		}
 		delete(m.topos, id)
 		m.fenced(op{kind: opEnsure}, core.Delete{Path: m.cfg.Layout.Assignment(id), Version: core.AnyVersion})

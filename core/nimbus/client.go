@@ -14,6 +14,7 @@ import (
 type waiter struct {
 	from core.NodeID
 	id   uint64
+	verb string // the request's operation, for the messages it gets
 }
 
 func (m *Machine) reply(to core.NodeID, r protocol.ClientReply) {
@@ -23,11 +24,15 @@ func (m *Machine) reply(to core.NodeID, r protocol.ClientReply) {
 	m.out = append(m.out, core.Send{To: to, Payload: protocol.EncodeMessage(r)})
 }
 
+// fail refuses a client's request, and logs the refusal and its reason.
 func (m *Machine) fail(w *waiter, format string, args ...any) {
-	m.reply(w.from, protocol.ClientReply{ID: w.id, Error: fmt.Sprintf(format, args...)})
+	msg := fmt.Sprintf(format, args...)
+	m.log(core.LogInfo, "nimbus: request refused", "client", string(w.from), "op", w.verb, "error", msg)
+	m.reply(w.from, protocol.ClientReply{ID: w.id, Error: msg})
 }
 
-// failClients answers every client still waiting with an error.
+// failClients answers every client still waiting with an error: those
+// whose request is in flight, then those waiting for a re-read.
 func (m *Machine) failClients(msg string) {
 	ids := make([]core.OpID, 0, len(m.ops))
 	for id, o := range m.ops {
@@ -38,6 +43,11 @@ func (m *Machine) failClients(msg string) {
 	slices.Sort(ids)
 	for _, id := range ids {
 		m.fail(m.ops[id].client, "%s", msg)
+	}
+	for _, id := range m.topologyIDs() {
+		if a := m.topos[id].await; a != nil && a.client != nil {
+			m.fail(a.client, "%s", msg)
+		}
 	}
 }
 
@@ -62,7 +72,7 @@ func (m *Machine) onRecv(ev core.Recv) {
 }
 
 func (m *Machine) onClient(from core.NodeID, req protocol.ClientRequest) {
-	w := &waiter{from: from, id: req.ID}
+	w := &waiter{from: from, id: req.ID, verb: req.Op}
 	if m.leading && m.suspended && !m.cfg.TestOnly.AnswerSuspended && !m.cfg.TestOnly.Unfenced {
 		m.reply(from, protocol.ClientReply{ID: req.ID, NotLeader: true,
 			Error: "nimbus: disconnected from ZooKeeper, leadership uncertain; retry"})
@@ -106,6 +116,7 @@ func (m *Machine) status(w *waiter, name string) {
 	sums := m.summaries(name)
 	for i := range sums {
 		m.addMetrics(&sums[i], true)
+		m.addErrors(&sums[i])
 	}
 	m.reply(w.from, protocol.ClientReply{ID: w.id, OK: true, Topologies: sums})
 }
@@ -144,7 +155,7 @@ func (m *Machine) addMetrics(s *protocol.TopologySummary, components bool) {
 // byName finds a topology by its name (ids are names in Squall).
 func (m *Machine) byName(name string) *topo {
 	t := m.topos[core.TopologyID(name)]
-	if t == nil || t.rec.ID == "" {
+	if t == nil || t.rec.ID == "" || (t.corrupt && m.cfg.TestOnly.HideCorrupt) {
 		return nil
 	}
 	return t
@@ -156,11 +167,11 @@ func (m *Machine) summaries(name string) []protocol.TopologySummary {
 	out := []protocol.TopologySummary{}
 	for _, id := range ids {
 		t := m.topos[id]
-		if t.rec.ID == "" || (name != "" && string(id) != name) {
+		if t.rec.ID == "" || (name != "" && string(id) != name) || (t.corrupt && m.cfg.TestOnly.HideCorrupt) {
 			continue
 		}
 		s := protocol.TopologySummary{ID: id, Name: t.rec.Name, Status: t.rec.Status, Reason: t.reason,
-			Artifact: t.rec.Artifact}
+			Artifact: t.rec.Artifact, Owner: t.rec.Owner}
 		if t.assign != nil {
 			s.Epoch = t.assign.Epoch
 			s.Workers = len(t.assign.Workers)

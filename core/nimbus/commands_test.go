@@ -32,8 +32,8 @@ import (
 //	recv <n> <payload>        a raw message
 //	submit <n> <name> [workers=2] [spout=2] [bolt=2] [timeout=30s] [cpu=10] [mem=128]
 //	submit-raw <n> <spec JSON>
-//	kill|activate|deactivate|status <n> <name> [wait=<d>]
-//	rebalance <n> <name> [wait=<d>] [workers=<k>] [<component>=<parallelism>]
+//	kill|activate|deactivate|status <n> <name> [wait=<d>|default]
+//	rebalance <n> <name> [wait=<d>|default] [workers=<k>] [<component>=<parallelism>]
 //	list <n>
 //	run <d>                   tick every 100ms for d
 //	zk                        the records, assignments and supervisors in ZooKeeper
@@ -42,6 +42,7 @@ import (
 //	stats <n>                 role and non-zero counters
 //	state <n>                 the leader's view: supervisors, topologies, slots
 //	verbose on|off            show the election's own requests too
+//	logs on|off               show the nimbuses' Log effects (their decisions)
 func (h *harness) exec(line string) []string {
 	h.t.Helper()
 	f := strings.Fields(line)
@@ -108,6 +109,8 @@ func (h *harness) exec(line string) []string {
 		return stateOf(h.peer(args[0]))
 	case "verbose":
 		h.verbose = args[0] == "on"
+	case "logs":
+		h.logs = args[0] == "on"
 	default:
 		h.t.Fatalf("unknown command %q", line)
 	}
@@ -175,7 +178,11 @@ func (h *harness) clientRequest(cmd string, args []string, opts opts) protocol.C
 		return req
 	}
 	req.Topology = args[1]
-	req.Wait = opts.duration(h, "wait", 0)
+	if opts["wait"] == "default" {
+		req.DefaultWait = true // the topology's message timeout
+	} else {
+		req.Wait = opts.duration(h, "wait", 0)
+	}
 	if cmd == protocol.OpRebalance {
 		req.Workers = opts.int(h, "workers", 0)
 		for k, v := range opts {
@@ -191,13 +198,14 @@ func (h *harness) clientRequest(cmd string, args []string, opts opts) protocol.C
 }
 
 // specJSON builds a topology with the Builder: spout "src", bolt "sink"
-// reading it, with the options' parallelism, workers, worker timeout and
-// per-task resources.
+// reading it, with the options' parallelism, workers, worker timeout,
+// message timeout (msgtimeout) and per-task resources.
 func specJSON(h *harness, name string, opts opts) []byte {
 	h.t.Helper()
 	cfg := topology.DefaultConfig()
 	cfg.Workers = opts.int(h, "workers", 2)
 	cfg.WorkerTimeout = opts.duration(h, "timeout", 30*time.Second)
+	cfg.MessageTimeout = opts.duration(h, "msgtimeout", cfg.MessageTimeout)
 	res := topology.Resources{CPU: core.CPUPercent(opts.int(h, "cpu", 10)), MemoryMB: core.MemoryMB(opts.int(h, "mem", 128))}
 	b := topology.NewBuilder(name).SetConfig(cfg)
 	b.Spout("src", "test.Source", opts.int(h, "spout", 2)).Resources(res).Output("default", "v")

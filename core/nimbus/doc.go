@@ -16,6 +16,12 @@
 //	  supervisors (ZK ephemerals) + worker health (SupervisorHeartbeat messages)
 //	            └──► scheduler.Schedule ──► fenced writes of /assignments/<id>, epoch+1
 //
+// Each assignment also carries its topology's status: workers never read
+// topology records, so a deactivate, kill or rebalance reaches their spouts
+// as a new epoch with the same workers, written as soon as the record is.
+// A kill or rebalance without a wait (DefaultWait) waits the topology's
+// message timeout, as Storm's.
+//
 // Worker health never goes through ZooKeeper: supervisors report it to the
 // leader by message. A worker silent for its topology's worker timeout loses
 // its slot; a supervisor whose ephemeral node vanishes loses all of its slots.

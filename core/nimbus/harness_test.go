@@ -55,6 +55,8 @@ type harness struct {
 	reqSeq  uint64
 	replies map[uint64]protocol.ClientReply // by request id
 	verbose bool
+	logs    bool     // print the nimbuses' Log effects
+	logged  []string // every Log effect, as "<nimbus>: <log>", printed or not
 
 	prefix string   // prepended to output lines (the time, during run)
 	lines  []string // output of the command being run
@@ -213,6 +215,11 @@ func (h *harness) drain(p *peer) {
 				p.hidden[e.Op] = true
 			}
 			p.queue = append(p.queue, e)
+		case core.Log:
+			h.logged = append(h.logged, fmt.Sprintf("%s: %s", p.id, e))
+			if h.logs {
+				h.emit("%s: %s", p.id, e)
+			}
 		case core.Send:
 			h.emit("%s: %s", p.id, showSend(e))
 			if msg, err := protocol.DecodeMessage(e.Payload); err == nil && e.To == harnessClient {
@@ -221,7 +228,7 @@ func (h *harness) drain(p *peer) {
 				}
 			}
 		default:
-			h.t.Fatalf("%s issued %s: a nimbus only coordinates and sends", p.id, eff)
+			h.t.Fatalf("%s issued %s: a nimbus only coordinates, sends and logs", p.id, eff)
 		}
 	}
 }

@@ -23,6 +23,7 @@ func (m *Machine) onSupervisorHeartbeat(hb protocol.SupervisorHeartbeat) {
 		if _, assigned := t.assignedAt[s]; assigned {
 			m.seen[s] = m.now
 			m.metrics[s] = w.Metrics
+			m.mergeErrors(t, m.supervisors[hb.Supervisor].Host, w)
 		}
 	}
 }
@@ -53,8 +54,8 @@ func (m *Machine) deadSlots() []slot {
 	var dead []slot
 	for _, id := range m.topologyIDs() {
 		t := m.topos[id]
-		if t.assign == nil || t.rec.ID == "" || t.rec.Status == protocol.StatusKilled {
-			continue
+		if t.assign == nil || t.rec.ID == "" || t.rec.Status == protocol.StatusKilled || t.corrupt {
+			continue // nobody moves its workers: they go with the topology
 		}
 		timeout := t.workerTimeout()
 		for _, w := range t.assign.Workers {
@@ -92,6 +93,8 @@ func (m *Machine) checkHealth() {
 			delete(m.supervisors, id) // its slots are lost
 			delete(m.vanished, id)
 			m.dirty = true
+			m.log(core.LogInfo, "nimbus: supervisor lost", "supervisor", string(id),
+				"grace", m.cfg.SupervisorGrace.String())
 		}
 	}
 	if len(m.deadSlots()) > 0 || m.underScheduled() {
@@ -105,7 +108,7 @@ func (m *Machine) checkHealth() {
 // moved away, is neither dead nor assigned).
 func (m *Machine) underScheduled() bool {
 	for _, t := range m.topos {
-		if t.rec.ID != "" && t.reason != "" && t.rec.Status != protocol.StatusKilled {
+		if t.rec.ID != "" && t.reason != "" && t.rec.Status != protocol.StatusKilled && !t.corrupt {
 			return true
 		}
 	}
@@ -128,6 +131,10 @@ func (m *Machine) onResult(ev core.CoordResult) {
 		m.onRemove(o, ev.Reply)
 	case opTopoReread:
 		m.onTopoReread(o, ev.Reply)
+	case opErrorsRead:
+		m.onErrorsRead(o, ev.Reply)
+	case opErrorsWrite:
+		m.onErrorsWrite(o, ev.Reply)
 	default:
 		m.onLoadResult(o, ev.Reply)
 	}

@@ -1,6 +1,8 @@
 package nimbus
 
 import (
+	"time"
+
 	"github.com/squall/squall/core"
 	"github.com/squall/squall/core/protocol"
 	"github.com/squall/squall/core/topology"
@@ -43,8 +45,8 @@ func (m *Machine) submit(w *waiter, req protocol.ClientRequest) {
 		return
 	}
 	rec := protocol.TopologyRecord{ID: id, Name: spec.Name, Spec: data, Status: protocol.StatusActive,
-		Artifact: req.Artifact}
-	if m.fenced(op{kind: opTopoWrite, id: string(id), client: w, rec: &rec},
+		Artifact: req.Artifact, Owner: req.Owner}
+	if m.fenced(op{kind: opTopoWrite, id: string(id), what: protocol.OpSubmit, client: w, rec: &rec},
 		core.Create{Path: m.cfg.Layout.Topology(id), Data: protocol.Encode(rec), Mode: core.Persistent}) {
 		m.topo(id).writing = true // a placeholder until the record is written
 	}
@@ -57,8 +59,17 @@ func (m *Machine) change(w *waiter, req protocol.ClientRequest) {
 		m.fail(w, "nimbus: %s: unknown topology %q", req.Op, req.Topology)
 		return
 	}
-	if t.writing {
+	if t.writing || t.reread {
 		m.fail(w, "nimbus: %s: topology %q has an operation in flight; retry", req.Op, req.Topology)
+		return
+	}
+	if req.Wait < 0 {
+		// Taken for zero, it would kill at once what was meant to drain.
+		m.fail(w, "nimbus: %s: wait %v is negative", req.Op, req.Wait)
+		return
+	}
+	if t.corrupt {
+		m.changeCorrupt(w, t, req)
 		return
 	}
 	rec, err := m.changed(t, req)
@@ -66,13 +77,29 @@ func (m *Machine) change(w *waiter, req protocol.ClientRequest) {
 		m.fail(w, "nimbus: %s: %v", req.Op, err)
 		return
 	}
-	o := op{kind: opTopoWrite, id: string(rec.ID), client: w, rec: &rec}
+	o := op{kind: opTopoWrite, id: string(rec.ID), what: req.Op, client: w, rec: &rec}
+	if req.Op == protocol.OpRebalance {
+		spec, err := rebalanced(t.spec, req.Workers, req.Parallelism)
+		core.Assert(err == nil, "a rebalance changed accepted: %v", err)
+		o.note = m.rebalanceForecast(t, spec)
+	}
 	if m.cfg.TestOnly.AckBeforeWrite {
 		o.client = nil // answered now, whatever becomes of the write
 		m.reply(w.from, protocol.ClientReply{ID: w.id, OK: true})
 	}
 	t.writing = m.fenced(o,
 		core.SetData{Path: m.cfg.Layout.Topology(rec.ID), Data: protocol.Encode(rec), Version: t.version})
+}
+
+// changeCorrupt applies a client's change to a topology whose record cannot
+// be read: a kill removes it at once (its spouts cannot be told to drain
+// through a record nobody can read), anything else is refused.
+func (m *Machine) changeCorrupt(w *waiter, t *topo, req protocol.ClientRequest) {
+	if req.Op != protocol.OpKill {
+		m.fail(w, "nimbus: %s: topology %q has a corrupt record (%s); only kill applies", req.Op, req.Topology, t.reason)
+		return
+	}
+	m.remove(t, w)
 }
 
 type lifecycleError string
@@ -95,7 +122,7 @@ func (m *Machine) changed(t *topo, req protocol.ClientRequest) (protocol.Topolog
 			rec.Status = protocol.StatusInactive
 		}
 	case protocol.OpKill:
-		rec.Pending = &protocol.Pending{Kind: protocol.OpKill, Wait: max(req.Wait, 0)}
+		rec.Pending = &protocol.Pending{Kind: protocol.OpKill, Wait: waitOf(t, req)}
 		rec.Status = protocol.StatusKilled
 	case protocol.OpRebalance:
 		if rec.Status == protocol.StatusRebalancing {
@@ -104,11 +131,21 @@ func (m *Machine) changed(t *topo, req protocol.ClientRequest) (protocol.Topolog
 		if _, err := rebalanced(t.spec, req.Workers, req.Parallelism); err != nil {
 			return rec, err
 		}
-		rec.Pending = &protocol.Pending{Kind: protocol.OpRebalance, Wait: max(req.Wait, 0),
+		rec.Pending = &protocol.Pending{Kind: protocol.OpRebalance, Wait: waitOf(t, req),
 			Workers: req.Workers, Parallelism: req.Parallelism, Previous: rec.Status}
 		rec.Status = protocol.StatusRebalancing
 	}
 	return rec, nil
+}
+
+// waitOf is a kill's or rebalance's wait: the one asked for, or by
+// default, as in Storm, the topology's message timeout, so that the trees
+// in flight when the spouts stop can complete.
+func waitOf(t *topo, req protocol.ClientRequest) time.Duration {
+	if req.DefaultWait && t.spec != nil {
+		return t.spec.Config.MessageTimeout
+	}
+	return max(req.Wait, 0)
 }
 
 // rebalanced applies a rebalance's new worker count and parallelism.
@@ -132,22 +169,45 @@ func (m *Machine) onTopoWrite(o op, r core.Reply) {
 	t := m.topos[core.TopologyID(o.id)]
 	core.Assert(t != nil && t.writing, "topology write result for %s without a write", o.id)
 	t.writing = false
+	if r.Code == core.CodeConnectionLoss {
+		// It may have applied: the re-read tells, and answers the client.
+		t.reread, t.await, t.awaitReads = true, &o, 0
+		return
+	}
 	if r.Code != core.CodeOK {
 		if !m.writeFailed(o, r) {
-			t.reread = true // it may have applied (ConnectionLoss): learn what ZooKeeper holds
+			t.reread = true // ZooKeeper holds a record the view does not: learn it
 		}
 		return
 	}
+	if t.rec.ID == "" { // created: a new record has no errors record yet
+		t.errs.known, t.errs.version = true, -1
+	}
 	spec, err := topology.Decode(o.rec.Spec)
 	core.Assert(err == nil, "decode a record this nimbus wrote: %v", err)
-	t.rec, t.spec, t.version = *o.rec, spec, r.Multi[1].Stat.Version
+	m.topoWritten(o, t, *o.rec, spec, r.Multi[1].Stat.Version)
+}
+
+// topoWritten takes a topology record write that applied into the view and
+// answers its client.
+func (m *Machine) topoWritten(o op, t *topo, rec protocol.TopologyRecord, spec *topology.Topology, version int32) {
+	t.rec, t.spec, t.version = rec, spec, version
+	m.logChange(o.what, rec, spec.Config.Workers)
 	t.deadline = 0
 	if t.rec.Pending != nil {
 		t.deadline = m.now.Add(t.rec.Pending.Wait)
 	}
 	m.dirty = true
 	if o.client != nil {
-		m.reply(o.client.from, protocol.ClientReply{ID: o.client.id, OK: true, Topologies: m.summaries(o.id)})
+		sums := m.summaries(o.id)
+		if o.note != "" && len(sums) == 1 {
+			sums[0].Reason = o.note
+		}
+		m.reply(o.client.from, protocol.ClientReply{ID: o.client.id, OK: true, Topologies: sums})
+	}
+	due := t.rec.Pending != nil && m.now >= t.deadline // a wait of 0: the tick acts at once anyway
+	if t.assign != nil && t.assign.Status != t.rec.Status && !due {
+		m.reschedule() // the workers learn the status now, not at the next monitor tick
 	}
 }
 
@@ -170,7 +230,7 @@ func (m *Machine) writeFailed(o op, r core.Reply) (fencedOut bool) {
 	}
 	if fencedOut {
 		m.cand.Fenced()
-		m.resetLeader()
+		m.resetLeader("fenced out: a write found this nimbus's election node gone")
 	}
 	return fencedOut
 }
@@ -184,28 +244,42 @@ func (m *Machine) checkDeadlines() {
 		}
 		switch t.rec.Pending.Kind {
 		case protocol.OpKill:
-			m.remove(t)
+			m.remove(t, nil)
 		case protocol.OpRebalance:
 			m.finishRebalance(t)
 		}
 	}
 }
 
-// remove deletes a killed topology's assignment and record in one fenced multi.
-func (m *Machine) remove(t *topo) {
+// remove deletes a killed topology's assignment and record in one fenced
+// multi; w, when not nil, is the client waiting for it.
+func (m *Machine) remove(t *topo, w *waiter) {
 	if len(t.doubt) > 0 {
 		// An assignment write's outcome is unknown: removing the record
 		// alone could leave that assignment behind, holding its slots.
 		// Settle it first; the next pass removes both.
 		m.issue(op{kind: opAssignGet, id: string(t.rec.ID)}, core.GetData{Path: m.cfg.Layout.Assignment(t.rec.ID)})
+		if w != nil {
+			m.fail(w, "nimbus: kill: topology %q has an assignment write in doubt; retry", t.rec.ID)
+		}
+		return
+	}
+	if !t.errs.settled() {
+		// Its errors record must go with it: the next pass, once known.
+		if w != nil {
+			m.fail(w, "nimbus: kill: topology %q has its errors record being read; retry", t.rec.ID)
+		}
 		return
 	}
 	ops := []core.Request{}
 	if t.assign != nil {
 		ops = append(ops, core.Delete{Path: m.cfg.Layout.Assignment(t.rec.ID), Version: core.AnyVersion})
 	}
+	if t.errs.version >= 0 {
+		ops = append(ops, core.Delete{Path: m.cfg.Layout.Errors(t.rec.ID), Version: core.AnyVersion})
+	}
 	ops = append(ops, core.Delete{Path: m.cfg.Layout.Topology(t.rec.ID), Version: t.version})
-	t.writing = m.fenced(op{kind: opRemove, id: string(t.rec.ID)}, ops...)
+	t.writing = m.fenced(op{kind: opRemove, id: string(t.rec.ID), client: w}, ops...)
 }
 
 func (m *Machine) onRemove(o op, r core.Reply) {
@@ -221,6 +295,11 @@ func (m *Machine) onRemove(o op, r core.Reply) {
 	m.dropMetrics(t, nil)
 	delete(m.topos, core.TopologyID(o.id))
 	m.dirty = true
+	m.log(core.LogInfo, "nimbus: topology removed", "topology", o.id)
+	if o.client != nil {
+		m.reply(o.client.from, protocol.ClientReply{ID: o.client.id, OK: true, Topologies: []protocol.TopologySummary{
+			{ID: core.TopologyID(o.id), Name: o.id, Status: protocol.StatusKilled}}})
+	}
 }
 
 func (m *Machine) finishRebalance(t *topo) {
@@ -234,7 +313,7 @@ func (m *Machine) finishRebalance(t *topo) {
 	data, err := topology.Encode(spec)
 	core.Assert(err == nil, "encode a validated topology: %v", err)
 	rec.Spec, rec.Status, rec.Pending = data, p.Previous, nil
-	t.writing = m.fenced(op{kind: opTopoWrite, id: string(rec.ID), rec: &rec},
+	t.writing = m.fenced(op{kind: opTopoWrite, id: string(rec.ID), what: "rebalance-done", rec: &rec},
 		core.SetData{Path: m.cfg.Layout.Topology(rec.ID), Data: protocol.Encode(rec), Version: t.version})
 	t.rebalance = t.rebalance || t.writing
 }

@@ -1,6 +1,7 @@
 package nimbus
 
 import (
+	"fmt"
 	"slices"
 
 	"github.com/squall/squall/core"
@@ -22,12 +23,16 @@ const (
 	opAssignWrite
 	opRemove
 	opTopoReread
+	opErrorsRead
+	opErrorsWrite
 )
 
 // op is a request in flight: what it was for, and who waits for its answer.
 type op struct {
 	kind   opKind
 	id     string // topology or supervisor id
+	what   string // opTopoWrite: the change, for the log
+	note   string // opTopoWrite: told the client with its OK, as the summary's Reason
 	client *waiter
 	assign *protocol.Assignment // opAssignWrite: what was written
 	rec    *protocol.TopologyRecord
@@ -60,6 +65,7 @@ func (m *Machine) fenced(o op, ops ...core.Request) bool {
 
 // startLoad reads the whole cluster state when this nimbus becomes leader.
 func (m *Machine) startLoad() {
+	m.log(core.LogInfo, "nimbus: elected; loading the cluster state")
 	m.stats.Takeovers++
 	m.loadWait = 3
 	for _, p := range m.cfg.Layout.Parents() {
@@ -82,7 +88,8 @@ func (m *Machine) loadDone() {
 		// A read went unanswered (ConnectionLoss): acting on an incomplete
 		// view would forget topologies and delete their assignments as
 		// orphans. Drop it; the election's next step starts a new load.
-		m.resetLeader()
+		m.log(core.LogWarn, "nimbus: takeover read unanswered; loading again")
+		m.resetLeader("")
 		return
 	}
 	m.loadWait = -1
@@ -98,6 +105,8 @@ func (m *Machine) loadDone() {
 	}
 	m.dirty = true
 	m.nextMonitor = m.now
+	m.log(core.LogInfo, "nimbus: leadership gained", "topologies", itoa(len(m.topos)),
+		"supervisors", itoa(len(m.supervisors)))
 }
 
 func (m *Machine) readSupervisors() {
@@ -197,20 +206,45 @@ func (m *Machine) onTopologyRead(id string, r core.Reply) {
 	if r.Code != core.CodeOK {
 		return
 	}
-	rec, err := protocol.DecodeTopology(r.Data)
-	if err != nil || string(rec.ID) != id {
-		m.stats.Corrupt++
-		m.topo(core.TopologyID(id)).corrupt = true // it exists: see dropOrphans, input
-		return
-	}
-	spec, err := topology.Decode(rec.Spec)
+	rec, spec, err := decodeRecord(core.TopologyID(id), r.Data)
 	if err != nil {
-		m.stats.Corrupt++
-		m.topo(core.TopologyID(id)).corrupt = true
+		m.markCorrupt(m.topo(core.TopologyID(id)), core.TopologyID(id), r.Stat.Version, err)
 		return
 	}
 	t := m.topo(rec.ID)
 	t.rec, t.version, t.spec = rec, r.Stat.Version, spec
+}
+
+// decodeRecord decodes the record of the topology znode named id, and its spec.
+func decodeRecord(id core.TopologyID, data []byte) (protocol.TopologyRecord, *topology.Topology, error) {
+	rec, err := protocol.DecodeTopology(data)
+	if err != nil {
+		return rec, nil, err
+	}
+	if rec.ID != id {
+		return rec, nil, fmt.Errorf("%w: the record names topology %q", protocol.ErrBadRecord, rec.ID)
+	}
+	spec, err := topology.Decode(rec.Spec)
+	if err != nil {
+		return rec, nil, fmt.Errorf("%w: spec: %w", protocol.ErrBadRecord, err)
+	}
+	return rec, spec, nil
+}
+
+// markCorrupt records that a topology's znode exists but its record cannot
+// be read (counted in Stats.Corrupt). Its id is the znode's name, so it is
+// not hidden: list and status show it CORRUPT with the reason. It is never
+// scheduled (its spec is unknown), yet its assignment stays and keeps its
+// slots (see input): its workers may still run. A kill removes both znodes,
+// which stops them; nothing else applies to it.
+func (m *Machine) markCorrupt(t *topo, id core.TopologyID, version int32, err error) {
+	m.stats.Corrupt++
+	t.corrupt, t.version, t.spec, t.deadline = true, version, nil, 0
+	t.rec = protocol.TopologyRecord{ID: id, Name: string(id), Status: protocol.StatusCorrupt}
+	t.reason = "record unreadable: " + err.Error()
+	m.dirty = true
+	m.log(core.LogWarn, "nimbus: topology record unreadable; shown as CORRUPT, its slots kept until a kill",
+		"topology", string(id), "err", err.Error())
 }
 
 func (m *Machine) onAssignmentRead(id string, r core.Reply) {
@@ -227,6 +261,7 @@ func (m *Machine) onAssignmentRead(id string, r core.Reply) {
 		// version of the node was written at a zxid of its own and raised the
 		// epoch by one from 1, so no epoch it held exceeds its Mzxid.
 		m.stats.Corrupt++
+		m.log(core.LogWarn, "nimbus: assignment record unreadable; it is rewritten at the next plan", "topology", id)
 		a = protocol.Assignment{Topology: core.TopologyID(id), Epoch: uint64(max(r.Stat.Mzxid, 0))}
 	}
 	t := m.topo(a.Topology)

@@ -47,6 +47,9 @@ type Breakage struct {
 	// AnswerSuspended answers clients from the leader's view while its
 	// session is disconnected (a deposed leader's stale reads).
 	AnswerSuspended bool
+	// HideCorrupt hides a topology whose record is corrupt from clients, as
+	// nimbus once did: unknown to status and kill, its slots held for ever.
+	HideCorrupt bool
 }
 
 func (c Config) withDefaults() Config {
@@ -67,6 +70,9 @@ const (
 	topologiesMax  = 4096
 	supervisorsMax = 4096
 	opsMax         = 2 * (topologiesMax + supervisorsMax)
+	// awaitReadsMax bounds the monitor passes a client waits for the
+	// re-read that settles its write's lost reply.
+	awaitReadsMax = 5
 )
 
 // Stats count what a nimbus did.
@@ -98,6 +104,17 @@ type topo struct {
 	rebalance  bool                 // lift stickiness on the next plan
 	corrupt    bool                 // its record exists but cannot be read: its assignment stays
 	reread     bool                 // a write failed and may have applied: read the record again
+	// await is the write whose reply was lost (ConnectionLoss) while its
+	// client waits: the re-read tells whether it applied, and the client
+	// hears that outcome, not the lost reply.
+	await *op
+	// awaitReads counts the re-reads that could not settle await; at
+	// awaitReadsMax the client is told the outcome is unknown.
+	awaitReads int
+
+	// errs are its last errors and the state of their record (see
+	// errors.go).
+	errs errorLog
 	// doubt holds the workers of assignment writes whose outcome is
 	// unknown until a read or a later write settles it: their slots may
 	// be taken, so no other topology may be given them meanwhile.
@@ -139,7 +156,7 @@ func New(cfg Config) *Machine {
 		Root: cfg.Layout.Base(), Ops: &m.seq,
 	})
 	m.cand.SetEligible(!cfg.RequireArtifacts)
-	m.resetLeader()
+	m.resetLeader("")
 	return m
 }
 
@@ -200,12 +217,18 @@ func (m *Machine) stepCandidate(ev core.Event) {
 	case m.cand.IsLeader() && !m.leading && m.loadWait < 0:
 		m.startLoad()
 	case !m.cand.IsLeader() && (m.leading || m.loadWait >= 0):
-		m.resetLeader()
+		m.resetLeader("the election no longer names this nimbus")
 	}
 }
 
-// resetLeader drops all leader state: a new term loads afresh.
-func (m *Machine) resetLeader() {
+// resetLeader drops all leader state: a new term loads afresh. why, when
+// this nimbus led or was loading, is logged as the reason it stopped ("":
+// nothing to log, the election still names it).
+func (m *Machine) resetLeader(why string) {
+	if why != "" && (m.leading || m.loadWait >= 0) {
+		m.log(core.LogInfo, "nimbus: leadership lost", "reason", why)
+	}
+	m.failClients("nimbus: leadership lost; the outcome is unknown, check the status")
 	m.leading, m.loadWait, m.dirty = false, -1, false
 	m.loadFailed, m.relist = false, false
 	m.supervisors = map[core.SupervisorID]protocol.SupervisorInfo{}
@@ -213,7 +236,6 @@ func (m *Machine) resetLeader() {
 	m.topos = map[core.TopologyID]*topo{}
 	m.seen = map[slot]core.Time{}
 	m.metrics = map[slot][]protocol.TaskMetrics{}
-	m.failClients("nimbus: leadership lost; the outcome is unknown, check the status")
 	clear(m.ops) // results of an old term are ignored
 }
 
@@ -229,6 +251,7 @@ func (m *Machine) onTick() {
 	m.rereadTopologies()
 	m.checkDeadlines()
 	m.checkHealth()
+	m.syncErrors()
 	if m.dirty {
 		m.reschedule()
 	}

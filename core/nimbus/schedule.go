@@ -82,7 +82,7 @@ func (m *Machine) input() scheduler.Input {
 			}
 			in.Current[id] = cur
 		}
-		if t.rebalance {
+		if t.rebalance || grown(t) {
 			in.Rebalance = append(in.Rebalance, id)
 		}
 	}
@@ -100,6 +100,62 @@ func (m *Machine) input() scheduler.Input {
 		}
 	}
 	return in
+}
+
+// rebalanceForecast plans the cluster as it is now with t rebalanced to
+// spec, and returns why that plan could not place t whole ("" when it
+// could). The rebalance is accepted either way, as Storm does: the cluster
+// may change before its wait passes, and until it fits t keeps its current
+// placement. The client learns at once what blocks it.
+func (m *Machine) rebalanceForecast(t *topo, spec *topology.Topology) string {
+	in := m.input()
+	grown := *t
+	grown.spec = spec
+	for i := range in.Topologies {
+		if in.Topologies[i].ID == t.rec.ID {
+			in.Topologies[i] = schedulerTopology(&grown)
+		}
+	}
+	in.Rebalance = append(in.Rebalance, t.rec.ID)
+	plan, err := m.plan(in)
+	if err != nil {
+		return "" // the cluster's registrations disagree: reschedule reports it
+	}
+	if tp, ok := plan.Topology(t.rec.ID); ok && !tp.Feasible() {
+		return "the rebalance cannot be placed now: " + tp.Reason + "; the topology keeps its placement until it can"
+	}
+	return ""
+}
+
+// grown reports whether t's assignment places every task of its spec on
+// fewer workers than the spec asks for. A sticky plan keeps such a
+// placement as it is (nothing is lost, nothing to place), so only a
+// rebalance's plan spreads it; and only a rebalance grows Workers. The
+// rebalance flag that asks for that plan lives in the leader's memory: a
+// leader that wrote the grown spec and crashed before its assignment
+// leaves this state in ZooKeeper, and the next leader must finish the
+// rebalance. A placement that lost tasks is not grown: its lost tasks are
+// placed sticky, on new workers, and nothing healthy moves.
+func grown(t *topo) bool {
+	if t.assign == nil || t.spec == nil {
+		return false
+	}
+	tasks := topology.Tasks(t.spec)
+	if len(t.assign.Workers) >= min(t.spec.Config.Workers, len(tasks)) {
+		return false
+	}
+	placed := map[core.TaskID]bool{}
+	for _, w := range t.assign.Workers {
+		for _, id := range w.Tasks {
+			placed[id] = true
+		}
+	}
+	for _, task := range tasks {
+		if !placed[task.ID] {
+			return false
+		}
+	}
+	return true
 }
 
 func schedulerTopology(t *topo) scheduler.Topology {

@@ -99,10 +99,13 @@ func showSpec(spec *topology.Topology) string {
 	return s
 }
 
-// showAssignment prints an assignment: epoch, then each worker's slot and
-// tasks.
+// showAssignment prints an assignment: epoch, its status unless ACTIVE,
+// then each worker's slot and tasks.
 func showAssignment(a protocol.Assignment) string {
 	s := fmt.Sprintf("e%d", a.Epoch)
+	if a.Status != protocol.StatusActive {
+		s += fmt.Sprintf(" status=%q", a.Status)
+	}
 	for _, w := range a.Workers {
 		s += fmt.Sprintf(" %s:%d%v", w.Supervisor, w.Port, w.Tasks)
 	}

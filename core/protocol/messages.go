@@ -21,6 +21,39 @@ type WorkerHeartbeat struct {
 	Port     core.Port       `json:"port"`
 	Epoch    uint64          `json:"epoch"` // of the assignment it has taken; 0 before its first WorkerAssign
 	Metrics  []TaskMetrics   `json:"metrics,omitempty"`
+	// Errors are the newest errors its tasks reported, at most
+	// ErrorsPerComponentMax per component and HeartbeatErrorsMax in all.
+	// Every heartbeat carries them again, so a lost one loses none.
+	Errors []TaskError `json:"errors,omitempty"`
+}
+
+// Bounds of error reports.
+const (
+	// ErrorsPerComponentMax is how many errors nimbus keeps per component,
+	// the newest: Storm keeps the last 10.
+	ErrorsPerComponentMax = 10
+	// HeartbeatErrorsMax bounds the errors one worker heartbeat carries
+	// (the newest win), so a worker full of failing tasks cannot flood its
+	// supervisor or nimbus.
+	HeartbeatErrorsMax = 32
+)
+
+// TaskError is one error a task reported (ReportError, or a broken
+// collector contract), as Storm's ErrorInfo.
+type TaskError struct {
+	Component string      `json:"component"`
+	Task      core.TaskID `json:"task"`
+	Error     string      `json:"error"`
+	// TimeNs is the worker's clock at the report: Unix nanoseconds in real
+	// mode, virtual time in the simulator.
+	TimeNs core.Time `json:"time_ns"`
+	// Seq counts the task's errors, so that equal reports stay distinct.
+	Seq  uint64    `json:"seq"`
+	Host string    `json:"host,omitempty"` // nimbus fills it from the supervisor
+	Port core.Port `json:"port"`
+	// AgeSecs is how long ago it was reported, by nimbus's clock (status
+	// answers only).
+	AgeSecs int64 `json:"age_secs,omitempty"`
 }
 
 // Counts are a task's counters over one window, with its latencies and
@@ -101,6 +134,9 @@ type ComponentSummary struct {
 	Last3h  Counts `json:"last_3h"`
 	Last1d  Counts `json:"last_1d"`
 	AllTime Counts `json:"all_time"`
+	// Errors are the component's last errors as nimbus keeps them, at most
+	// ErrorsPerComponentMax, the newest first (status answers only).
+	Errors []TaskError `json:"errors,omitempty"`
 }
 
 // WorkerAssign: supervisor → worker, at start and on every change. A worker
@@ -118,6 +154,9 @@ type WorkerAssign struct {
 	// Workers is the whole assignment, so the worker can route tuples to
 	// the tasks of its peers.
 	Workers []WorkerAssignment `json:"workers,omitempty"`
+	// Status is the assignment's topology status: the worker's spouts run
+	// only while SpoutsActive(Status).
+	Status string `json:"status,omitempty"`
 }
 
 // WorkerStatus is one worker as its supervisor sees it.
@@ -127,6 +166,7 @@ type WorkerStatus struct {
 	Epoch    uint64          `json:"epoch"`
 	Alive    bool            `json:"alive"` // heartbeating within the supervisor's worker timeout
 	Metrics  []TaskMetrics   `json:"metrics,omitempty"`
+	Errors   []TaskError     `json:"errors,omitempty"` // from its last heartbeat
 }
 
 // SupervisorHeartbeat: supervisor → nimbus leader, every supervisor heartbeat
@@ -151,16 +191,23 @@ const (
 
 // ClientRequest: client → any nimbus.
 type ClientRequest struct {
-	ID          uint64          `json:"id"`
-	Op          string          `json:"op"`
-	Topology    string          `json:"topology,omitempty"` // the topology's name
-	Spec        json.RawMessage `json:"spec,omitempty"`     // submit
-	Wait        time.Duration   `json:"wait_ns,omitempty"`  // kill, rebalance
-	Workers     int             `json:"workers,omitempty"`  // rebalance
-	Parallelism map[string]int  `json:"parallelism,omitempty"`
+	ID       uint64          `json:"id"`
+	Op       string          `json:"op"`
+	Topology string          `json:"topology,omitempty"` // the topology's name
+	Spec     json.RawMessage `json:"spec,omitempty"`     // submit
+	Wait     time.Duration   `json:"wait_ns,omitempty"`  // kill, rebalance
+	// DefaultWait (kill, rebalance) asks for Storm's default wait instead
+	// of Wait: the topology's message timeout, so that what is in flight
+	// can complete before the workers stop.
+	DefaultWait bool           `json:"default_wait,omitempty"`
+	Workers     int            `json:"workers,omitempty"` // rebalance
+	Parallelism map[string]int `json:"parallelism,omitempty"`
 	// Artifact is the sha256 (hex) of the program that runs the topology's
 	// components (submit); the client uploads it to the leader first.
 	Artifact string `json:"artifact,omitempty"`
+	// Owner is the authenticated user who submits (submit; "" when the API
+	// does not authenticate).
+	Owner string `json:"owner,omitempty"`
 }
 
 // TopologySummary is one line of a list or status answer.
@@ -174,6 +221,7 @@ type TopologySummary struct {
 	Reason  string          `json:"reason,omitempty"` // why it is not (fully) scheduled
 	// Artifact is the sha256 of the topology's program ("" for none).
 	Artifact string `json:"artifact,omitempty"`
+	Owner    string `json:"owner,omitempty"` // who submitted it ("" when unknown)
 	// Components and the totals aggregate the metrics workers report
 	// through their supervisors' heartbeats (status answers only).
 	Components []ComponentSummary `json:"components,omitempty"`

@@ -34,6 +34,16 @@ func TestDecodeRejectsBadInput(t *testing.T) {
 	}
 }
 
+// Only ACTIVE (or an assignment from before statuses) runs spouts.
+func TestSpoutsActive(t *testing.T) {
+	for status, want := range map[string]bool{StatusActive: true, "": true, StatusInactive: false,
+		StatusKilled: false, StatusRebalancing: false} {
+		if got := SpoutsActive(status); got != want {
+			t.Errorf("SpoutsActive(%q): got %v, want %v", status, got, want)
+		}
+	}
+}
+
 func TestDecodeAssignmentValidates(t *testing.T) {
 	tests := []struct {
 		name string
@@ -48,6 +58,8 @@ func TestDecodeAssignmentValidates(t *testing.T) {
 			{Supervisor: "a", Port: 1}, {Supervisor: "a", Port: 1}}}, false},
 		{"task twice", Assignment{Topology: "t", Workers: []WorkerAssignment{
 			{Supervisor: "a", Port: 1, Tasks: []core.TaskID{1}}, {Supervisor: "a", Port: 2, Tasks: []core.TaskID{1}}}}, false},
+		{"inactive", Assignment{Topology: "t", Epoch: 1, Status: StatusInactive}, true},
+		{"unknown status", Assignment{Topology: "t", Epoch: 1, Status: "PAUSED"}, false},
 	}
 	for _, tt := range tests {
 		_, err := DecodeAssignment(Encode(tt.a))

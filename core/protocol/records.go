@@ -37,6 +37,9 @@ const (
 	StatusInactive    = "INACTIVE"
 	StatusKilled      = "KILLED"      // kill with wait in progress
 	StatusRebalancing = "REBALANCING" // rebalance with wait in progress
+	// StatusCorrupt is shown, never stored: the topology's znode exists but
+	// its record cannot be read. Only a kill applies to it.
+	StatusCorrupt = "CORRUPT"
 )
 
 // Pending is a kill or rebalance waiting for its deadline. It lives in the
@@ -62,6 +65,10 @@ type TopologyRecord struct {
 	// Artifact is the sha256 (hex) of the topology's program; "" when the
 	// components are built into every worker (the simulator, local mode).
 	Artifact string `json:"artifact,omitempty"`
+	// Owner is the user who submitted the topology, when the API
+	// authenticates its callers ("" otherwise): with role user it may
+	// operate only its own topologies.
+	Owner string `json:"owner,omitempty"`
 }
 
 // WorkerAssignment is one worker of an assignment.
@@ -80,6 +87,11 @@ type Assignment struct {
 	Topology core.TopologyID    `json:"topology"`
 	Epoch    uint64             `json:"epoch"`
 	Workers  []WorkerAssignment `json:"workers"` // sorted by (supervisor, port)
+	// Status is the topology's status as nimbus last wrote it here: how
+	// workers, which never read topology records, learn that their spouts
+	// must stop or resume (Storm's workers read it from the topology's
+	// base). "" (a record written before the field) counts as ACTIVE.
+	Status string `json:"status,omitempty"`
 	// Incarnation is the assignment znode's creation zxid, which its reader
 	// fills in from the znode's stat; the record does not hold it. The
 	// znode is created at a topology's first schedule and deleted only with
@@ -88,6 +100,11 @@ type Assignment struct {
 	// such as metric windows, is kept per incarnation.
 	Incarnation int64 `json:"-"`
 }
+
+// SpoutsActive reports whether a topology in status runs its spouts: only
+// an ACTIVE one does; INACTIVE, KILLED and REBALANCING deactivate them, as
+// in Storm. "" is an assignment that predates statuses: ACTIVE.
+func SpoutsActive(status string) bool { return status == StatusActive || status == "" }
 
 // Encode returns v's JSON; records are plain data, so this cannot fail.
 func Encode(v any) []byte {
@@ -144,6 +161,11 @@ func DecodeAssignment(data []byte) (Assignment, error) {
 	var a Assignment
 	if err := decode(data, &a); err != nil {
 		return a, err
+	}
+	switch a.Status {
+	case "", StatusActive, StatusInactive, StatusKilled, StatusRebalancing:
+	default:
+		return a, fmt.Errorf("%w: assignment %q has unknown status %q", ErrBadRecord, a.Topology, a.Status)
 	}
 	seen := map[core.TaskID]bool{}
 	for i, w := range a.Workers {

@@ -125,9 +125,10 @@ func (h *harness) event(t *testing.T, cmd string, args []string, line string) co
 		return core.SessionChanged{State: state, Session: id}
 	case "result":
 		return h.result(t, args, line)
-	case "assignment": // assignment <op> <topology>@<epoch> <sup>:<port>:<task>,<task> ...
+	case "assignment": // assignment <op> <topology>@<epoch>[/<status>] <sup>:<port>:<task>,<task> ...
 		topo, epoch, _ := strings.Cut(args[1], "@")
-		a := protocol.Assignment{Topology: core.TopologyID(topo), Epoch: uint64(atoi(t, epoch))}
+		epoch, status, _ := strings.Cut(epoch, "/")
+		a := protocol.Assignment{Topology: core.TopologyID(topo), Epoch: uint64(atoi(t, epoch)), Status: status}
 		for _, w := range args[2:] {
 			p := strings.Split(w, ":")
 			wa := protocol.WorkerAssignment{Supervisor: core.SupervisorID(p[0]), Port: core.Port(atoi(t, p[1]))}
@@ -257,6 +258,9 @@ func (h *harness) state() []string {
 	}
 	for _, w := range m.Running() {
 		out = append(out, fmt.Sprintf("running %+v", w))
+	}
+	if why := m.LastCorrupt(); why != "" {
+		out = append(out, "last-corrupt "+why)
 	}
 	return append(out, "stats "+nonZero(m.stats))
 }

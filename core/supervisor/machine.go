@@ -49,6 +49,9 @@ type Machine struct {
 	ops     map[core.OpID]opInfo
 	out     []core.Effect
 	stats   Stats
+	// lastCorrupt names the newest corrupt input and why, for the driver's
+	// log: the machine does no I/O, and a count alone says nothing of what.
+	lastCorrupt string
 
 	// Session and registration.
 	session          core.SessionID // 0: none
@@ -194,7 +197,8 @@ func (m *Machine) Running() []protocol.WorkerStatus {
 			continue
 		}
 		out = append(out, protocol.WorkerStatus{Topology: s.topology, Port: p, Epoch: s.epoch,
-			Alive: s.heartbeated && m.now.Sub(s.lastHeartbeat) <= m.cfg.WorkerTimeout, Metrics: s.metrics})
+			Alive: s.heartbeated && m.now.Sub(s.lastHeartbeat) <= m.cfg.WorkerTimeout, Metrics: s.metrics,
+			Errors: s.errors})
 	}
 	return out
 }
@@ -214,6 +218,11 @@ func (m *Machine) Synced() bool { return m.synced }
 
 // Stats returns the supervisor's counters.
 func (m *Machine) Stats() Stats { return m.stats }
+
+// LastCorrupt names the newest corrupt assignment or launch record, and why
+// it was refused ("" when none was). A driver that sees a Corrupt* counter
+// of Stats grow logs it.
+func (m *Machine) LastCorrupt() string { return m.lastCorrupt }
 
 // Config returns the configuration with defaults applied.
 func (m *Machine) Config() Config { return m.cfg }

@@ -78,6 +78,7 @@ func (m *Machine) onRestored(ev core.Restored) {
 		rec, err := decodeRecord(kv.Value)
 		if err != nil {
 			m.stats.CorruptRecords++
+			m.lastCorrupt = fmt.Sprintf("launch record of port %d: %v", port, err)
 			continue // stays unknown: a heartbeat or the start timeout decides
 		}
 		s.reset(slotRunning, m.now)
@@ -154,6 +155,9 @@ func (m *Machine) heard(s *slot, hb protocol.WorkerHeartbeat) {
 		s.heartbeated, s.healthySince = true, m.now
 	}
 	s.lastHeartbeat, s.epoch, s.metrics = m.now, hb.Epoch, hb.Metrics
+	// The newest errors (a worker sends them oldest first), bounded even
+	// if the worker is not: they ride every heartbeat to nimbus.
+	s.errors = hb.Errors[max(0, len(hb.Errors)-protocol.HeartbeatErrorsMax):]
 	if w, ok := m.desired[s.port]; ok && w.topology == s.topology && hb.Epoch != w.epoch {
 		s.told = false // it missed an assignment: reconcile sends it again
 	}

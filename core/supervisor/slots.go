@@ -32,6 +32,7 @@ type slot struct {
 	topology core.TopologyID        // of the worker (persisting .. stopping)
 	epoch    uint64                 // the epoch it started with or last reported
 	metrics  []protocol.TaskMetrics // its tasks' counters, from its last heartbeat
+	errors   []protocol.TaskError   // its tasks' newest errors, from its last heartbeat
 	op       core.OpID              // the persist or start in flight
 	stopAt   core.Time              // stopping: give up waiting for WorkerExited
 
@@ -245,7 +246,7 @@ func (m *Machine) assign(s *slot, w want) {
 	s.told, s.toldEpoch, s.toldInc = true, w.epoch, w.incarnation
 	m.out = append(m.out, core.Send{To: protocol.WorkerNode(m.cfg.ID, s.port), Payload: protocol.EncodeMessage(
 		protocol.WorkerAssign{Topology: w.topology, Port: s.port, Epoch: w.epoch, Incarnation: w.incarnation,
-			Assigned: true, Tasks: w.tasks, Workers: w.workers})})
+			Assigned: true, Tasks: w.tasks, Workers: w.workers, Status: w.status})})
 }
 
 // reset enters a state with no heartbeat heard yet; the topology, record,

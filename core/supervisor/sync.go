@@ -1,6 +1,7 @@
 package supervisor
 
 import (
+	"fmt"
 	"maps"
 	"slices"
 
@@ -15,6 +16,7 @@ type want struct {
 	epoch       uint64
 	tasks       []core.TaskID
 	workers     []protocol.WorkerAssignment // the whole assignment: the worker's routing table
+	status      string                      // the topology's status: whether its spouts run
 }
 
 // round is one read of every assignment: children(watch), then
@@ -88,10 +90,15 @@ func (m *Machine) onAssignGet(path string, r core.Reply) {
 	switch r.Code {
 	case core.CodeOK:
 		a, err := protocol.DecodeAssignment(r.Data)
-		if err != nil || a.Topology != topology {
+		if err == nil && a.Topology != topology {
+			err = fmt.Errorf("%w: it names topology %q", protocol.ErrBadRecord, a.Topology)
+		}
+		if err != nil {
 			m.stats.CorruptAssignments++
+			m.lastCorrupt = fmt.Sprintf("%s: %v", path, err)
 			if prev, ok := m.assignments[topology]; ok {
 				m.round.got[topology] = prev
+				m.lastCorrupt += fmt.Sprintf(" (epoch %d stays in force)", prev.Epoch)
 			}
 			return
 		}
@@ -134,7 +141,8 @@ func (m *Machine) computeDesired() map[core.Port]want {
 				m.stats.ForeignPorts++
 				continue
 			}
-			claims[w.Port] = append(claims[w.Port], want{topology: t, incarnation: a.Incarnation, epoch: a.Epoch, tasks: slices.Clone(w.Tasks), workers: a.Workers})
+			claims[w.Port] = append(claims[w.Port], want{topology: t, incarnation: a.Incarnation, epoch: a.Epoch,
+				tasks: slices.Clone(w.Tasks), workers: a.Workers, status: a.Status})
 		}
 	}
 	desired := make(map[core.Port]want, len(claims))

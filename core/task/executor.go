@@ -75,6 +75,10 @@ type ExecutorConfig struct {
 	// simulator's per-run ledger that the sequence example writes to (a
 	// real deployment's equivalent is a database the components dial).
 	Services map[string]any
+	// Inactive opens the spouts deactivated: no Activate and no NextTuple
+	// until SetActive(true), as Storm opens the spouts of a topology that
+	// is not ACTIVE. The default runs them from the start.
+	Inactive bool
 	// TestOnlyAckAtInit breaks acking on purpose: a tree counts as complete
 	// as soon as the spout emits it. Only tests set it, to show the
 	// at-least-once checker catches lost tuples.
@@ -149,6 +153,8 @@ type Executor struct {
 	free     []*Tuple
 	freeHead int
 	freeLen  int
+	// errorsRecorded counts the errors its tasks recorded (see Errors).
+	errorsRecorded uint64
 }
 
 // slot is what the executor knows of one task of the topology.
@@ -198,12 +204,19 @@ type ExecutorStats struct {
 	AcksInline  int64
 	// Unrouted counts tuples dropped for a task no worker is assigned.
 	Unrouted int64
+	// NextTuples counts NextTuple calls: none while the spouts are
+	// inactive.
+	NextTuples int64
+
+	// ErrorsThrottled counts the errors tasks reported past the rate limit
+	// (see errorsPerThrottleMax): counted, not recorded.
+	ErrorsThrottled int64
 }
 
 // NewExecutor instantiates the worker's tasks from their registered types.
 func NewExecutor(cfg ExecutorConfig) (*Executor, error) {
 	core.Assert(cfg.Topology != nil && cfg.Rand != nil, "executor needs a topology and a generator")
-	e := &Executor{cfg: cfg, active: true, fields: map[streamKey]*Fields{}, lastFields: fieldsHit{source: -1}}
+	e := &Executor{cfg: cfg, active: !cfg.Inactive, fields: map[streamKey]*Fields{}, lastFields: fieldsHit{source: -1}}
 	comps := topology.ComponentTasks(cfg.Topology)
 	e.ackers = comps[topology.AckerComponent]
 	e.rotateD = cfg.Topology.Config.MessageTimeout / (ackerBuckets - 1)
@@ -282,7 +295,9 @@ func newSlots(comps map[string][]core.TaskID, workerOf map[core.TaskID]int) []sl
 // Stats returns the executor's counters.
 func (e *Executor) Stats() ExecutorStats { return e.stats }
 
-// SetActive activates or deactivates the spouts.
+// SetActive activates or deactivates the spouts: each spout's Activate or
+// Deactivate is called on a change only. Inactive spouts get no NextTuple,
+// but their acks, fails and timeouts go on, as in Storm.
 func (e *Executor) SetActive(on bool) {
 	if on == e.active {
 		return
@@ -371,6 +386,7 @@ func (e *Executor) runSpout(r *runner) bool {
 			break
 		}
 		before := e.stats.Emitted
+		e.stats.NextTuples++
 		r.spout.NextTuple()
 		if e.stats.Emitted == before {
 			break // nothing ready

@@ -20,6 +20,8 @@ type numbers struct {
 	vals     task.Values
 	acked    int64
 	failed   int64
+	// activations and deactivations count Activate and Deactivate calls.
+	activations, deactivations int
 }
 
 func (s *numbers) Open(_ *task.Context, out task.SpoutCollector) {
@@ -37,8 +39,10 @@ func (s *numbers) NextTuple() {
 	}
 	s.out.Emit("default", s.vals, nil)
 }
-func (s *numbers) Ack(any)  { s.acked++ }
-func (s *numbers) Fail(any) { s.failed++ }
+func (s *numbers) Ack(any)     { s.acked++ }
+func (s *numbers) Fail(any)    { s.failed++ }
+func (s *numbers) Activate()   { s.activations++ }
+func (s *numbers) Deactivate() { s.deactivations++ }
 
 type pass struct {
 	task.BaseBolt
@@ -118,6 +122,11 @@ func pipelineTopology(t testing.TB, name string, ackers int) *topology.Topology 
 
 // pipeline builds spout → pass → sink in one worker.
 func pipeline(t testing.TB, ackers int) *task.Executor {
+	return pipelineWith(t, ackers, false)
+}
+
+// pipelineWith is pipeline, its spouts opened inactive when inactive is set.
+func pipelineWith(t testing.TB, ackers int, inactive bool) *task.Executor {
 	topo := pipelineTopology(t, "pipe", ackers)
 	var ids []core.TaskID
 	workerOf := map[core.TaskID]int{}
@@ -126,7 +135,7 @@ func pipeline(t testing.TB, ackers int) *task.Executor {
 		workerOf[tk.ID] = 0
 	}
 	e, err := task.NewExecutor(task.ExecutorConfig{Topology: topo, Tasks: ids, WorkerOf: workerOf,
-		Rand: rand.New(rand.NewPCG(1, 2))})
+		Rand: rand.New(rand.NewPCG(1, 2)), Inactive: inactive})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,3 +210,62 @@ func BenchmarkWorkerPipelineNoAck(b *testing.B) { benchPipeline(b, false) }
 
 // BenchmarkWorkerPipelineAck: the same with acking through one acker task.
 func BenchmarkWorkerPipelineAck(b *testing.B) { benchPipeline(b, true) }
+
+// Storm's activation contract: a spout opened inactive gets neither
+// Activate nor NextTuple; SetActive calls Activate or Deactivate on a
+// change only; an inactive spout calls no NextTuple, while the trees it
+// emitted before still complete and reach its Ack.
+func TestSpoutActivationOnTransitionsOnly(t *testing.T) {
+	spoutOpts, sinkModeNext = numbers{reliable: true}, sinkAck
+	e := pipelineWith(t, 1, true)
+	s := lastSpout
+	now := core.Time(0)
+	steps := func(n int) {
+		for range n {
+			now += core.Time(time.Millisecond)
+			e.Step(now, 1000)
+		}
+	}
+	steps(10)
+	if s.activations != 0 || s.n != 0 || e.Stats().NextTuples != 0 {
+		t.Fatalf("opened inactive: got %d activations, %d emitted, %d NextTuple calls; want none",
+			s.activations, s.n, e.Stats().NextTuples)
+	}
+	e.SetActive(true)
+	e.SetActive(true)
+	steps(10)
+	if s.activations != 1 || s.n == 0 {
+		t.Fatalf("activated twice: got %d activations and %d emitted, want 1 and some", s.activations, s.n)
+	}
+	e.SetActive(false)
+	e.SetActive(false)
+	emitted, calls := s.n, e.Stats().NextTuples
+	steps(50)
+	if s.deactivations != 1 || s.n != emitted || e.Stats().NextTuples != calls {
+		t.Fatalf("deactivated: got %d deactivations, emitted %d→%d, NextTuple calls %d→%d; want 1, no change",
+			s.deactivations, emitted, s.n, calls, e.Stats().NextTuples)
+	}
+	if s.acked != s.n {
+		t.Fatalf("deactivated: got %d of %d trees acked, want all: acking goes on", s.acked, s.n)
+	}
+	e.SetActive(true)
+	steps(10)
+	if s.activations != 2 || s.n == emitted {
+		t.Fatalf("reactivated: got %d activations and emitted %d→%d, want 2 and more", s.activations, emitted, s.n)
+	}
+}
+
+// An executor opened active (the default) activates its spouts once, at
+// open, before any NextTuple.
+func TestSpoutActivatedAtOpenByDefault(t *testing.T) {
+	spoutOpts, sinkModeNext = numbers{limit: 10}, sinkAck
+	e := pipeline(t, 1)
+	if lastSpout.activations != 1 {
+		t.Fatalf("got %d activations at open, want 1", lastSpout.activations)
+	}
+	e.Step(1, 1000)
+	if lastSpout.n == 0 || lastSpout.activations != 1 || lastSpout.deactivations != 0 {
+		t.Fatalf("got %d emitted, %d activations, %d deactivations; want some, 1, 0",
+			lastSpout.n, lastSpout.activations, lastSpout.deactivations)
+	}
+}

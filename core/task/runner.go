@@ -77,15 +77,12 @@ type runner struct {
 	acks     []completion
 	acksHead int
 	dst      []core.TaskID
-	errs     []error
+	errs     errorLog
 	cost     int // budget units per Execute
 	// stats holds the task's metric windows (10 min, 3 h, 1 day, all time),
 	// sampled at the topology's stats sample rate.
 	stats *metrics.TaskStats
 }
-
-// errorsMax bounds the errors a task keeps (the newest win).
-const errorsMax = 16
 
 func (e *Executor) newRunner(id core.TaskID, comp string, comps map[string][]core.TaskID) (*runner, error) {
 	c, ok := e.cfg.Topology.Component(comp)
@@ -142,7 +139,9 @@ func (e *Executor) wire(r *runner, comps map[string][]core.TaskID) error {
 func (r *runner) open() {
 	if r.spout != nil {
 		r.spout.Open(r.ctx, r)
-		r.spout.Activate()
+		if r.e.active {
+			r.spout.Activate()
+		}
 		return
 	}
 	r.bolt.Prepare(r.ctx, (*boltCollector)(r))
@@ -191,14 +190,6 @@ func (r *runner) Emit(stream string, values Values, msgID any) {
 // EmitDirect implements SpoutCollector.
 func (r *runner) EmitDirect(task core.TaskID, stream string, values Values, msgID any) {
 	r.emitSpout(task, stream, values, msgID)
-}
-
-// ReportError implements both collectors.
-func (r *runner) ReportError(err error) {
-	if len(r.errs) == errorsMax {
-		r.errs = r.errs[1:]
-	}
-	r.errs = append(r.errs, err)
 }
 
 func (r *runner) emitSpout(direct core.TaskID, stream string, values Values, msgID any) {
@@ -250,16 +241,27 @@ func (r *runner) emitSpout(direct core.TaskID, stream string, values Values, msg
 	}
 }
 
-// targets routes one tuple to its destination tasks.
+// targets routes one tuple to its destination tasks. A plain emit skips
+// the subscribers that take the stream by direct grouping, and an
+// EmitDirect reaches only the subscriber whose task it names; both misuses
+// are reported (Storm refuses them).
 func (r *runner) targets(out *streamOut, direct core.TaskID, values Values, dst []core.TaskID) []core.TaskID {
+	taken := false
 	for _, rt := range out.routes {
 		if rt.direct {
-			if direct >= 0 && rt.router.Direct(direct) == nil {
+			switch {
+			case direct < 0:
+				r.reportPlainToDirect(out.name, rt.target)
+			case rt.router.Direct(direct) == nil:
 				dst = append(dst, direct)
+				taken = true
 			}
 			continue
 		}
 		dst = rt.router.Route(values, dst)
+	}
+	if direct >= 0 && !taken {
+		r.reportDirectNotTarget(out.name, direct)
 	}
 	return dst
 }
@@ -306,12 +308,6 @@ func (b *boltCollector) Fail(t *Tuple) {
 	}
 	b.done(t)
 }
-
-// Errors of bolts that break the tuple contract.
-var (
-	errSettledTwice    = errors.New("ack or fail of a tuple already acked or failed")
-	errAnchorToSettled = errors.New("emit anchored to a tuple already acked or failed")
-)
 
 // settle marks t acked or failed, and reports false (and an error) if it
 // was already.

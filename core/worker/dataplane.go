@@ -61,6 +61,7 @@ func (m *Machine) buildDataplane(a protocol.WorkerAssign) {
 	}
 	if m.dp != nil && slices.Equal(m.dpTasks, a.Tasks) && slices.EqualFunc(m.dpWorkers, a.Workers, sameSlot) {
 		m.dp.epoch = a.Epoch // same tasks, same peers: keep running
+		m.dp.plane.SetActive(m.spoutsOn())
 		return
 	}
 	workerOf := map[core.TaskID]int{}
@@ -82,6 +83,7 @@ func (m *Machine) buildDataplane(a protocol.WorkerAssign) {
 		return
 	}
 	m.carryMetrics()
+	m.carryErrors()
 	factory := m.cfg.Plane
 	if factory == nil {
 		factory = NewSinglePlane
@@ -89,7 +91,8 @@ func (m *Machine) buildDataplane(a protocol.WorkerAssign) {
 	plane, err := factory(task.ExecutorConfig{Topology: m.cfg.Topology, Tasks: a.Tasks, Now: m.now,
 		WorkerOf: workerOf, HostOf: hostOf, Local: local, Rand: rand.New(rand.NewPCG(m.rng.Uint64(), m.rng.Uint64())),
 		Services: m.cfg.Services, Clock: m.cfg.Clock, UnitTime: m.cfg.UnitTime,
-		TestOnlyAckAtInit: m.cfg.TestOnlyAckAtInit})
+		TestOnlyAckAtInit: m.cfg.TestOnlyAckAtInit,
+		Inactive:          len(peers) > 1 || !m.statusRuns(a.Status)})
 	if err != nil {
 		m.stats.DataErrors++
 		return
@@ -101,7 +104,7 @@ func (m *Machine) buildDataplane(a protocol.WorkerAssign) {
 	dp.send = func(w, _ int, batch []byte) { m.out = append(m.out, core.Send{To: dp.peers[w], Payload: batch}) }
 	m.restoreMetrics()
 	m.dp.ready = len(peers) == 1
-	plane.SetActive(m.dp.ready)
+	plane.SetActive(m.spoutsOn())
 	m.dpTasks, m.dpWorkers = slices.Clone(a.Tasks), slices.Clone(a.Workers)
 }
 
@@ -169,8 +172,21 @@ func (m *Machine) greet() {
 	}
 	if missing == 0 {
 		dp.ready = true
-		dp.plane.SetActive(true)
+		dp.plane.SetActive(m.spoutsOn())
 	}
+}
+
+// spoutsOn reports whether the spouts may run: every peer has spoken and
+// the topology is ACTIVE. Storm's executors likewise check the topology's
+// status (storm-active) beside the worker's own readiness; a deactivated
+// topology's spouts stop here, within one assignment's delivery.
+func (m *Machine) spoutsOn() bool {
+	return m.dp.ready && m.statusRuns(m.status)
+}
+
+// statusRuns reports whether a topology in status runs its spouts here.
+func (m *Machine) statusRuns(status string) bool {
+	return protocol.SpoutsActive(status) || m.cfg.TestOnlyIgnoreStatus
 }
 
 // flush sends what the plane produced for other workers.

@@ -6,7 +6,7 @@
 //	            WorkerHeartbeat{topology, port, epoch}   every HeartbeatPeriod,
 //	worker ─────────────────────────────────────────►   and at once on start
 //	       ◄─────────────────────────────────────────   supervisor
-//	            WorkerAssign{topology, port, epoch, assigned, tasks}
+//	            WorkerAssign{topology, port, epoch, assigned, tasks, status}
 //
 // The heartbeat carries the epoch of the last assignment the worker took, 0
 // before the first: a supervisor that sees a stale epoch sends the assignment
@@ -32,4 +32,10 @@
 // Spouts wait until every peer has spoken (as Storm workers wait for their
 // connections), and while this worker's inboxes or a peer are congested
 // (backpressure messages that lapse after pressureTTL).
+//
+// The assignment carries the topology's status, as nimbus wrote it: only
+// while it is ACTIVE (and every peer has spoken) do the spouts run. An
+// INACTIVE, KILLED or REBALANCING topology's spouts get Deactivate once and
+// no NextTuple; their acks, fails and timeouts go on, as in Storm. A status
+// change with the same tasks keeps the tasks running.
 package worker

@@ -35,6 +35,9 @@ type Plane interface {
 	// live ones (the machine restores saved windows into them), after it
 	// possibly a snapshot that the tasks no longer write.
 	Metrics(id core.TaskID) *metrics.TaskStats
+	// Errors appends the errors the tasks recorded (see
+	// task.Executor.Errors), possibly as published a moment ago.
+	Errors(dst []task.Error) []task.Error
 	// Close stops the plane; the machine calls it when it replaces the
 	// plane or exits.
 	Close()

@@ -8,6 +8,7 @@ import (
 
 	"github.com/squall/squall/core"
 	"github.com/squall/squall/core/protocol"
+	"github.com/squall/squall/core/task"
 	"github.com/squall/squall/core/topology"
 )
 
@@ -38,6 +39,10 @@ type Config struct {
 	UnitTime time.Duration
 	// TestOnlyAckAtInit is passed to the executor (see task.ExecutorConfig).
 	TestOnlyAckAtInit bool
+	// TestOnlyIgnoreStatus runs the spouts whatever the topology status
+	// (still recorded and reported by Status), so tests can show the
+	// scenarios' checks catching spouts that emit while INACTIVE.
+	TestOnlyIgnoreStatus bool
 	// TestOnlyNoMetricsRestore drops persisted metric windows at start, so
 	// tests can show the metrics checker catching lost counters.
 	TestOnlyNoMetricsRestore bool
@@ -64,6 +69,7 @@ type Machine struct {
 	assigned    bool // an assignment was taken
 	epoch       uint64
 	tasks       []core.TaskID
+	status      string // the topology status of the assignment held
 	exited      bool
 	out         []core.Effect
 	stats       Stats
@@ -79,6 +85,9 @@ type Machine struct {
 	foreign     [][]byte          // store keys of windows not to load: deleted at the first assignment
 	ops         core.OpSeq
 	persistAt   core.Time
+	// carriedErrors are the newest errors of replaced planes (see
+	// carryErrors), at most protocol.HeartbeatErrorsMax.
+	carriedErrors []task.Error
 }
 
 // New returns a worker that heartbeats on its first event.
@@ -133,7 +142,7 @@ func (m *Machine) heartbeat() {
 	m.heartbeatAt = m.now.Add(m.cfg.HeartbeatPeriod)
 	m.out = append(m.out, core.Send{To: m.cfg.Supervisor, Payload: protocol.EncodeMessage(
 		protocol.WorkerHeartbeat{Topology: m.cfg.Spec.Topology, Port: m.cfg.Spec.Port, Epoch: m.epoch,
-			Metrics: m.taskMetrics()})})
+			Metrics: m.taskMetrics(), Errors: m.taskErrors()})})
 }
 
 func (m *Machine) onRecv(ev core.Recv) {
@@ -177,7 +186,7 @@ func (m *Machine) onAssign(a protocol.WorkerAssign) {
 			m.incarnation = a.Incarnation
 			m.dropForeignMetrics()
 		}
-		m.assigned, m.epoch = true, a.Epoch
+		m.assigned, m.epoch, m.status = true, a.Epoch, a.Status
 		m.tasks = slices.Sorted(slices.Values(a.Tasks))
 		m.buildDataplane(a)
 	}
@@ -194,6 +203,14 @@ func (m *Machine) Tasks() []core.TaskID { return slices.Clone(m.tasks) }
 
 // Epoch is the epoch of the assignment held; 0 before the first.
 func (m *Machine) Epoch() uint64 { return m.epoch }
+
+// Status is the topology status of the assignment held ("" before the
+// first, or from a supervisor that sends none: see protocol.SpoutsActive).
+func (m *Machine) Status() string { return m.status }
+
+// SpoutsActive reports whether the worker runs its spouts: its topology is
+// ACTIVE and every peer has spoken (see dataplane.heard).
+func (m *Machine) SpoutsActive() bool { return m.dp != nil && m.spoutsOn() }
 
 // Exited reports whether the worker emitted its Exit.
 func (m *Machine) Exited() bool { return m.exited }

@@ -28,7 +28,7 @@ func fromSup(m protocol.Message) core.Event {
 }
 
 func hb(epoch uint64) string {
-	return fmt.Sprintf("send to=s1 protocol.WorkerHeartbeat{Topology:wc Port:6700 Epoch:%d Metrics:[]}", epoch)
+	return fmt.Sprintf("send to=s1 protocol.WorkerHeartbeat{Topology:wc Port:6700 Epoch:%d Metrics:[] Errors:[]}", epoch)
 }
 
 func TestWorker(t *testing.T) {

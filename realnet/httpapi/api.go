@@ -92,6 +92,24 @@ type Component struct {
 	Window   string          `json:"window"`
 	Stats    protocol.Counts `json:"stats"`
 	Latency  LatencyMs       `json:"latency_ms"`
+	// LastError is the newest error's message, "" for none; Errors are
+	// the component's last errors (at most protocol.ErrorsPerComponentMax),
+	// newest first. Named as Storm UI names them.
+	LastError string           `json:"lastError"`
+	Errors    []ComponentError `json:"componentErrors"`
+}
+
+// ComponentError is one error a component's task reported, as Storm UI's
+// componentErrors entries.
+type ComponentError struct {
+	Error string    `json:"error"`
+	Host  string    `json:"errorHost"`
+	Port  core.Port `json:"errorPort"`
+	// TimeMs is when it was reported, in milliseconds since the Unix epoch
+	// as Storm UI gives it (in real mode; virtual in the simulator).
+	TimeMs     int64       `json:"errorTime"`
+	LapsedSecs int64       `json:"errorLapsedSecs"`
+	Task       core.TaskID `json:"errorTask"`
 }
 
 // Operation answers the POSTs that change a topology and the submit: the

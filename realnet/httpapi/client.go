@@ -289,22 +289,45 @@ func (c *Client) Deactivate(ctx context.Context, name string) (protocol.Topology
 	return c.change(ctx, call{method: http.MethodPost, path: topologyPath(name, "deactivate"), idempotent: true})
 }
 
-// waitSeconds rounds a wait up to whole seconds, the API's unit.
-func waitSeconds(wait time.Duration) string {
-	return strconv.FormatInt(int64((max(wait, 0)+time.Second-1)/time.Second), 10)
+// WaitDefault, as the wait of Kill or Rebalance, asks for Storm's default:
+// the topology's message timeout.
+const WaitDefault time.Duration = -1
+
+// ErrNegativeWait is returned for a negative wait other than WaitDefault.
+var ErrNegativeWait = errors.New("httpapi: negative wait")
+
+// waitPath is the path of a kill or rebalance after wait: whole seconds,
+// rounded up (the API's unit), or no wait segment for WaitDefault.
+func waitPath(name, op string, wait time.Duration) (string, error) {
+	switch {
+	case wait == WaitDefault:
+		return topologyPath(name, op), nil
+	case wait < 0:
+		return "", fmt.Errorf("%w: %s %s: wait %s", ErrNegativeWait, op, name, wait)
+	}
+	return topologyPath(name, op, strconv.FormatInt(int64((wait+time.Second-1)/time.Second), 10)), nil
 }
 
-// Kill kills a topology after wait (its spouts are deactivated meanwhile).
+// Kill kills a topology after wait, or WaitDefault (its spouts are
+// deactivated meanwhile).
 func (c *Client) Kill(ctx context.Context, name string, wait time.Duration) (protocol.TopologySummary, error) {
-	return c.change(ctx, call{method: http.MethodPost, path: topologyPath(name, "kill", waitSeconds(wait))})
+	path, err := waitPath(name, "kill", wait)
+	if err != nil {
+		return protocol.TopologySummary{}, err
+	}
+	return c.change(ctx, call{method: http.MethodPost, path: path})
 }
 
-// Rebalance redistributes a topology after wait; workers 0 and a nil
-// parallelism keep the current values.
+// Rebalance redistributes a topology after wait, or WaitDefault (its
+// spouts are deactivated meanwhile); workers 0 and a nil parallelism keep
+// the current values.
 func (c *Client) Rebalance(ctx context.Context, name string, wait time.Duration, workers int,
 	parallelism map[string]int) (protocol.TopologySummary, error) {
-	k := jsonCall(http.MethodPost, topologyPath(name, "rebalance", waitSeconds(wait)),
-		RebalanceRequest{Workers: workers, Parallelism: parallelism})
+	path, err := waitPath(name, "rebalance", wait)
+	if err != nil {
+		return protocol.TopologySummary{}, err
+	}
+	k := jsonCall(http.MethodPost, path, RebalanceRequest{Workers: workers, Parallelism: parallelism})
 	return c.change(ctx, k)
 }
 

@@ -109,6 +109,23 @@ func TestClientErrorsCarryTheMessage(t *testing.T) {
 	}
 }
 
+// A negative wait is refused before anything is sent: taken for zero, it
+// would kill at once a topology the caller meant to drain.
+func TestClientRefusesNegativeWait(t *testing.T) {
+	ctx := testContext(t)
+	n := startNimbus(t, ServerConfig{})
+	c := NewClient([]string{n.host}, nil)
+	if _, err := c.Kill(ctx, "wc", -5*time.Second); !errors.Is(err, ErrNegativeWait) {
+		t.Errorf("Kill with wait -5s: got %v, want ErrNegativeWait", err)
+	}
+	if _, err := c.Rebalance(ctx, "wc", -time.Second, 2, nil); !errors.Is(err, ErrNegativeWait) {
+		t.Errorf("Rebalance with wait -1s: got %v, want ErrNegativeWait", err)
+	}
+	if seen := n.fake.seen(); len(seen) != 0 {
+		t.Errorf("requests reaching nimbus: got %+v, want none", seen)
+	}
+}
+
 func TestClientSubmitUploadsOnce(t *testing.T) {
 	ctx := testContext(t)
 	n := startNimbus(t, ServerConfig{RequireArtifact: true})

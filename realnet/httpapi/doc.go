@@ -23,14 +23,16 @@
 //	GET  /api/v1/topology/{id}/component/{c}?window=W  Component              (OpStatus)
 //	POST /api/v1/topology/{id}/activate                Operation              (OpActivate)
 //	POST /api/v1/topology/{id}/deactivate              Operation              (OpDeactivate)
-//	POST /api/v1/topology/{id}/rebalance/{wait}        Operation              (OpRebalance; body RebalanceRequest, optional)
-//	POST /api/v1/topology/{id}/kill/{wait}             Operation              (OpKill)
+//	POST /api/v1/topology/{id}/rebalance[/{wait}]      Operation              (OpRebalance; body RebalanceRequest, optional)
+//	POST /api/v1/topology/{id}/kill[/{wait}]           Operation              (OpKill)
 //	POST /api/v1/topology                              Operation, 201         (OpSubmit; body SubmitRequest)
 //	PUT  /api/v1/artifact/{sha256}                     ArtifactInfo, 201/200  (body: the program)
 //	GET  /api/v1/artifact/{sha256}                     the program's bytes    (HEAD: whether it is here)
 //
 // W is 600 or 10m (the last ten minutes) or all or :all-time (the default,
-// as in Storm UI). {wait} is whole seconds, 0 to WaitSecondsMax.
+// as in Storm UI). {wait} is whole seconds, 0 to WaitSecondsMax; without
+// it the wait is the topology's message timeout, as Storm's CLI without -w.
+// The spouts are deactivated during the wait.
 //
 // # Leaders and followers
 //

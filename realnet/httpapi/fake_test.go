@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/squall/squall/core"
 	"github.com/squall/squall/core/protocol"
@@ -42,7 +43,12 @@ func (f *fakeNimbus) addTopology(name string) {
 			{Name: "count", Tasks: 2, Last10m: protocol.Counts{Executed: 10},
 				AllTime: protocol.Counts{Executed: 100, ExecuteLatency: protocol.Latency{Samples: 4, SumNanos: 10_000_000}},
 				Last3h:  protocol.Counts{Executed: 30}, Last1d: protocol.Counts{Executed: 70}},
-			{Name: "split", Tasks: 2, Last10m: protocol.Counts{Emitted: 20}, AllTime: protocol.Counts{Emitted: 200}},
+			{Name: "split", Tasks: 2, Last10m: protocol.Counts{Emitted: 20}, AllTime: protocol.Counts{Emitted: 200},
+				Errors: []protocol.TaskError{
+					{Component: "split", Task: 3, Error: "split: bad line", TimeNs: 1406006074 * core.Time(time.Second),
+						Seq: 2, Host: "10.11.1.70", Port: 6701, AgeSecs: 16},
+					{Component: "split", Task: 4, Error: "split: older", TimeNs: 1406006000 * core.Time(time.Second),
+						Seq: 1, Host: "10.11.1.71", Port: 6700, AgeSecs: 90}}},
 		},
 		Last10m: protocol.Counts{Emitted: 20, Executed: 10}, AllTime: protocol.Counts{Emitted: 200, Executed: 100},
 		Last3h: protocol.Counts{Emitted: 60, Executed: 30}, Last1d: protocol.Counts{Emitted: 140, Executed: 70}}
@@ -101,7 +107,7 @@ func (f *fakeNimbus) answer(req protocol.ClientRequest) protocol.ClientReply {
 			return fail("nimbus: submit: topology %q already exists", req.Topology)
 		}
 		t = &protocol.TopologySummary{ID: core.TopologyID(req.Topology), Name: req.Topology,
-			Status: protocol.StatusActive, Artifact: req.Artifact}
+			Status: protocol.StatusActive, Artifact: req.Artifact, Owner: req.Owner}
 		f.topos[req.Topology] = t
 		return protocol.ClientReply{OK: true, Topologies: []protocol.TopologySummary{*t}}
 	}

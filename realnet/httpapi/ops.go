@@ -29,27 +29,33 @@ func (s *Server) simpleOp(op string) handler {
 	}
 }
 
-// parseWait reads the {wait} path segment: whole seconds, 0 to WaitSecondsMax.
-func parseWait(r *http.Request) (time.Duration, error) {
+// parseWait reads the {wait} path segment: whole seconds, 0 to
+// WaitSecondsMax; a route without it asks for the default wait (the
+// topology's message timeout, as Storm's kill and rebalance without -w).
+func parseWait(r *http.Request) (wait time.Duration, byDefault bool, err error) {
 	text := r.PathValue("wait")
+	if text == "" {
+		return 0, true, nil
+	}
 	secs, err := strconv.Atoi(text)
 	if err != nil || secs < 0 || secs > WaitSecondsMax {
-		return 0, errorf(http.StatusBadRequest,
+		return 0, false, errorf(http.StatusBadRequest,
 			"httpapi: wait %q: want whole seconds from 0 to %d", text, WaitSecondsMax)
 	}
-	return time.Duration(secs) * time.Second, nil
+	return time.Duration(secs) * time.Second, false, nil
 }
 
 func (s *Server) kill(_ http.ResponseWriter, r *http.Request) (any, error) {
-	wait, err := parseWait(r)
+	wait, byDefault, err := parseWait(r)
 	if err != nil {
 		return nil, err
 	}
-	return s.change(r, protocol.ClientRequest{Op: protocol.OpKill, Topology: r.PathValue("id"), Wait: wait})
+	return s.change(r, protocol.ClientRequest{Op: protocol.OpKill, Topology: r.PathValue("id"), Wait: wait,
+		DefaultWait: byDefault})
 }
 
 func (s *Server) rebalance(w http.ResponseWriter, r *http.Request) (any, error) {
-	wait, err := parseWait(r)
+	wait, byDefault, err := parseWait(r)
 	if err != nil {
 		return nil, err
 	}
@@ -66,7 +72,7 @@ func (s *Server) rebalance(w http.ResponseWriter, r *http.Request) (any, error) 
 		}
 	}
 	return s.change(r, protocol.ClientRequest{Op: protocol.OpRebalance, Topology: r.PathValue("id"),
-		Wait: wait, Workers: body.Workers, Parallelism: body.Parallelism})
+		Wait: wait, DefaultWait: byDefault, Workers: body.Workers, Parallelism: body.Parallelism})
 }
 
 // submit checks the artifact is here before nimbus records the topology:
@@ -80,7 +86,7 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) (any, error) {
 		return nil, err
 	}
 	out, err := s.change(r, protocol.ClientRequest{Op: protocol.OpSubmit, Topology: body.Name,
-		Spec: body.Spec, Artifact: body.Artifact})
+		Spec: body.Spec, Artifact: body.Artifact, Owner: ownerOfSubmit(r)})
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/squall/squall/core/protocol"
 )
@@ -147,7 +148,22 @@ func (s *Server) topology(_ http.ResponseWriter, r *http.Request) (any, error) {
 
 func component(t protocol.TopologySummary, c protocol.ComponentSummary, window string) Component {
 	stats := windowCounts(window, protocol.Windows{Last10m: c.Last10m, Last3h: c.Last3h, Last1d: c.Last1d, AllTime: c.AllTime})
-	return Component{Topology: t.ID, Name: c.Name, Tasks: c.Tasks, Window: window, Stats: stats, Latency: NewLatencyMs(stats)}
+	out := Component{Topology: t.ID, Name: c.Name, Tasks: c.Tasks, Window: window,
+		Stats: stats, Latency: NewLatencyMs(stats), Errors: componentErrors(c.Errors)}
+	if len(out.Errors) > 0 {
+		out.LastError = out.Errors[0].Error
+	}
+	return out
+}
+
+// componentErrors converts nimbus's errors (newest first) to Storm UI's.
+func componentErrors(errs []protocol.TaskError) []ComponentError {
+	out := make([]ComponentError, 0, len(errs))
+	for _, e := range errs {
+		out = append(out, ComponentError{Error: e.Error, Host: e.Host, Port: e.Port,
+			TimeMs: int64(e.TimeNs) / int64(time.Millisecond), LapsedSecs: e.AgeSecs, Task: e.Task})
+	}
+	return out
 }
 
 func (s *Server) component(_ http.ResponseWriter, r *http.Request) (any, error) {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/squall/squall/core"
 	"github.com/squall/squall/core/protocol"
+	"github.com/squall/squall/realnet/auth"
 	"github.com/squall/squall/storage/artifact"
 )
 
@@ -57,6 +58,9 @@ type ServerConfig struct {
 	// Members lists the nimbuses enrolled in the election (their Status is
 	// filled in here); nil lists the leader only.
 	Members func(ctx context.Context) ([]NimbusSummary, error)
+	// Auth authenticates callers by bearer token and authorizes each route
+	// by role; nil lets every caller in as an admin (local mode).
+	Auth *auth.Tokens
 }
 
 // Server is the client API of one nimbus. It is an http.Handler; it is safe
@@ -97,19 +101,22 @@ type handler func(w http.ResponseWriter, r *http.Request) (any, error)
 
 func (s *Server) routes() {
 	const v1 = "/api/v1"
-	s.route(v1+"/cluster/summary", "GET", s.json(s.clusterSummary))
-	s.route(v1+"/supervisor/summary", "GET", s.json(s.supervisorSummary))
-	s.route(v1+"/nimbus/summary", "GET", s.json(s.nimbusSummary))
-	s.route(v1+"/topology/summary", "GET", s.json(s.topologySummary))
-	s.route(v1+"/topology", "POST", s.json(s.submit))
-	s.route(v1+"/topology/{id}", "GET", s.json(s.topology))
-	s.route(v1+"/topology/{id}/component/{component}", "GET", s.json(s.component))
-	s.route(v1+"/topology/{id}/activate", "POST", s.json(s.simpleOp(protocol.OpActivate)))
-	s.route(v1+"/topology/{id}/deactivate", "POST", s.json(s.simpleOp(protocol.OpDeactivate)))
-	s.route(v1+"/topology/{id}/rebalance/{wait}", "POST", s.json(s.rebalance))
-	s.route(v1+"/topology/{id}/kill/{wait}", "POST", s.json(s.kill))
-	s.route(v1+"/artifact/{sha256}", "GET", http.HandlerFunc(s.getArtifact))
-	s.route(v1+"/artifact/{sha256}", "PUT", s.json(s.putArtifact))
+	read, submit, operate := auth.ActionRead, auth.ActionSubmit, auth.ActionOperate
+	s.route(v1+"/cluster/summary", "GET", read, s.json(s.clusterSummary))
+	s.route(v1+"/supervisor/summary", "GET", read, s.json(s.supervisorSummary))
+	s.route(v1+"/nimbus/summary", "GET", read, s.json(s.nimbusSummary))
+	s.route(v1+"/topology/summary", "GET", read, s.json(s.topologySummary))
+	s.route(v1+"/topology", "POST", submit, s.json(s.submit))
+	s.route(v1+"/topology/{id}", "GET", read, s.json(s.topology))
+	s.route(v1+"/topology/{id}/component/{component}", "GET", read, s.json(s.component))
+	s.route(v1+"/topology/{id}/activate", "POST", operate, s.json(s.simpleOp(protocol.OpActivate)))
+	s.route(v1+"/topology/{id}/deactivate", "POST", operate, s.json(s.simpleOp(protocol.OpDeactivate)))
+	s.route(v1+"/topology/{id}/rebalance/{wait}", "POST", operate, s.json(s.rebalance))
+	s.route(v1+"/topology/{id}/rebalance", "POST", operate, s.json(s.rebalance))
+	s.route(v1+"/topology/{id}/kill/{wait}", "POST", operate, s.json(s.kill))
+	s.route(v1+"/topology/{id}/kill", "POST", operate, s.json(s.kill))
+	s.route(v1+"/artifact/{sha256}", "GET", auth.ActionDownload, http.HandlerFunc(s.getArtifact))
+	s.route(v1+"/artifact/{sha256}", "PUT", submit, s.json(s.putArtifact))
 	s.methodsOther()
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errorf(http.StatusNotFound, "httpapi: no route %s %s", r.Method, r.URL.Path))
@@ -117,9 +124,10 @@ func (s *Server) routes() {
 }
 
 // route registers h for method on path; methodsOther answer every other
-// method with a JSON 405 (the mux's own 405 is plain text).
-func (s *Server) route(path, method string, h http.Handler) {
-	s.mux.Handle(method+" "+path, h)
+// method with a JSON 405 (the mux's own 405 is plain text). Every route
+// is guarded: its caller must be allowed action a.
+func (s *Server) route(path, method string, a auth.Action, h http.Handler) {
+	s.mux.Handle(method+" "+path, s.guard(a, h))
 	s.methods[path] = append(s.methods[path], method)
 }
 

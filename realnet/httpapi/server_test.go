@@ -65,7 +65,8 @@ func TestRoutes(t *testing.T) {
 		{"GET", "/api/v1/topology/summary", "", 200,
 			[]string{`"topologies":[{"id":"wc"`, `"last_10m":{"emitted":20`, `"all_time":{"emitted":200`}},
 		{"GET", "/api/v1/topology/wc", "", 200,
-			[]string{`"window":":all-time"`, `"stats":{"emitted":200`, `"name":"count"`, `"executed":100`}},
+			[]string{`"window":":all-time"`, `"stats":{"emitted":200`, `"name":"count"`, `"executed":100`,
+				`"lastError":"split: bad line"`, `"errorHost":"10.11.1.70"`}},
 		{"GET", "/api/v1/topology/wc?window=600", "", 200, []string{`"window":"600"`, `"stats":{"emitted":20`}},
 		{"GET", "/api/v1/topology/wc?window=10m", "", 200, []string{`"window":"600"`}},
 		{"GET", "/api/v1/topology/wc?window=all", "", 200, []string{`"window":":all-time"`}},
@@ -75,7 +76,9 @@ func TestRoutes(t *testing.T) {
 		{"GET", "/api/v1/topology/wc/component/count", "", 200,
 			[]string{`"latency_ms":{"complete":0,"execute":2.5,"process":0}`}},
 		{"GET", "/api/v1/topology/wc/component/split?window=600", "", 200,
-			[]string{`"name":"split"`, `"tasks":2`, `"emitted":20`}},
+			[]string{`"name":"split"`, `"tasks":2`, `"emitted":20`, `"lastError":"split: bad line"`,
+				`"componentErrors":[{"error":"split: bad line","errorHost":"10.11.1.70","errorPort":6701,"errorTime":1406006074000,"errorLapsedSecs":16,"errorTask":3},{"error":"split: older"`}},
+		{"GET", "/api/v1/topology/wc/component/count", "", 200, []string{`"lastError":""`, `"componentErrors":[]`}},
 		{"POST", "/api/v1/topology/wc/deactivate", "", 200, []string{`"operation":"deactivate"`, `"status":"INACTIVE"`}},
 		{"POST", "/api/v1/topology/wc/activate", "", 200, []string{`"operation":"activate"`, `"status":"ACTIVE"`}},
 		{"POST", "/api/v1/topology/wc/rebalance/5", `{"workers": 3, "parallelism": {"count": 2}}`, 200,
@@ -284,4 +287,43 @@ func TestNimbusSummaryMembers(t *testing.T) {
 		`{"address":"10.0.0.2:6627","status":"Not a Leader","priority":1}`}}.run(t, n.host)
 	fail = true
 	exchange{"GET", "/api/v1/nimbus/summary", "", 503, []string{"zookeeper down"}}.run(t, n.host)
+}
+
+// Kill and rebalance without a wait segment ask nimbus for the default
+// wait (the topology's message timeout, as Storm's CLI without -w); with
+// one, even 0, they ask for that wait. The client sends WaitDefault as the
+// route without a segment and refuses any other negative wait.
+func TestDefaultWait(t *testing.T) {
+	ctx := testContext(t)
+	n := startNimbus(t, ServerConfig{})
+	for _, name := range []string{"a", "b", "c", "d"} {
+		n.fake.addTopology(name)
+	}
+	exchange{"POST", "/api/v1/topology/a/kill", "", 200, []string{`"status":"KILLED"`}}.run(t, n.host)
+	exchange{"POST", "/api/v1/topology/b/rebalance", `{"workers": 2}`, 200, []string{`"status":"REBALANCING"`}}.run(t, n.host)
+	c := NewClient([]string{n.host}, nil)
+	if _, err := c.Kill(ctx, "c", 0); err != nil {
+		t.Fatalf("Kill c with wait 0: %v", err)
+	}
+	if _, err := c.Rebalance(ctx, "d", WaitDefault, 0, nil); err != nil {
+		t.Fatalf("Rebalance d with WaitDefault: %v", err)
+	}
+	if _, err := c.Kill(ctx, "d", -5*time.Second); !errors.Is(err, ErrNegativeWait) {
+		t.Fatalf("Kill with wait -5s: got %v, want ErrNegativeWait", err)
+	}
+	want := map[string]bool{"a": true, "b": true, "c": false, "d": true}
+	seen := 0
+	for _, r := range n.fake.seen() {
+		if r.Op != protocol.OpKill && r.Op != protocol.OpRebalance {
+			continue
+		}
+		seen++
+		if r.DefaultWait != want[r.Topology] || r.Wait != 0 {
+			t.Errorf("%s %s: got DefaultWait=%v wait=%s, want DefaultWait=%v wait=0s",
+				r.Op, r.Topology, r.DefaultWait, r.Wait, want[r.Topology])
+		}
+	}
+	if seen != 4 {
+		t.Errorf("got %d kill and rebalance requests at nimbus, want 4 (the negative wait sends none)", seen)
+	}
 }

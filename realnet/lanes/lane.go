@@ -28,9 +28,11 @@ type lane struct {
 
 	pubMu     sync.Mutex
 	pubStats  task.ExecutorStats
-	pubBlob   []byte // the task's metric windows, marshaled
-	pubSeq    uint64 // bumped with every blob
-	snapSeq   uint64 // the blob snap was made from; machine goroutine only
+	pubBlob   []byte       // the task's metric windows, marshaled
+	pubSeq    uint64       // bumped with every blob
+	pubErrs   []task.Error // the task's errors, as last published
+	pubErrsN  uint64       // exec.ErrorsRecorded() when pubErrs was made; run only
+	snapSeq   uint64       // the blob snap was made from; machine goroutine only
 	snap      *metrics.TaskStats
 	publishAt time.Time
 
@@ -88,7 +90,7 @@ func (l *lane) run() {
 	ticker := time.NewTicker(period)
 	defer ticker.Stop()
 	l.split = make([][]task.Remote, len(l.p.lanes))
-	var active, throttled = true, false
+	var active, throttled = !l.p.cfg.Inactive, false // as the executor opened
 	for {
 		if a := l.p.active.Load(); a != active {
 			active = a
@@ -231,13 +233,28 @@ func (l *lane) publish(final bool) {
 		l.publishAt = now.Add(metricsPublishPeriod)
 		blob, _ = ms.MarshalBinary() // cannot fail: its own encoding
 	}
+	var errs []task.Error
+	if n := l.exec.ErrorsRecorded(); n != l.pubErrsN {
+		l.pubErrsN = n
+		errs = l.exec.Errors(nil) // rare and bounded: copied only when they change
+	}
 	l.pubMu.Lock()
 	l.pubStats = st
 	if blob != nil {
 		l.pubBlob = blob
 		l.pubSeq++
 	}
+	if errs != nil {
+		l.pubErrs = errs
+	}
 	l.pubMu.Unlock()
+}
+
+// errors appends the task's errors as last published.
+func (l *lane) errors(dst []task.Error) []task.Error {
+	l.pubMu.Lock()
+	defer l.pubMu.Unlock()
+	return append(dst, l.pubErrs...)
 }
 
 func (l *lane) stats() task.ExecutorStats {

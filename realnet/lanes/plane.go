@@ -90,7 +90,7 @@ func New(cfg task.ExecutorConfig) (*Plane, error) {
 	p := &Plane{cfg: cfg, comp: map[core.TaskID]string{}, stop: make(chan struct{}),
 		recv: make(chan []byte, recvBatchesMax), snapRand: rand.New(rand.NewPCG(1, 2)),
 		clock: func() core.Time { return base.Add(time.Since(anchor)) }}
-	p.active.Store(true)
+	p.active.Store(!cfg.Inactive) // each lane's executor opens so too
 	ids := slices.Sorted(slices.Values(cfg.Tasks))
 	for _, id := range ids {
 		one := cfg
@@ -170,7 +170,9 @@ func (p *Plane) Deliver(batch []byte) error {
 	return nil
 }
 
-// SetActive activates or deactivates every spout lane.
+// SetActive activates or deactivates every spout lane: each spout lane's
+// executor follows at its next round, calling the spout's Activate or
+// Deactivate on its own goroutine.
 func (p *Plane) SetActive(on bool) {
 	if p.active.Swap(on) != on {
 		p.wakeAll()
@@ -204,6 +206,19 @@ func (p *Plane) Metrics(id core.TaskID) *metrics.TaskStats {
 		return l.exec.Metrics(id)
 	}
 	return l.snapshot(p)
+}
+
+// Errors appends the tasks' errors: before the first Step the executors'
+// own, then as the lanes last published them (see lane.publish).
+func (p *Plane) Errors(dst []task.Error) []task.Error {
+	for _, l := range p.lanes {
+		if !p.started {
+			dst = l.exec.Errors(dst)
+			continue
+		}
+		dst = l.errors(dst)
+	}
+	return dst
 }
 
 // Close stops every goroutine of the plane and waits for them, at most
@@ -245,6 +260,7 @@ func (p *Plane) Stats() Stats {
 		s.Acked += st.Acked
 		s.Failed += st.Failed
 		s.Throttled += st.Throttled
+		s.NextTuples += st.NextTuples
 	}
 	s.Dropped, s.QueueMax = p.dropped.Load(), p.queueMax.Load()
 	return s
@@ -253,6 +269,7 @@ func (p *Plane) Stats() Stats {
 // Stats count what a plane's lanes did.
 type Stats struct {
 	Emitted, Executed, Acked, Failed, Throttled int64
+	NextTuples                                  int64 // none while the spouts are inactive
 	Dropped                                     int64 // batches dropped at QueueMaxMessages
 	QueueMax                                    int64 // the deepest any queue has been, in messages
 }
