@@ -11,12 +11,12 @@ import (
 
 // deliver hands an emitted tuple to a local task's inbox, as a Tuple, or
 // queues it for the task's worker: a remote tuple needs no Tuple.
-func (e *Executor) deliver(task core.TaskID, r *runner, out *streamOut, stream string, values Values, id uint64, roots []uint64) {
+func (e *Executor) deliver(task core.TaskID, r *runner, out *streamOut, stream string, values Values, id uint64, roots, xors []uint64) {
 	sl := &e.slots[task] // routers only name the topology's tasks
 	if sl.run != nil {
 		t := e.newTuple()
 		*t = Tuple{Values: values, Stream: stream, SourceComponent: r.comp, SourceTask: r.id,
-			fields: out.fields, id: id, roots: roots}
+			fields: out.fields, id: id, roots: roots, xors: xors}
 		sl.run.push(t)
 		return
 	}
@@ -30,7 +30,7 @@ func (e *Executor) deliver(task core.TaskID, r *runner, out *streamOut, stream s
 		return
 	}
 	e.stats.RemoteOut++
-	e.send(w, Remote{Worker: w, Dest: task, Source: r.id, Stream: stream, ID: id, Roots: roots, Values: values})
+	e.send(w, Remote{Worker: w, Dest: task, Source: r.id, Stream: stream, ID: id, Roots: roots, Xors: xors, Values: values})
 }
 
 // ackerFor is the acker task that tracks root.
@@ -175,7 +175,7 @@ func (e *Executor) Deliver(m Remote) {
 		e.deliverAck(m.Dest, m.Ack)
 		return
 	}
-	e.deliverTuple(m.Dest, m.Source, m.Stream, m.ID, m.Roots, m.Values)
+	e.deliverTuple(m.Dest, m.Source, m.Stream, m.ID, m.Roots, m.Xors, m.Values)
 }
 
 // deliverAck applies an acking message from another worker: a verdict for a
@@ -194,14 +194,14 @@ func (e *Executor) deliverAck(dest core.TaskID, m ackMsg) {
 }
 
 // deliverTuple puts a tuple from another worker in a local bolt's inbox.
-func (e *Executor) deliverTuple(dest, source core.TaskID, stream string, id uint64, roots []uint64, values Values) {
+func (e *Executor) deliverTuple(dest, source core.TaskID, stream string, id uint64, roots, xors []uint64, values Values) {
 	sl, src := e.slot(dest), e.slot(source)
 	if sl == nil || src == nil || sl.run == nil || sl.run.bolt == nil {
 		return // not ours (any more), or corrupt: the tree times out and replays
 	}
 	t := e.newTuple()
 	*t = Tuple{Values: values, Stream: stream, SourceTask: source, SourceComponent: src.comp,
-		fields: e.fieldsOf(source, src.comp, stream), id: id, roots: roots}
+		fields: e.fieldsOf(source, src.comp, stream), id: id, roots: roots, xors: xors}
 	sl.run.push(t)
 }
 

@@ -22,11 +22,16 @@ type Tuple struct {
 	SourceComponent string
 	SourceTask      core.TaskID
 	fields          *Fields // of the source stream
-	id              uint64  // edge id, for acking; 0 when unanchored
-	roots           []uint64
-	ackVal          uint64 // XOR of the edge ids of the tuples anchored to it
-	tick            bool
-	state           tupleState
+	// roots are the trees the tuple belongs to, and xors what it XORs into
+	// each when acked (Storm's MessageId, a map root → XOR of its edge
+	// ids): xors[i] for roots[i], or id for every root when xors is nil,
+	// as it is unless the tuple joins anchors whose edges differ per root.
+	id     uint64 // the edge id of every root when xors is nil; 0 when unanchored
+	roots  []uint64
+	xors   []uint64
+	ackVal uint64 // XOR of the edge ids of the tuples anchored to it
+	tick   bool
+	state  tupleState
 	// sampledAt is when the Execute of a sampled tuple (state has
 	// tupleSampled) began: its ack's process latency counts from here.
 	sampledAt core.Time
@@ -99,7 +104,9 @@ func (t *Tuple) Value(field string) any {
 // String returns the named field as a string ("" when absent or not a string).
 func (t *Tuple) String(field string) string { s, _ := t.Value(field).(string); return s }
 
-// Int returns the named field as an int64 (0 when absent or not an integer).
+// Int returns the named field as an int64 (0 when absent or not an
+// integer). Emit turns integers of every Go width into int64, so Int reads
+// an emitted int, uint8, ... wherever the tuple came from.
 func (t *Tuple) Int(field string) int64 { v, _ := t.Value(field).(int64); return v }
 
 // IsTick reports whether the tuple is a tick tuple (stream "__tick").
@@ -132,6 +139,15 @@ type Context struct {
 	// ExecutorConfig.Services); nil when it hands nothing.
 	Services map[string]any
 }
+
+// Values a tuple may carry: nil, bool, int64, float64, string, []byte and
+// []any lists of these, as the codec between workers (core/tuple) carries
+// them. Emit converts ints and uints of other widths to int64 and float32 to
+// float64 (a uint above the int64 range is refused), so that a bolt reads
+// the same values whether its input came from its own worker or another.
+// A value of any other type, or a tuple past the codec's limits, refuses
+// the emit: nothing is sent, the error goes to ReportError, and a spout's
+// message id is neither tracked nor acked nor failed.
 
 // SpoutCollector is how a spout emits.
 type SpoutCollector interface {

@@ -14,7 +14,10 @@
 // whole tree of tuples it caused has been processed, or Fail(msgID) when a
 // bolt failed one of them or the message timeout passed. A bolt receives
 // tuples in Execute and emits new ones anchored to them, then acks or fails
-// each input.
+// each input. As in Storm, every anchor of an emit gets its own random edge
+// id, XORed into the anchor and, per tree, into the new tuple, so a tuple
+// anchored to two inputs of one tree (a join), or to one input twice,
+// leaves the tree pending until it is acked itself.
 //
 // The executor decouples a spout's NextTuple from its Ack and Fail, as
 // JStorm does with separate threads: verdicts from the ackers wait in the
@@ -25,5 +28,7 @@
 //
 // Tuples are read by field name or index. Values are nil, bool, int64,
 // float64, string, []byte and lists of these: what the tuple codec carries
-// between workers.
+// between workers. Emit converts other integer widths and float32 and
+// refuses any other type (see SpoutCollector), so a bolt reads the same
+// values whether its input came from its own worker or another.
 package task

@@ -91,8 +91,11 @@ type Remote struct {
 	Dest   core.TaskID
 	Source core.TaskID
 	Stream string
+	// ID, Roots and Xors are the tuple's acking: it XORs Xors[i] into the
+	// tree Roots[i], or ID into every root when Xors is nil (see Tuple).
 	ID     uint64
 	Roots  []uint64
+	Xors   []uint64
 	Values Values
 	// Acking messages (Stream empty): Kind with Root and Xor.
 	Ack ackMsg

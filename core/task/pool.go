@@ -66,11 +66,18 @@ func (e *Executor) newTuple() *Tuple {
 // capacity ends at its length, so an append copies rather than overwrite
 // the next list.
 func (e *Executor) newRoot(root uint64) []uint64 {
-	if len(e.roots) == 0 {
-		e.roots = make([]uint64, rootChunkLen)
-	}
-	roots := e.roots[:1:1]
-	e.roots = e.roots[1:]
+	roots := e.carve(1)
 	roots[0] = root
 	return roots
+}
+
+// carve returns n zeroed words carved from the current chunk of roots, its
+// capacity ending at its length: the per-root values of a joined tuple.
+func (e *Executor) carve(n int) []uint64 {
+	if len(e.roots) < n {
+		e.roots = make([]uint64, max(n, rootChunkLen))
+	}
+	s := e.roots[:n:n]
+	e.roots = e.roots[n:]
+	return s
 }

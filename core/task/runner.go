@@ -12,6 +12,7 @@ import (
 	"github.com/squall/squall/core/grouping"
 	"github.com/squall/squall/core/metrics"
 	"github.com/squall/squall/core/topology"
+	"github.com/squall/squall/core/tuple"
 )
 
 // Backpressure water marks on a task's inbox (JStorm's 0.8 / 0.2): past the
@@ -77,6 +78,7 @@ type runner struct {
 	acks     []completion
 	acksHead int
 	dst      []core.TaskID
+	xors     []uint64 // emitJoined's per-root values, reused
 	errs     errorLog
 	cost     int // budget units per Execute
 	// stats holds the task's metric windows (10 min, 3 h, 1 day, all time),
@@ -198,6 +200,10 @@ func (r *runner) emitSpout(direct core.TaskID, stream string, values Values, msg
 		r.ReportError(fmt.Errorf("emit on undeclared stream %q", stream))
 		return
 	}
+	values, ok := r.canonical(stream, values)
+	if !ok {
+		return
+	}
 	e := r.e
 	reliable := msgID != nil && len(e.ackers) > 0
 	if reliable && r.tracker.Full() {
@@ -229,7 +235,7 @@ func (r *runner) emitSpout(direct core.TaskID, stream string, values Values, msg
 			edge = acker.EdgeID(r.ctx.Rand)
 			xor ^= edge
 		}
-		e.deliver(task, r, out, stream, values, edge, roots)
+		e.deliver(task, r, out, stream, values, edge, roots, nil)
 	}
 	switch {
 	case reliable:
@@ -239,6 +245,30 @@ func (r *runner) emitSpout(direct core.TaskID, stream string, values Values, msg
 		r.recordCompletion(emitted, false)
 		r.spout.Ack(msgID)
 	}
+}
+
+// canonical converts an emit's values to the types the codec decodes (see
+// tuple.Canonical), so that a bolt reads the same values whether the tuple
+// reached it inside the worker or from another. Values the codec cannot
+// carry refuse the emit: it reports false and the error.
+func (r *runner) canonical(stream string, values Values) (Values, bool) {
+	vals, err := tuple.Canonical(values)
+	if err != nil {
+		r.ReportError(fmt.Errorf("emit on stream %q refused: %w", stream, err))
+		return values, false
+	}
+	return vals, true
+}
+
+// inputValues reports whether values are an anchor's own Values, emitted
+// again as a relay does: canonical already, as every tuple's are.
+func inputValues(anchors []*Tuple, values Values) bool {
+	for _, a := range anchors {
+		if len(values) > 0 && len(a.Values) == len(values) && &a.Values[0] == &values[0] {
+			return true
+		}
+	}
+	return false
 }
 
 // targets routes one tuple to its destination tasks. A plain emit skips
@@ -288,10 +318,18 @@ func (b *boltCollector) Ack(t *Tuple) {
 	if t.state&tupleSampled != 0 {
 		b.stats.BoltAcked(e.now, b.stats.Stream(t.Stream), e.measure().Sub(t.sampledAt))
 	}
-	for _, root := range t.roots {
-		e.ackAck(root, t.id^t.ackVal)
+	for i, root := range t.roots {
+		e.ackAck(root, t.edge(i)^t.ackVal)
 	}
 	b.done(t)
+}
+
+// edge is what t XORs into its i-th root when acked, besides its ackVal.
+func (t *Tuple) edge(i int) uint64 {
+	if t.xors == nil {
+		return t.id
+	}
+	return t.xors[i]
 }
 
 func (b *boltCollector) Fail(t *Tuple) {
@@ -333,22 +371,87 @@ func (r *runner) emitBolt(direct core.TaskID, stream string, anchors []*Tuple, v
 		r.ReportError(fmt.Errorf("emit on undeclared stream %q", stream))
 		return
 	}
+	if !inputValues(anchors, values) {
+		var ok bool
+		if values, ok = r.canonical(stream, values); !ok {
+			return
+		}
+	}
 	e := r.e
 	e.stats.Emitted++
 	anchors = r.liveAnchors(anchors)
-	roots := anchorRoots(anchors)
 	r.dst = r.targets(out, direct, values, r.dst[:0])
 	r.recordEmit(stream, len(r.dst))
+	if len(anchors) > 1 {
+		r.emitJoined(out, stream, anchors, values)
+		return
+	}
+	var roots []uint64 // the anchor's own: roots are never modified
+	if len(anchors) == 1 {
+		roots = anchors[0].roots
+	}
 	for _, task := range r.dst {
 		var edge uint64
 		if len(roots) > 0 {
 			edge = acker.EdgeID(r.ctx.Rand)
-			for _, a := range anchors {
-				a.ackVal ^= edge
-			}
+			anchors[0].ackVal ^= edge
 		}
-		e.deliver(task, r, out, stream, values, edge, roots)
+		e.deliver(task, r, out, stream, values, edge, roots, nil)
 	}
+}
+
+// emitJoined delivers a tuple anchored to several inputs to every task of
+// r.dst. As in Storm, each anchor gets its own edge id per delivery, XORed
+// into the anchor's ack value and, for each of the anchor's roots, into the
+// new tuple's value for that root. So two anchors of one tree (a join), or
+// one anchor given twice, add two edges to the tree, which the anchors' acks
+// and the new tuple's cancel; one edge for all anchors would cancel itself,
+// and the tree would complete before the new tuple is acked.
+func (r *runner) emitJoined(out *streamOut, stream string, anchors []*Tuple, values Values) {
+	roots := anchorRoots(anchors)
+	for _, task := range r.dst {
+		if len(roots) == 0 {
+			r.e.deliver(task, r, out, stream, values, 0, nil, nil)
+			continue
+		}
+		xors := r.joinXors(anchors, roots)
+		id := xors[0]
+		if !allEqual(xors) {
+			id, xors = 0, r.e.carve(len(xors))
+			copy(xors, r.xors)
+		} else {
+			xors = nil // one value for every root, as after a single anchor
+		}
+		r.e.deliver(task, r, out, stream, values, id, roots, xors)
+	}
+}
+
+// joinXors draws each anchor's edge id for one delivery and returns, in
+// r.xors (reused), the new tuple's value for each of roots, their union.
+func (r *runner) joinXors(anchors []*Tuple, roots []uint64) []uint64 {
+	xors := append(r.xors[:0], make([]uint64, len(roots))...)
+	for _, a := range anchors {
+		if len(a.roots) == 0 {
+			continue // unanchored itself: in no tree
+		}
+		edge := acker.EdgeID(r.ctx.Rand)
+		a.ackVal ^= edge
+		for _, root := range a.roots {
+			i, _ := slices.BinarySearch(roots, root)
+			xors[i] ^= edge
+		}
+	}
+	r.xors = xors
+	return xors
+}
+
+func allEqual(xs []uint64) bool {
+	for _, x := range xs[1:] {
+		if x != xs[0] {
+			return false
+		}
+	}
+	return true
 }
 
 // liveAnchors returns anchors without those already acked or failed,
@@ -370,14 +473,9 @@ func (r *runner) liveAnchors(anchors []*Tuple) []*Tuple {
 	return anchors
 }
 
-// anchorRoots is the union of the anchors' roots.
+// anchorRoots is the union of the anchors' roots, sorted (emitJoined
+// searches it), nil for none.
 func anchorRoots(anchors []*Tuple) []uint64 {
-	switch len(anchors) {
-	case 0:
-		return nil
-	case 1:
-		return anchors[0].roots
-	}
 	set := map[uint64]bool{}
 	for _, a := range anchors {
 		for _, root := range a.roots {

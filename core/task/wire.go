@@ -63,8 +63,12 @@ func (enc *Encoder) AppendBatch(dst []byte, rs []Remote) ([]byte, error) {
 			anchors = append(anchors, tuple.Anchor{Root: r.Ack.Root, Edge: r.Ack.Xor})
 		} else {
 			f.Stream, f.ID, f.Values = r.Stream, r.ID, r.Values
-			for _, root := range r.Roots {
-				anchors = append(anchors, tuple.Anchor{Root: root, Edge: r.ID})
+			for i, root := range r.Roots {
+				edge := r.ID
+				if r.Xors != nil {
+					edge = r.Xors[i]
+				}
+				anchors = append(anchors, tuple.Anchor{Root: root, Edge: edge})
 			}
 		}
 		f.Anchors, enc.anchors = anchors, anchors
@@ -95,8 +99,8 @@ type Decoder struct {
 
 // DecodeBatch decodes what AppendBatch encoded; a corrupt batch is an error,
 // never a panic, and delivers nothing. The returned slice is valid until the
-// next call; the Values and Roots of its tuples are not reused and may be
-// kept.
+// next call; the Values, Roots and Xors of its tuples are not reused and may
+// be kept.
 func (d *Decoder) DecodeBatch(src []byte) ([]Remote, error) {
 	frames, err := d.decode(src)
 	if err != nil {
@@ -109,7 +113,8 @@ func (d *Decoder) DecodeBatch(src []byte) ([]Remote, error) {
 		if kind := ackKind(f.Stream); kind != ackNone {
 			r.Ack = frameAck(kind, f)
 		} else {
-			r.Stream, r.ID, r.Values, r.Roots = f.Stream, f.ID, Values(f.Values), d.rootsOf(f)
+			r.Stream, r.ID, r.Values = f.Stream, f.ID, Values(f.Values)
+			r.Roots, r.Xors = d.rootsOf(f)
 		}
 		out = append(out, r)
 		f.Values = nil // handed over: the next batch must not overwrite it
@@ -132,7 +137,8 @@ func (d *Decoder) DeliverBatch(src []byte, e *Executor) error {
 			e.deliverAck(f.Dest, frameAck(kind, f))
 			continue
 		}
-		e.deliverTuple(f.Dest, f.Source, f.Stream, f.ID, d.rootsOf(f), Values(f.Values))
+		roots, xors := d.rootsOf(f)
+		e.deliverTuple(f.Dest, f.Source, f.Stream, f.ID, roots, xors, Values(f.Values))
 		f.Values = nil // handed over: the next batch must not overwrite it
 	}
 	return nil
@@ -173,16 +179,27 @@ func frameAck(kind ackMsgKind, f *tuple.Frame) ackMsg {
 	return m
 }
 
-// rootsOf copies a tuple frame's roots into a carved slice, nil for none.
-func (d *Decoder) rootsOf(f *tuple.Frame) []uint64 {
+// rootsOf copies a tuple frame's roots into a carved slice, nil for none,
+// and its anchors' edges into another when they differ from the frame's ID
+// (a joined tuple's, see Tuple), nil when they do not.
+func (d *Decoder) rootsOf(f *tuple.Frame) (roots, xors []uint64) {
 	if len(f.Anchors) == 0 {
-		return nil
+		return nil, nil
 	}
-	roots := d.newRoots(len(f.Anchors))
+	roots = d.newRoots(len(f.Anchors))
+	same := true
 	for i, a := range f.Anchors {
 		roots[i] = a.Root
+		same = same && a.Edge == f.ID
 	}
-	return roots
+	if same {
+		return roots, nil
+	}
+	xors = d.newRoots(len(f.Anchors))
+	for i, a := range f.Anchors {
+		xors[i] = a.Edge
+	}
+	return roots, xors
 }
 
 // newRoots returns n roots carved from the current chunk, their capacity

@@ -14,6 +14,8 @@ func wireSample() []Remote {
 	return []Remote{
 		{Dest: 5, Source: 2, Stream: "default", ID: 0xfeed, Roots: []uint64{11, 12}, Values: Values{int64(7), "seven", []byte("7")}},
 		{Dest: 6, Source: 2, Stream: "default", Values: Values{nil}}, // unanchored
+		// A joined tuple: a value per root.
+		{Dest: 5, Source: 2, Stream: "default", Roots: []uint64{11, 12, 13}, Xors: []uint64{0xa, 0xb, 0xa}, Values: Values{int64(1)}},
 		{Dest: 1, Source: 3, Ack: ackMsg{Kind: ackInit, Root: 11, Xor: 0xabc, Spout: 3}},
 		{Dest: 1, Ack: ackMsg{Kind: ackAck, Root: 11, Xor: 0xdef}},
 		{Dest: 1, Ack: ackMsg{Kind: ackFail, Root: 12}},

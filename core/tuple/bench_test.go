@@ -130,3 +130,27 @@ func BenchmarkHash(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkCanonical is what every emit pays to check its values: a
+// canonical 5-field tuple, and one with an int to convert.
+func BenchmarkCanonical(b *testing.B) {
+	b.Run("canonical", func(b *testing.B) {
+		vals := benchTuple()
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := Canonical(vals); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("convert", func(b *testing.B) {
+		vals := benchTuple()
+		vals[0] = int(1234567)
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := Canonical(vals); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -48,6 +48,11 @@
 //
 //	batch      uvarint count ≤ FramesMax, then count × (uvarint length, frame of exactly that length)
 //
+// Canonical converts values to the types decoding yields (ints of every
+// width to int64, float32 to float64) and checks the limits, so that a task
+// handing a tuple over in its own worker, unencoded, gives the receiver what
+// decoding would.
+//
 // The encoding of a tuple's values is canonical: equal values (ints of any
 // width counted equal) encode to equal bytes. Hash relies on it: it is
 // defined as a function of those bytes, so it is the same on every machine.

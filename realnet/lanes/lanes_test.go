@@ -124,11 +124,21 @@ func (l *ledger) ackedCount() int {
 }
 
 func TestSequenceExactlyAckedThroughLanes(t *testing.T) {
+	exactlyAckedThroughLanes(t, examples.SequenceTopology)
+}
+
+// Every number forks and joins again: a tuple anchored to two of its tree's
+// tuples, its acking values crossing lanes and workers.
+func TestJoinExactlyAckedThroughLanes(t *testing.T) {
+	exactlyAckedThroughLanes(t, examples.JoinTopology)
+}
+
+func exactlyAckedThroughLanes(t *testing.T, build func(string, int, int, time.Duration, int) (*topology.Topology, error)) {
 	for _, workers := range []int{1, 2} {
 		t.Run(map[int]string{1: "one worker", 2: "two workers"}[workers], func(t *testing.T) {
 			const n = 20_000
 			l := &ledger{saw: map[int64]int{}, acked: map[int64]int{}}
-			topo, err := examples.SequenceTopology("seq", workers, n, 30*time.Second, 1000)
+			topo, err := build("seq", workers, n, 30*time.Second, 1000)
 			if err != nil {
 				t.Fatal(err)
 			}
