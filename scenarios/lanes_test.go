@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -22,4 +23,26 @@ func TestPlanesDifferential(t *testing.T) {
 		}
 		t.Logf("seed %d: %v (%.1f s)", seed, res.Measures, res.WallSeconds)
 	}
+}
+
+// lanesAckAtInitSeedsMax bounds the lanes seeds the swarm needs to catch
+// broken acking on the lanes plane.
+const lanesAckAtInitSeedsMax = 6
+
+// The swarm's at-least-once check runs on lanes seeds too: with acking
+// broken (trees complete at emit) a lanes seed fails it.
+func TestSwarmCatchesAckAtInitOnLanes(t *testing.T) {
+	tried := 0
+	for seed := uint64(1); seed <= 400 && tried < lanesAckAtInitSeedsMax; seed++ {
+		if !SwarmSpec(seed).Cluster.Lanes {
+			continue
+		}
+		tried++
+		r := RunSwarmSeed(seed, Options{Break: BreakAckAtInit})
+		if !r.Passed() && strings.Contains(strings.Join(r.Violations, "\n"), "acked but never reached the sink") {
+			t.Logf("caught at lanes seed %d, the %d. lanes seed", seed, tried)
+			return
+		}
+	}
+	t.Errorf("got none of %d lanes seeds failing with acking broken, want one", tried)
 }

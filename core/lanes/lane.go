@@ -124,8 +124,9 @@ func (l *Lane) next() bool {
 	return l.cur != nil
 }
 
-// route hands what the executor produced to sibling lanes (unencoded) and
-// to the outgoing queue (encoded here, by the lane).
+// route hands what the executor produced to sibling lanes (unencoded) and,
+// unless the set defers it, to the outgoing queue (encoded here, by the
+// lane).
 func (l *Lane) route() {
 	hub, local := l.set.hub, l.set.local
 	if own := l.exec.SwapOutbox(local, hub.Batch()); len(own) > 0 {
@@ -133,8 +134,16 @@ func (l *Lane) route() {
 	} else {
 		hub.Release(own)
 	}
-	if refused := worker.FlushRemotes(&l.enc, l.exec.TakeRemote(), local, l.send); refused > 0 {
-		hub.Refused(refused)
+	if !l.set.deferRemote {
+		l.FlushRemote()
+	}
+}
+
+// FlushRemote encodes what the executor holds for other workers and sends
+// it through the hub.
+func (l *Lane) FlushRemote() {
+	if refused := worker.FlushRemotes(&l.enc, l.exec.TakeRemote(), l.set.local, l.send); refused > 0 {
+		l.set.hub.Refused(refused)
 	}
 }
 

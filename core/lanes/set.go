@@ -18,6 +18,9 @@ type Set struct {
 	local  int
 	tasks  []core.TaskID // spout and bolt tasks, ascending
 	comp   map[core.TaskID]string
+	// deferRemote makes rounds leave what is for other workers in the
+	// executors until FlushRemote (see Stepped.Step).
+	deferRemote bool
 }
 
 // NewSet builds one single-task executor per task of cfg.Tasks, each with

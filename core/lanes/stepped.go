@@ -80,6 +80,7 @@ func NewStepped(cfg task.ExecutorConfig, b Bounds) (*Stepped, error) {
 	if err != nil {
 		return nil, err
 	}
+	set.deferRemote = true
 	p.set, p.recv = set, set.NewReceiver()
 	p.queues, p.depth = make([][][]task.Remote, set.Len()), make([]int64, set.Len())
 	p.ready = make([]bool, set.Len()+1)
@@ -89,7 +90,11 @@ func NewStepped(cfg task.ExecutorConfig, b Bounds) (*Stepped, error) {
 // Step runs rounds of actors with work, drawn at random, until budget
 // units were spent or none has work. Every lane has work at the start of
 // a Step: it stands for the real lanes' tickers (timeouts, tick tuples,
-// idle spouts).
+// idle spouts). Lanes encode what they made for other workers at the end
+// of the Step, not every round: the machine sends it all at this tick
+// either way, and one batch per lane and peer keeps the simulated network's
+// events as few as the single plane's, where per-round batches made a lanes
+// seed four times as many.
 func (p *Stepped) Step(now core.Time, budget int) {
 	p.now = now
 	for i := range p.set.Len() {
@@ -99,10 +104,14 @@ func (p *Stepped) Step(now core.Time, budget int) {
 	for n := 0; n < stepPicksMax && spent < budget; n++ {
 		a := p.pick()
 		if a < 0 {
-			return
+			break
 		}
 		spent += max(1, p.run(a, budget-spent))
 	}
+	for i := range p.set.Len() {
+		p.set.Lane(i).FlushRemote()
+	}
+	p.updatePressure()
 }
 
 // pick draws an actor with work, -1 when none has.

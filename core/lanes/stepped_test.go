@@ -242,3 +242,25 @@ func TestBoundsPressureHysteresis(t *testing.T) {
 		t.Errorf("Admit: got 15+6 admitted %v and 15+5 %v, want false and true", b.Admit(15, 6), b.Admit(15, 5))
 	}
 }
+
+// A batch that does not decode is counted by the next Flush once the
+// receiver ran, and nothing of it reaches a lane.
+func TestSteppedCountsBadBatches(t *testing.T) {
+	topo, err := examples.WordCount("wc", 1, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := newWorld(t, topo, 1, 1, lanes.DefaultBounds, nil)
+	p := w.planes[0]
+	if err := p.Deliver([]byte{0xff, 0xff, 0xff}); err != nil {
+		t.Fatalf("got %v from Deliver, want nil (decoding waits for the receiver)", err)
+	}
+	got := 0
+	for i := range 10 {
+		p.Step(core.Time(i+1)*core.Time(tickStep), stepBudget)
+		got += p.Flush(func(int, int, []byte) {})
+	}
+	if got != 1 {
+		t.Errorf("got %d bad batches counted, want 1", got)
+	}
+}
