@@ -37,7 +37,8 @@ type Stepped struct {
 	rng    *rand.Rand
 	now    core.Time
 
-	queues     [][][]task.Remote // per lane, oldest batch first
+	queues     [][][]task.Remote // per lane, oldest batch at heads[lane]
+	heads      []int
 	depth      []int64           // messages per lane queue
 	ready      []bool            // per actor (lanes, then the receiver): has work
 	picks      []int             // scratch of pick
@@ -82,7 +83,7 @@ func NewStepped(cfg task.ExecutorConfig, b Bounds) (*Stepped, error) {
 	}
 	set.deferRemote = true
 	p.set, p.recv = set, set.NewReceiver()
-	p.queues, p.depth = make([][][]task.Remote, set.Len()), make([]int64, set.Len())
+	p.queues, p.heads, p.depth = make([][][]task.Remote, set.Len()), make([]int, set.Len()), make([]int64, set.Len())
 	p.ready = make([]bool, set.Len()+1)
 	return p, nil
 }
@@ -146,7 +147,11 @@ func (p *Stepped) run(a, budget int) int {
 func (p *Stepped) receiveOne() {
 	batch := p.incoming[0]
 	p.incoming[0] = nil
-	p.incoming = p.incoming[1:]
+	if len(p.incoming) == 1 {
+		p.incoming = p.incoming[:0]
+	} else {
+		p.incoming = p.incoming[1:]
+	}
 	p.ready[p.set.Len()] = len(p.incoming) > 0
 	if err := p.recv.Receive(batch); err != nil {
 		p.errs++
@@ -178,14 +183,30 @@ func (p *Stepped) wakeSpouts() {
 
 // Next implements Hub.
 func (p *Stepped) Next(i int) []task.Remote {
-	q := p.queues[i]
-	if len(q) == 0 {
+	q, h := p.queues[i], p.heads[i]
+	if h == len(q) {
 		return nil
 	}
-	rs := q[0]
-	q[0] = nil
-	p.queues[i] = q[1:]
+	rs := q[h]
+	q[h] = nil
+	if h+1 == len(q) {
+		p.queues[i], p.heads[i] = q[:0], 0 // drained: the array serves the next pushes
+	} else {
+		p.heads[i] = h + 1
+	}
 	return rs
+}
+
+// AppendQueue appends rs to a lane queue whose oldest batch is at *head; when
+// the array is full it first moves the waiting batches to its front, so a
+// queue that never drains does not grow its array without bound.
+func AppendQueue(q [][]task.Remote, head *int, rs []task.Remote) [][]task.Remote {
+	if len(q) == cap(q) && *head > 0 {
+		n := copy(q, q[*head:])
+		clear(q[n:])
+		q, *head = q[:n], 0
+	}
+	return append(q, rs)
 }
 
 // Taken implements Hub.
@@ -201,7 +222,7 @@ func (p *Stepped) Push(i int, rs []task.Remote) {
 		return
 	}
 	p.depth[i] += n
-	p.queues[i] = append(p.queues[i], rs)
+	p.queues[i] = AppendQueue(p.queues[i], &p.heads[i], rs)
 	p.ready[i] = true
 }
 

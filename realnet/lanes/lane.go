@@ -19,7 +19,8 @@ type lane struct {
 	wakeC chan struct{} // capacity 1: a pending wakeup
 
 	mu    sync.Mutex
-	queue [][]task.Remote // batches waiting, oldest first
+	queue [][]task.Remote // batches waiting, oldest at head
+	head  int
 	depth atomic.Int64    // messages in queue
 
 	pubMu     sync.Mutex
@@ -50,21 +51,24 @@ func (l *lane) push(rs []task.Remote) {
 	}
 	l.depth.Add(n) // before the batch is takeable, so depth never goes negative
 	l.mu.Lock()
-	l.queue = append(l.queue, rs)
+	l.queue = lanecore.AppendQueue(l.queue, &l.head, rs)
 	l.mu.Unlock()
 	l.wake()
 }
 
-// next pops the oldest queued batch, nil when none.
+// next pops the oldest queued batch, nil when none. A drained queue keeps
+// its array, so that refilling it allocates nothing.
 func (l *lane) next() []task.Remote {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if len(l.queue) == 0 {
+	if l.head == len(l.queue) {
 		return nil
 	}
-	rs := l.queue[0]
-	l.queue[0] = nil
-	l.queue = l.queue[1:]
+	rs := l.queue[l.head]
+	l.queue[l.head] = nil
+	if l.head++; l.head == len(l.queue) {
+		l.queue, l.head = l.queue[:0], 0
+	}
 	return rs
 }
 
