@@ -39,10 +39,10 @@ type Stepped struct {
 
 	queues     [][][]task.Remote // per lane, oldest batch at heads[lane]
 	heads      []int
-	depth      []int64           // messages per lane queue
-	ready      []bool            // per actor (lanes, then the receiver): has work
-	picks      []int             // scratch of pick
-	incoming   [][]byte          // batches delivered, not yet decoded
+	depth      []int64  // messages per lane queue
+	ready      []bool   // per actor (lanes, then the receiver): has work
+	picks      []int    // scratch of pick
+	incoming   [][]byte // batches delivered, not yet decoded
 	out        []outBatch
 	outPending int64           // messages in out
 	free       [][]task.Remote // released batches, emptied

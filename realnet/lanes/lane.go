@@ -21,7 +21,7 @@ type lane struct {
 	mu    sync.Mutex
 	queue [][]task.Remote // batches waiting, oldest at head
 	head  int
-	depth atomic.Int64    // messages in queue
+	depth atomic.Int64 // messages in queue
 
 	pubMu     sync.Mutex
 	pubStats  task.ExecutorStats
