@@ -1,0 +1,41 @@
+package scenarios
+
+import (
+	"testing"
+)
+
+// planesDiffSeeds is how many seeds planes-differential passes in make test.
+const planesDiffSeeds = 3
+
+// On deterministic topologies (word count's exact counts, the sequence's
+// acked set, no faults) the lanes plane that real workers run and the
+// single-executor plane give identical results, whatever interleaving of
+// lanes the seed draws.
+func TestPlanesDifferential(t *testing.T) {
+	for seed := uint64(1); seed <= planesDiffSeeds; seed++ {
+		res, _ := Run("planes-differential", Options{Seed: seed})
+		if !res.Passed() {
+			t.Errorf("seed %d: got %s %v, want pass; reproduce: %s", seed, res.Verdict, res.Violations, res.ReproduceCommand())
+		}
+		if res.Measures["acked_lanes"] != diffMessages {
+			t.Errorf("seed %d: got %v numbers acked on lanes, want %d", seed, res.Measures["acked_lanes"], diffMessages)
+		}
+		t.Logf("seed %d: %v (%.1f s)", seed, res.Measures, res.WallSeconds)
+	}
+}
+
+// The swarm's at-least-once check runs on lanes seeds too: seed 5, the
+// first with a data plane, runs the lanes plane, and
+// TestSwarmCatchesBrokenNimbus requires broken acking (trees complete at
+// emit) caught there (a run of it takes about 20 s, too long to repeat
+// here). Its tight-bound sibling 51 runs lanes that drop.
+func TestSwarmLanesSeeds(t *testing.T) {
+	if c := SwarmSpec(5).Cluster; !c.DataPlane || !c.Lanes {
+		t.Errorf("seed 5: got data plane %v, lanes %v, want both (the ack-at-init catch runs on lanes)", c.DataPlane, c.Lanes)
+	}
+	r := RunSwarmSeed(51, Options{})
+	if !r.Passed() || r.Measures["lanes"] != 1 || r.Measures["lane_drops"] == 0 {
+		t.Errorf("seed 51: got %s %v with lanes %v and %v drops, want a pass on lanes with drops; replay: %s",
+			r.Verdict, r.Violations, r.Measures["lanes"], r.Measures["lane_drops"], SwarmReplayCommand(51))
+	}
+}
