@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -37,5 +38,36 @@ func TestSwarmLanesSeeds(t *testing.T) {
 	if !r.Passed() || r.Measures["lanes"] != 1 || r.Measures["lane_drops"] == 0 {
 		t.Errorf("seed 51: got %s %v with lanes %v and %v drops, want a pass on lanes with drops; replay: %s",
 			r.Verdict, r.Violations, r.Measures["lanes"], r.Measures["lane_drops"], SwarmReplayCommand(51))
+	}
+}
+
+// lanesSpec is a catalog scenario's spec run on the lanes plane.
+func lanesSpec(t *testing.T, name string) *Spec {
+	t.Helper()
+	for _, s := range CatalogFiles() {
+		if s.Name == name {
+			c := *s
+			c.Cluster.Lanes = true
+			return &c
+		}
+	}
+	t.Fatalf("got no catalog scenario %s, want one", name)
+	return nil
+}
+
+// The activation checks see lanes workers too: on the lanes plane,
+// deactivate-stops-spouts passes (the stepped lanes follow the status:
+// no NextTuple while INACTIVE, again once ACTIVE), and lanes whose spouts
+// ignore the status are caught calling NextTuple.
+func TestDeactivateStopsSpoutsOnLanes(t *testing.T) {
+	t.Parallel()
+	s := lanesSpec(t, "deactivate-stops-spouts")
+	res := RunSpec(s, Options{Seed: 1})
+	if !res.Passed() || res.Measures["lanes"] != 1 {
+		t.Errorf("got %s %v with lanes %v, want a pass on lanes", res.Verdict, res.Violations, res.Measures["lanes"])
+	}
+	res = RunSpec(s, Options{Seed: 1, Break: BreakIgnoreStatus})
+	if res.Passed() || !strings.Contains(strings.Join(res.Violations, "\n"), "called NextTuple") {
+		t.Errorf("got %s %v on lanes with the status ignored, want spouts caught calling NextTuple", res.Verdict, res.Violations)
 	}
 }
