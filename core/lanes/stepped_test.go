@@ -144,8 +144,16 @@ func (l *seqLedger) IsAcked(string, int64) bool { return false }
 
 func runSequence(t *testing.T, workers int, seed uint64, n, pending int, b lanes.Bounds) (*world, *seqLedger) {
 	t.Helper()
+	return runNumbers(t, examples.SequenceTopology, workers, seed, n, pending, b)
+}
+
+// runNumbers runs a topology of numbers (the sequence, or its join) until
+// every number is acked.
+func runNumbers(t *testing.T, build func(string, int, int, time.Duration, int) (*topology.Topology, error),
+	workers int, seed uint64, n, pending int, b lanes.Bounds) (*world, *seqLedger) {
+	t.Helper()
 	l := &seqLedger{saw: map[int64]int{}, acked: map[int64]int{}}
-	topo, err := examples.SequenceTopology("seq", workers, n, 2*time.Second, pending)
+	topo, err := build("seq", workers, n, 2*time.Second, pending)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,9 +165,19 @@ func runSequence(t *testing.T, workers int, seed uint64, n, pending int, b lanes
 }
 
 func TestSteppedSequenceExactlyAcked(t *testing.T) {
+	steppedExactlyAcked(t, examples.SequenceTopology)
+}
+
+// Every number forks and joins again: a tuple anchored to two of its
+// tree's tuples, its per-root acking values crossing lanes and workers.
+func TestSteppedJoinExactlyAcked(t *testing.T) {
+	steppedExactlyAcked(t, examples.JoinTopology)
+}
+
+func steppedExactlyAcked(t *testing.T, build func(string, int, int, time.Duration, int) (*topology.Topology, error)) {
 	const n = 5000
 	for _, workers := range []int{1, 2} {
-		w, l := runSequence(t, workers, 1, n, 1000, lanes.DefaultBounds)
+		w, l := runNumbers(t, build, workers, 1, n, 1000, lanes.DefaultBounds)
 		for seq := int64(1); seq <= n; seq++ {
 			if l.saw[seq] != 1 || l.acked[seq] != 1 {
 				t.Fatalf("workers %d: number %d: got seen %d times and acked %d times, want 1 and 1",
