@@ -71,3 +71,34 @@ func TestDeactivateStopsSpoutsOnLanes(t *testing.T) {
 		t.Errorf("got %s %v on lanes with the status ignored, want spouts caught calling NextTuple", res.Verdict, res.Violations)
 	}
 }
+
+// A lanes swarm seed deactivates its topology as every data-plane seed
+// does, and inactive_no_emits watches its lanes: seed 11 (lanes, default
+// bounds) passes, and with the spouts ignoring the status it is caught.
+func TestSwarmLanesSeedChecksActivation(t *testing.T) {
+	const seed = 11
+	s := SwarmSpec(seed)
+	checks := map[string]bool{}
+	for _, e := range s.Expect {
+		checks[e.Check] = true
+	}
+	deactivates := 0
+	for _, st := range s.Timeline {
+		if st.Do == "deactivate" {
+			deactivates++
+		}
+	}
+	if !s.Cluster.Lanes || !checks["inactive_no_emits"] || deactivates == 0 {
+		t.Fatalf("seed %d: got lanes %v, checks %v, %d deactivations, want lanes, inactive_no_emits and one",
+			seed, s.Cluster.Lanes, s.Expect, deactivates)
+	}
+	if r := RunSwarmSeed(seed, Options{}); !r.Passed() || r.Measures["lanes"] != 1 {
+		t.Errorf("seed %d: got %s %v with lanes %v, want a pass on lanes; replay: %s",
+			seed, r.Verdict, r.Violations, r.Measures["lanes"], SwarmReplayCommand(seed))
+	}
+	r := RunSwarmSeed(seed, Options{Break: BreakIgnoreStatus})
+	if r.Passed() || !strings.Contains(strings.Join(r.Violations, "\n"), "called NextTuple") {
+		t.Errorf("seed %d: got %s %v on lanes with the status ignored, want spouts caught calling NextTuple",
+			seed, r.Verdict, r.Violations)
+	}
+}
