@@ -12,7 +12,10 @@
 //	Flush   ◄── outgoing batches (one per peer, ≤ FramesMax) ◄─┘
 //
 // A round applies the plane's active and throttled flags to the lane's
-// executor, takes queued input (a bolt only while its inbox holds fewer
+// executor (active follows the topology status the assignment carries: a
+// change calls the spout's Activate or Deactivate on its own lane, and an
+// inactive spout gets no NextTuple; each lane opens as
+// task.ExecutorConfig.Inactive says), takes queued input (a bolt only while its inbox holds fewer
 // than LaneInboxMax tuples, so its backlog stays in its queue where the
 // water marks see it), steps the executor, and routes what it produced:
 // to sibling lanes unencoded, to other workers encoded.
