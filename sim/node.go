@@ -280,11 +280,7 @@ func (n *Node) deliver(ev core.Event) {
 		core.Assert(n.up && !n.paused, "deliver to %s while down or paused", n.cfg.ID)
 		core.Assert(!n.stepping, "reentrant deliver to %s", n.cfg.ID)
 	}
-	if _, ok := ev.(core.Tick); ok {
-		n.w.trace.record(n.w.now, string(n.cfg.ID), "tick", "")
-	} else {
-		n.w.trace.record(n.w.now, string(n.cfg.ID), "event", ev.String())
-	}
+	n.w.trace.recordEvent(n.w.now, string(n.cfg.ID), ev)
 	n.stepping = true
 	n.m.Step(n.localNow(), ev)
 	effs := n.m.Ready()
@@ -304,7 +300,7 @@ func (x *nodeExec) Live() bool { return x.up }
 // Begin traces every effect, Log included: the trace is the simulated
 // cluster's log, and its hash covers the decisions too.
 func (x *nodeExec) Begin(e core.Effect) {
-	x.w.trace.record(x.w.now, string(x.cfg.ID), "effect", e.String())
+	x.w.trace.recordEffect(x.w.now, string(x.cfg.ID), "effect", e)
 }
 
 func (x *nodeExec) Coord(e core.Coord) {
