@@ -284,12 +284,12 @@ type localRunner struct {
 	stores  map[core.Port]*storage.Store
 }
 
-func (r *localRunner) Start(e core.StartWorker) {
+func (r *localRunner) Start(e core.StartWorker, done func(core.WorkerStarted)) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	port := e.Spec.Port
 	if r.running[port] != nil {
-		r.deliver(core.WorkerStarted{Op: e.Op, Port: port, Err: "port in use"})
+		done(core.WorkerStarted{Op: e.Op, Port: port, Err: "port in use"})
 		return
 	}
 	t := r.lc.topo[e.Spec.Topology]
@@ -297,7 +297,7 @@ func (r *localRunner) Start(e core.StartWorker) {
 	if store == nil {
 		s, err := storage.Open(vfs.NewMem(), "worker", storage.Options{})
 		if err != nil {
-			r.deliver(core.WorkerStarted{Op: e.Op, Port: port, Err: err.Error()})
+			done(core.WorkerStarted{Op: e.Op, Port: port, Err: err.Error()})
 			return
 		}
 		store, r.stores[port] = s, s
@@ -331,7 +331,7 @@ func (r *localRunner) Start(e core.StartWorker) {
 			r.deliver(core.WorkerExited{Port: port, Topology: e.Spec.Topology, Reason: reason})
 		}
 	}()
-	r.deliver(core.WorkerStarted{Op: e.Op, Port: port})
+	done(core.WorkerStarted{Op: e.Op, Port: port})
 }
 
 func (r *localRunner) Stop(e core.StopWorker) {
