@@ -355,3 +355,34 @@ func TestDefaultWait(t *testing.T) {
 		t.Errorf("got %d kill and rebalance requests at nimbus, want 4 (the negative wait sends none)", seen)
 	}
 }
+
+// Storm UI's rebalance body, {"rebalanceOptions": {"numWorkers",
+// "executors"}, "callback"}, is accepted (executor counts as numbers or
+// strings, as Storm's curl example sends them); mixing it with Squall's
+// fields, a bad count or an unknown field is a 400.
+func TestRebalanceStormBody(t *testing.T) {
+	n := startNimbus(t, ServerConfig{})
+	n.fake.addTopology("wc")
+	id := string(fakeID("wc"))
+	exchange{"POST", "/api/v1/topology/" + id + "/rebalance/0",
+		`{"rebalanceOptions": {"numWorkers": 2, "executors": {"split": "5", "count": 7}}, "callback": "foo"}`, 200,
+		[]string{`"topologyOperation":"rebalance","topologyId":"` + id + `","status":"success"`}}.run(t, n.host)
+	var got protocol.ClientRequest
+	for _, r := range n.fake.seen() {
+		if r.Op == protocol.OpRebalance {
+			got = r
+		}
+	}
+	if got.Topology != id || got.Workers != 2 || got.Parallelism["split"] != 5 || got.Parallelism["count"] != 7 || got.Wait != 0 {
+		t.Errorf("rebalance request: got %+v, want %s, 2 workers, split=5, count=7, wait 0", got, id)
+	}
+	for _, body := range []string{
+		`{"rebalanceOptions": {"numWorkers": 2}, "workers": 3}`,
+		`{"rebalanceOptions": {"executors": {"split": "five"}}}`,
+		`{"rebalanceOptions": {"executors": {"split": 0}}}`,
+		`{"rebalanceOptions": {"numWorkers": -1}}`,
+		`{"rebalanceOptions": {"numWorkers": 2, "bogus": 1}}`,
+	} {
+		exchange{"POST", "/api/v1/topology/" + id + "/rebalance/0", body, 400, nil}.run(t, n.host)
+	}
+}
