@@ -19,12 +19,12 @@ import (
 type errorsNimbus struct{}
 
 func (errorsNimbus) Request(_ context.Context, req protocol.ClientRequest) (protocol.ClientReply, error) {
-	if req.Op != protocol.OpStatus || req.Topology != "wc" {
+	if req.Op != protocol.OpStatus || (req.Topology != "wc" && req.Topology != "wc-1-1") {
 		return protocol.ClientReply{ID: req.ID, Error: "nimbus: unknown topology " + req.Topology}, nil
 	}
 	at := core.Time(time.Date(2026, 12, 7, 23, 0, 0, 0, time.UTC).UnixNano())
 	return protocol.ClientReply{ID: req.ID, OK: true, Topologies: []protocol.TopologySummary{{
-		ID: "wc", Name: "wc", Status: protocol.StatusActive,
+		ID: "wc-1-1", Name: "wc", Status: protocol.StatusActive,
 		Components: []protocol.ComponentSummary{{Name: "count"}, {Name: "split", Tasks: 2, Errors: []protocol.TaskError{
 			{Component: "split", Task: 3, Error: "split: bad line\nsecond line", TimeNs: at, Seq: 2, Host: "h1", Port: 6701, AgeSecs: 5},
 			{Component: "split", Task: 4, Error: "split: older", TimeNs: at - core.Time(time.Minute), Seq: 1, Host: "h2", Port: 6700, AgeSecs: 65},

@@ -188,6 +188,8 @@ type LastError struct {
 	ErrorTime          *int64     `json:"errorTime"` // Unix seconds
 	ErrorLapsedSecs    *int64     `json:"errorLapsedSecs"`
 	ErrorWorkerLogLink string     `json:"errorWorkerLogLink"`
+	// ErrorTask is the task that reported it (Squall's; null for none).
+	ErrorTask *core.TaskID `json:"errorTask"`
 }
 
 // Spout is one spout of a topology, over the window asked for.

@@ -101,7 +101,11 @@ func components(m *topology.Topology) map[string]componentInfo {
 	return out
 }
 
-func newTopology(t protocol.TopologySummary, window string, sys bool) Topology {
+// NewTopology is the topology page of a status summary over window (one
+// of the Window constants), system components included when sys: what GET
+// /api/v1/topology/{id} answers, for callers that hold a summary (local
+// mode).
+func NewTopology(t protocol.TopologySummary, window string, sys bool) Topology {
 	m := model(t)
 	out := Topology{TopologySummary: newTopologySummary(t), Window: window, WindowHint: windowPretty(window),
 		TopologyStats: []WindowStats{}, Spouts: []Spout{}, Bolts: []Bolt{}, Workers: []Worker{},
@@ -179,8 +183,9 @@ func lastError(errs []protocol.TaskError) LastError {
 		return LastError{}
 	}
 	e := errs[0]
-	port, at, lapsed := e.Port, int64(e.TimeNs)/int64(time.Second), e.AgeSecs
-	return LastError{LastError: e.Error, ErrorHost: e.Host, ErrorPort: &port, ErrorTime: &at, ErrorLapsedSecs: &lapsed}
+	port, at, lapsed, task := e.Port, int64(e.TimeNs)/int64(time.Second), e.AgeSecs, e.Task
+	return LastError{LastError: e.Error, ErrorHost: e.Host, ErrorPort: &port, ErrorTime: &at, ErrorLapsedSecs: &lapsed,
+		ErrorTask: &task}
 }
 
 // executorsOf is the component's executor count: its parallelism, or its

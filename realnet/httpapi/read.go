@@ -193,7 +193,7 @@ func (s *Server) topology(_ http.ResponseWriter, r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newTopology(t, window, parseSys(r)), nil
+	return NewTopology(t, window, parseSys(r)), nil
 }
 
 func (s *Server) component(_ http.ResponseWriter, r *http.Request) (any, error) {
