@@ -307,11 +307,12 @@ func (r *localRunner) Start(e core.StartWorker) {
 	inbox := realnet.NewInbox(inboxEventsMax)
 	r.lc.net.attach(id, inbox.Deliver)
 	seed := uint64(time.Now().UnixNano())
+	clock := realnet.NewClock()
 	m := worker.New(worker.Config{Spec: e.Spec, Supervisor: r.addr, Topology: t,
-		Rand: rand.New(rand.NewPCG(seed, uint64(port))), StepBudget: localStepBudget, Plane: r.lc.plane})
+		Rand: rand.New(rand.NewPCG(seed, uint64(port))), StepBudget: localStepBudget, Plane: r.lc.plane, Clock: clock})
 	ctx, cancel := context.WithCancel(r.ctx)
 	r.running[port] = cancel
-	d := realnet.NewDriver(realnet.DriverConfig{ID: id, Machine: m, Tick: localWorkerTick, Inbox: inbox,
+	d := realnet.NewDriver(realnet.DriverConfig{ID: id, Machine: m, Tick: localWorkerTick, Inbox: inbox, Now: clock,
 		Net: r.lc.net.endpoint(id), Store: store, Logger: r.lc.log,
 		OnExit: func(string) { cancel() }})
 	r.lc.wg.Add(1)

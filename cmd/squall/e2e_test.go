@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/squall/squall/core/protocol"
 	"github.com/squall/squall/realnet/auth"
 	"github.com/squall/squall/realnet/httpapi"
 )
@@ -93,6 +94,7 @@ func TestEndToEnd(t *testing.T) {
 		return executed(s, "count") > 0 && s.Workers == e2eTopologyWorker, fmt.Sprintf("%+v", s)
 	})
 	t.Logf("submit → counts flowing: %.1fs", time.Since(start).Seconds())
+	c.waitFor("metrics measured", e2eStartBound, c.metricsMeasured)
 
 	// kill -9 the leader nimbus: the other leads; the topology runs on
 	// with its assignment unchanged.
@@ -330,6 +332,34 @@ func (c *e2eCluster) statusMust() httpapi.Topology {
 		c.t.Fatal(err)
 	}
 	return s
+}
+
+// metricsMeasured reports whether the count bolt's acks, execute latency
+// and capacity are measured (on the workers' clocks), and the topology
+// list, which the API's topology/summary answers, carries the windows'
+// totals.
+func (c *e2eCluster) metricsMeasured() (bool, string) {
+	s, err := c.status()
+	if err != nil {
+		return false, err.Error()
+	}
+	out, err := exec.Command(c.bin, append([]string{"list", "--json"}, c.common()...)...).Output()
+	if err != nil {
+		return false, fmt.Sprintf("list: %v", err)
+	}
+	var list []protocol.TopologySummary
+	if err := json.Unmarshal(out, &list); err != nil || len(list) != 1 {
+		return false, fmt.Sprintf("list json: %v: %s", err, out)
+	}
+	for _, x := range s.Components {
+		if x.Name == "count" {
+			st := x.Stats
+			return st.Acked > 0 && x.Latency.Execute > 0 && st.Capacity > 0 && list[0].AllTime.Executed > 0,
+				fmt.Sprintf("count: acked %d, execute %v ms, capacity %v; list all-time executed %d",
+					st.Acked, x.Latency.Execute, st.Capacity, list[0].AllTime.Executed)
+		}
+	}
+	return false, "no count component"
 }
 
 func emitted(s httpapi.Topology, comp string) int64 {
