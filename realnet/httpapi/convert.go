@@ -108,15 +108,12 @@ func components(m *topology.Topology) map[string]componentInfo {
 func NewTopology(t protocol.TopologySummary, window string, sys bool) Topology {
 	m := model(t)
 	out := Topology{TopologySummary: newTopologySummary(t), Window: window, WindowHint: windowPretty(window),
-		TopologyStats: []WindowStats{}, Spouts: []Spout{}, Bolts: []Bolt{}, Workers: []Worker{},
+		Spouts: []Spout{}, Bolts: []Bolt{}, Workers: []Worker{},
 		Configuration: map[string]any{}, SamplingPct: 0}
 	if m != nil {
 		out.MsgTimeout = int(m.Config.MessageTimeout / time.Second)
 		out.Configuration = topologyConfiguration(t, m)
 		out.SamplingPct = 100 * m.Config.StatsSampleRate
-	}
-	for _, w := range windowOrder {
-		out.TopologyStats = append(out.TopologyStats, windowStats(w, pick(w, t.Last10m, t.Last3h, t.Last1d, t.AllTime)))
 	}
 	infos := components(m)
 	for _, name := range componentNames(t, infos, sys) {

@@ -149,7 +149,7 @@ func (f *fakeNimbus) answer(req protocol.ClientRequest) protocol.ClientReply {
 		out := []protocol.TopologySummary{}
 		for _, name := range slices.Sorted(maps.Keys(f.topos)) {
 			s := *f.topos[name]
-			s.Components = nil // as nimbus: the list has the windows' totals, not components
+			s.Components = nil              // as nimbus: the list has the windows' totals, not components
 			s.Spec, s.WorkerList = nil, nil // status answers only
 			out = append(out, s)
 		}
