@@ -109,7 +109,7 @@ func NewTopology(t protocol.TopologySummary, window string, sys bool) Topology {
 	m := model(t)
 	out := Topology{TopologySummary: newTopologySummary(t), Window: window, WindowHint: windowPretty(window),
 		Spouts: []Spout{}, Bolts: []Bolt{}, Workers: []Worker{},
-		Configuration: map[string]any{}, SamplingPct: 0}
+		Configuration: map[string]any{}}
 	if m != nil {
 		out.MsgTimeout = int(m.Config.MessageTimeout / time.Second)
 		out.Configuration = topologyConfiguration(t, m)
