@@ -127,18 +127,6 @@ function cell(field, v, format) {
 function fmtMs(v) { return typeof v === 'number' ? v.toFixed(3) : (v || ''); }
 function fmtRatio(v) { return typeof v === 'number' ? v.toFixed(3) : (v || ''); }
 
-function fmtSeconds(s) {
-  if (typeof s !== 'number' || !isFinite(s)) return '';
-  s = Math.max(0, Math.floor(s));
-  const d = Math.floor(s / 86400), h = Math.floor(s % 86400 / 3600), m = Math.floor(s % 3600 / 60);
-  const parts = [];
-  if (d) parts.push(d + 'd');
-  if (d || h) parts.push(h + 'h');
-  if (d || h || m) parts.push(m + 'm');
-  parts.push(s % 60 + 's');
-  return parts.join(' ');
-}
-
 function fmtTime(ms) { return ms ? new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z') : ''; }
 
 function windowName(w) {
@@ -152,8 +140,10 @@ function statusSpan(status, id) {
 
 // ---- messages ----------------------------------------------------------------
 
-// showError puts a refusal in the banner: 401 and 403 say what to do.
-function showError(what, err) {
+// showError puts a refusal in the banner: 401 and 403 say what to do. A
+// sticky one (an action's) stays over the redraws until the next action,
+// route or token.
+function showError(what, err, sticky) {
   const b = $('banner');
   const status = err instanceof APIError ? err.status : 0;
   let text;
@@ -168,12 +158,16 @@ function showError(what, err) {
   }
   b.textContent = text;
   b.dataset.status = String(status);
+  b.dataset.sticky = sticky ? '1' : '';
   b.hidden = false;
 }
 
-function clearError() {
+// clearError hides the banner; a redraw (force false) leaves an action's.
+function clearError(force) {
   const b = $('banner');
+  if (!force && b.dataset.sticky === '1') return;
   b.hidden = true;
+  b.dataset.sticky = '';
   b.textContent = '';
   delete b.dataset.status;
 }
@@ -258,26 +252,26 @@ async function clusterPage() {
   return el('div', { id: 'cluster-page' },
     el('h2', null, 'Cluster Summary'),
     table('cluster-summary', [
-      ['Version', 'stormVersion'], ['Supervisors', 'supervisors'], ['Used slots', 'slotsUsed'],
+      ['Leader', 'leader'], ['Storm API', 'stormVersion'], ['Squall', 'squallVersion'], ['Supervisors', 'supervisors'], ['Used slots', 'slotsUsed'],
       ['Free slots', 'slotsFree'], ['Total slots', 'slotsTotal'], ['Executors', 'executorsTotal'],
       ['Tasks', 'tasksTotal']], [c]),
     el('h2', null, 'Nimbus Summary'),
     table('nimbuses', [
       ['Host', 'host'], ['Port', 'port'], ['Status', 'status'], ['Version', 'version'],
-      ['Uptime', 'nimbusUpTimeSeconds', fmtSeconds]], (nimbuses && nimbuses.nimbuses) || [],
+      ['Uptime', 'nimbusUpTime']], (nimbuses && nimbuses.nimbuses) || [],
     (n) => ({ 'data-host': n.host, 'data-port': n.port })),
     el('h2', null, 'Topology Summary'),
     table('topologies', [
       ['Name', function name(t) { return el('a', { href: topologyHref(t.id) }, t.name); }],
       ['Id', 'id'], ['Owner', 'owner'],
       ['Status', function status(t) { return statusSpan(t.status); }],
-      ['Uptime', 'uptimeSeconds', fmtSeconds], ['Workers', 'workersTotal'], ['Executors', 'executorsTotal'],
+      ['Uptime', 'uptime'], ['Workers', 'workersTotal'], ['Executors', 'executorsTotal'],
       ['Tasks', 'tasksTotal'], ['Assigned memory (MB)', 'assignedTotalMem'], ['Assigned CPU (%)', 'assignedCpu']],
     (topologies && topologies.topologies) || [], (t) => ({ 'data-id': t.id, 'data-name': t.name }),
     'no topology is running: submit one with squall submit'),
     el('h2', null, 'Supervisor Summary'),
     table('supervisors', [
-      ['Id', 'id'], ['Host', 'host'], ['Uptime', 'uptimeSeconds', fmtSeconds], ['Slots', 'slotsTotal'],
+      ['Id', 'id'], ['Host', 'host'], ['Uptime', 'uptime'], ['Slots', 'slotsTotal'],
       ['Used slots', 'slotsUsed'], ['Used memory (MB)', 'usedMem'], ['Total memory (MB)', 'totalMem'],
       ['Used CPU (%)', 'usedCpu'], ['Total CPU (%)', 'totalCpu']],
     (supervisors && supervisors.supervisors) || [], (s) => ({ 'data-id': s.id }),
@@ -301,7 +295,7 @@ async function topologyPage(route) {
     table('topology-summary', [
       ['Name', 'name'], ['Id', 'id'], ['Owner', 'owner'],
       ['Status', function status(x) { return statusSpan(x.status, 'topology-status'); }],
-      ['Uptime', 'uptimeSeconds', fmtSeconds], ['Workers', 'workersTotal'], ['Executors', 'executorsTotal'],
+      ['Uptime', 'uptime'], ['Workers', 'workersTotal'], ['Executors', 'executorsTotal'],
       ['Tasks', 'tasksTotal'], ['Message timeout (s)', 'msgTimeout']], [t]),
     actions(t),
     el('h2', null, 'Topology Stats'),
@@ -334,7 +328,7 @@ async function topologyPage(route) {
     bolts, (b) => ({ 'data-component': b.boltId })),
     el('h2', null, 'Worker Resources'),
     table('workers', [
-      ['Host', 'host'], ['Supervisor', 'supervisorId'], ['Port', 'port'], ['Uptime', 'uptimeSeconds', fmtSeconds],
+      ['Host', 'host'], ['Supervisor', 'supervisorId'], ['Port', 'port'], ['Uptime', 'uptime'],
       ['Executors', 'executorsTotal'],
       ['Components', function components(w) { return componentList(w.componentNumTasks); }]],
     t.workers || [], (w) => ({ 'data-port': w.port, 'data-supervisor': w.supervisorId }), 'no worker is assigned'),
@@ -415,12 +409,12 @@ async function runAction(t, op) {
     body = { rebalanceOptions: { numWorkers: n } };
   }
   $('confirm').close();
+  clearError(true);
   try {
     const r = await api('POST', path, body);
-    clearError();
     showNotice(op + ' ' + t.name + ': ' + ((r && r.status) || 'done'));
   } catch (err) {
-    showError(op + ' ' + t.name, err);
+    showError(op + ' ' + t.name, err, true);
     return;
   }
   if (op === 'kill') location.hash = '#/';
@@ -536,7 +530,7 @@ function node(t, n, p, lastError) {
 async function componentPage(route) {
   const c = await api('GET', 'topology/' + encodeURIComponent(route.id) + '/component/' +
     encodeURIComponent(route.component) + '?window=' + encodeURIComponent(route.window));
-  const topoName = c.topologyName || route.id;
+  const topoName = c.name || route.id;
   crumbs([['Cluster', '#/'], [topoName, topologyHref(route.id, route.window)], [route.component, null]]);
   const isSpout = c.componentType === 'spout';
   const stats = (isSpout ? c.spoutSummary : c.boltStats) || [];
@@ -575,17 +569,19 @@ function setupToken() {
     if (v) sessionStorage.setItem(TOKEN_KEY, v);
     $('token').value = '';
     tokenState();
+    clearError(true);
     render();
   });
   $('token').addEventListener('keydown', (e) => { if (e.key === 'Enter') $('token-save').click(); });
   $('token-clear').addEventListener('click', () => {
     sessionStorage.removeItem(TOKEN_KEY);
     tokenState();
+    clearError(true);
     render();
   });
   tokenState();
 }
 
-window.addEventListener('hashchange', () => { $('notice').hidden = true; render(); });
+window.addEventListener('hashchange', () => { $('notice').hidden = true; clearError(true); render(); });
 setupToken();
 render();
