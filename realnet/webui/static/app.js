@@ -287,7 +287,9 @@ async function topologyPage(route) {
     api('GET', 'topology/' + id + q),
     api('GET', 'topology/' + id + '/visualization' + q).catch((err) => ({ error: err }))]);
   crumbs([['Cluster', '#/'], [t.name || route.id, null]]);
-  const spouts = t.spouts || [], bolts = t.bolts || [];
+  const sys = showSystem();
+  const spouts = (t.spouts || []).filter((c) => sys || !isSystem(c.spoutId));
+  const bolts = (t.bolts || []).filter((c) => sys || !isSystem(c.boltId));
   const errored = [...spouts.map((s) => [s.spoutId, s]), ...bolts.map((b) => [b.boltId, b])]
     .filter(([, c]) => c.lastError);
   return el('div', { id: 'topology-page', 'data-id': t.id },
@@ -311,6 +313,9 @@ async function topologyPage(route) {
     vis && vis.error ? el('p', { class: 'error-text', id: 'dag-error' }, 'no visualization: ' + vis.error.message)
       : dag(t, vis),
     windowPicker(route, (w) => topologyHref(t.id, w)),
+    el('p', null, el('label', null, el('input', { type: 'checkbox', id: 'show-system', checked: sys,
+      onchange: (e) => { sessionStorage.setItem(SYSTEM_KEY, e.target.checked ? '1' : ''); render(); } }),
+    ' Show system components (the ackers)')),
     el('h2', null, 'Spouts (' + windowName(route.window) + ')'),
     table('spouts', [
       ['Id', function spoutId(s) { return el('a', { href: componentHref(t.id, s.spoutId, route.window) }, s.spoutId); }],
@@ -341,6 +346,12 @@ async function topologyPage(route) {
       ['Last error', function lastError(r) { return r[1].lastError; }, 'err']],
     errored, (r) => ({ 'data-component': r[0] }), 'no component reported an error'));
 }
+
+// System components (Storm's __acker, __system) are hidden unless asked
+// for, as Storm UI's "Show System Stats" does.
+const SYSTEM_KEY = 'squall.showSystem';
+function isSystem(id) { return String(id).startsWith('__'); }
+function showSystem() { return sessionStorage.getItem(SYSTEM_KEY) === '1'; }
 
 function componentList(m) {
   if (!m || typeof m !== 'object') return '';
