@@ -389,6 +389,7 @@ func uiErrors(b *uiBrowser, id string) {
 	b.do("open complain's page", chromedp.Click(chromedp.CSS(`#errors tbody tr[data-component=complain] a`)))
 	b.wait("the component page lists its errors", `document.body.dataset.page === 'component' &&
 		[...document.querySelectorAll('#component-errors tbody td[data-field=error]')].filter(c => c.textContent.includes('complain: cannot handle')).length >= 1`)
+	b.wait("the component page lists complain's 2 tasks", `document.querySelectorAll('#component-executors tbody tr[data-id]').length === 2`)
 	b.screenshot("4-component-errors")
 }
 

@@ -561,6 +561,19 @@ async function componentPage(route) {
       ['Type', 'componentType'], ['Executors', 'executors'], ['Tasks', 'tasks']], [c]),
     el('h2', null, (isSpout ? 'Spout' : 'Bolt') + ' Stats'),
     table('component-stats', statColumns, stats, (s) => ({ 'data-window': s.window })),
+    isSpout ? null : el('h2', null, 'Input Stats (' + windowName(route.window) + ')'),
+    isSpout ? null : table('component-inputs', [
+      ['Component', 'component'], ['Stream', 'stream'], ['Grouping', 'grouping'],
+      ['Execute latency (ms)', 'executeLatency', fmtMs], ['Executed', 'executed'],
+      ['Process latency (ms)', 'processLatency', fmtMs], ['Acked', 'acked'], ['Failed', 'failed']],
+    c.inputStats || [], (r) => ({ 'data-component': r.component })),
+    el('h2', null, 'Executors (' + windowName(route.window) + ')'),
+    table('component-executors', [
+      ['Id', 'id'], ['Host', 'host'], ['Port', 'port'], ['Uptime', 'uptime'], ['Emitted', 'emitted'],
+      ['Transferred', 'transferred'], ['Executed', 'executed'], ['Capacity', 'capacity', fmtRatio],
+      ['Execute latency (ms)', 'executeLatency', fmtMs], ['Process latency (ms)', 'processLatency', fmtMs],
+      ['Complete latency (ms)', 'completeLatency', fmtMs], ['Acked', 'acked'], ['Failed', 'failed']],
+    c.executorStats || [], (r) => ({ 'data-id': r.id }), 'no task has reported yet'),
     el('h2', null, 'Errors'),
     table('component-errors', [
       ['Time', 'errorTime', fmtTime], ['Age (s)', 'errorLapsedSecs'], ['Host', 'errorHost'], ['Port', 'errorPort'],
