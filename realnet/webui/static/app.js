@@ -228,6 +228,11 @@ async function render() {
   } catch (err) {
     if (gen !== generation) return;
     showError('loading the ' + route.page + ' page', err);
+    // A redraw that fails keeps the last figures; a first load says why
+    // there are none.
+    if ($('main').querySelector('.loading')) {
+      $('main').replaceChildren(el('p', { class: 'empty', id: 'no-page' }, 'Nothing to show: see the message above.'));
+    }
   }
   if (gen === generation) timer = setTimeout(refresh, REFRESH_MS);
 }
@@ -257,7 +262,7 @@ async function clusterPage() {
       ['Tasks', 'tasksTotal']], [c]),
     el('h2', null, 'Nimbus Summary'),
     table('nimbuses', [
-      ['Host', 'host'], ['Port', 'port'], ['Status', 'status'], ['Version', 'version'],
+      ['Address', 'address'], ['Host', 'host'], ['Port', 'port'], ['Status', 'status'], ['Version', 'version'],
       ['Uptime', 'nimbusUpTime']], (nimbuses && nimbuses.nimbuses) || [],
     (n) => ({ 'data-host': n.host, 'data-port': n.port })),
     el('h2', null, 'Topology Summary'),
