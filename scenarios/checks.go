@@ -173,11 +173,11 @@ func checkAtLeastOnce(e *engine) {
 func checkRemoved(e *engine) {
 	for _, name := range e.killed {
 		// Its znode, readable or not: a corrupt record left behind leaks too.
-		if _, _, ok := e.c.w.ZK().Lookup(e.c.layout.Topology(core.TopologyID(name))); ok {
+		if _, _, ok := e.c.w.ZK().Lookup(e.c.layout.Topology(e.c.idOf(name))); ok {
 			e.violatef("topology %s still recorded after its kill", name)
 		}
 		for _, n := range e.c.w.Workers() {
-			if string(n.Spec().Topology) == name {
+			if protocol.TopologyName(n.Spec().Topology) == name {
 				e.violatef("worker %s of killed %s still runs", n.ID(), name)
 			}
 		}
@@ -193,7 +193,7 @@ func checkRebalanced(e *engine) {
 			continue
 		}
 		for _, a := range e.c.assignments() {
-			if string(a.Topology) == name && want > 0 && len(a.Workers) != want {
+			if protocol.TopologyName(a.Topology) == name && want > 0 && len(a.Workers) != want {
 				e.violatef("got %d workers of %s after rebalancing to %d", len(a.Workers), name, want)
 			}
 		}

@@ -384,7 +384,7 @@ func (e *engine) clusterStep(st Step) {
 	case "corrupt_record":
 		// By hand, as an operator's slip or a buggy tool would: no fix of
 		// the cluster's can heal it; only a kill removes it.
-		if w.OperatorWrite(c.layout.Topology(core.TopologyID(st.Topology)), []byte("{corrupt")) != core.CodeOK {
+		if w.OperatorWrite(c.layout.Topology(c.idOf(st.Topology)), []byte("{corrupt")) != core.CodeOK {
 			e.measures["steps_skipped"]++
 		}
 	case "run":

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"strconv"
 	"strings"
@@ -16,7 +15,6 @@ import (
 	"github.com/squall/squall/core/protocol"
 	"github.com/squall/squall/core/task"
 	"github.com/squall/squall/core/topology"
-	"github.com/squall/squall/realnet/auth"
 	"github.com/squall/squall/realnet/httpapi"
 )
 
@@ -24,7 +22,7 @@ import (
 const clientTimeout = 60 * time.Second
 
 func newAPIClient(c *config) *httpapi.Client {
-	return httpapi.NewClient(c.list("nimbus.seeds"), auth.Client(c.clientToken(), &http.Client{Timeout: clientTimeout}))
+	return c.apiClient(c.clientToken(), clientTimeout)
 }
 
 // runSubmit submits a registered topology with this program as its

@@ -87,7 +87,12 @@ func serveWorker(ctx context.Context, c *config, wa workerArgs, log *slog.Logger
 		Port: core.Port(wa.port), Epoch: wa.epoch}
 	self := protocol.WorkerNode(spec.Supervisor, spec.Port)
 	inbox := realnet.NewInbox(inboxEventsMax)
-	tr, err := realnet.Listen(realnet.TransportConfig{Self: self, Addr: string(self), Logger: log, Secret: c.transportSecret()}, inbox.Deliver)
+	tlsCfg, err := c.daemonTLS()
+	if err != nil {
+		return err
+	}
+	tr, err := realnet.Listen(realnet.TransportConfig{Self: self, Addr: string(self), Logger: log, Secret: c.transportSecret(),
+		TLS: tlsCfg}, inbox.Deliver)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", self, err)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -53,6 +54,10 @@ type e2eCluster struct {
 	nimbuses []*e2eProc
 	sups     []*e2eProc
 	seeds    string
+	// The cluster speaks TLS: every daemon presents certFile, every
+	// client trusts caPool.
+	certFile, keyFile string
+	caPool            *x509.CertPool
 }
 
 type e2eProc struct {
@@ -204,6 +209,7 @@ func newE2E(t *testing.T, zk string) *e2eCluster {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	c := &e2eCluster{t: t, bin: bin, dir: dir, zk: zk, root: fmt.Sprintf("/e2e-%d-%d", os.Getpid(), time.Now().UnixNano())}
+	c.certFile, c.keyFile, c.caPool = e2eTLS(t, dir)
 	t.Cleanup(c.stop)
 	return c
 }
@@ -218,14 +224,18 @@ const (
 func (c *e2eCluster) common() []string {
 	return []string{"-c", "zookeeper.servers=" + c.zk, "-c", "zookeeper.root=" + c.root,
 		"-c", "nimbus.seeds=" + c.seeds, "-c", "zookeeper.session.timeout=2s",
-		"-c", "auth.tokens=e2e:admin:" + e2eToken, "-c", "auth.token=" + e2eToken, "-c", "cluster.secret=" + e2eSecret}
+		"-c", "auth.tokens=e2e:admin:" + e2eToken, "-c", "auth.token=" + e2eToken, "-c", "cluster.secret=" + e2eSecret,
+		"-c", "tls.cert=" + c.certFile, "-c", "tls.key=" + c.keyFile, "-c", "tls.ca=" + c.certFile}
 }
 
-// api is an HTTP client of the cluster's API that sends e2eToken.
-func api(timeout time.Duration) *http.Client {
-	return auth.Client(e2eToken, &http.Client{Timeout: timeout, CheckRedirect: func(*http.Request, []*http.Request) error {
-		return http.ErrUseLastResponse
-	}})
+// api is an HTTPS client of the cluster's API that sends token ("" for
+// none) and shows redirects rather than following them.
+func (c *e2eCluster) api(token string, timeout time.Duration) *http.Client {
+	return auth.Client(token, &http.Client{Timeout: timeout,
+		Transport: &http.Transport{TLSClientConfig: c.tlsClientConfig()},
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		}})
 }
 
 func freePort(t *testing.T, host string) int {
@@ -343,9 +353,9 @@ func executed(s httpapi.Topology, comp string) int64 {
 // leaderOrNil asks each live nimbus for the cluster summary; the one that
 // answers it itself (no redirect) leads.
 func (c *e2eCluster) leaderOrNil() *e2eProc {
-	hc := api(time.Second)
+	hc := c.api(e2eToken, time.Second)
 	for _, n := range c.nimbuses {
-		resp, err := hc.Get("http://" + n.addr + "/api/v1/cluster/summary")
+		resp, err := hc.Get("https://" + n.addr + "/api/v1/cluster/summary")
 		if err != nil {
 			continue
 		}
@@ -460,7 +470,11 @@ func (c *e2eCluster) stop() {
 
 // checkNimbusSummary requires the API to list both nimbuses, leader marked.
 func (c *e2eCluster) checkNimbusSummary(leader *e2eProc) {
-	open, err := http.Get("http://" + leader.addr + "/api/v1/nimbus/summary")
+	if plain, err := http.Get("http://" + leader.addr + "/api/v1/nimbus/summary"); err == nil {
+		plain.Body.Close()
+		c.t.Errorf("plain HTTP to a TLS nimbus: got status %d, want the connection refused", plain.StatusCode)
+	}
+	open, err := c.api("", 5*time.Second).Get("https://" + leader.addr + "/api/v1/nimbus/summary")
 	if err != nil {
 		c.t.Fatalf("nimbus summary: %v", err)
 	}
@@ -468,7 +482,7 @@ func (c *e2eCluster) checkNimbusSummary(leader *e2eProc) {
 	if open.StatusCode != http.StatusUnauthorized {
 		c.t.Errorf("nimbus summary without a token: got status %d, want 401", open.StatusCode)
 	}
-	resp, err := api(5 * time.Second).Get("http://" + leader.addr + "/api/v1/nimbus/summary")
+	resp, err := c.api(e2eToken, 5*time.Second).Get("https://" + leader.addr + "/api/v1/nimbus/summary")
 	if err != nil {
 		c.t.Fatalf("nimbus summary: %v", err)
 	}
