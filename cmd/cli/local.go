@@ -310,7 +310,8 @@ func (r *localRunner) Start(e core.StartWorker) {
 		r.deliver(core.WorkerStarted{Op: e.Op, Port: port, Err: "port in use"})
 		return
 	}
-	t := r.lc.topo[e.Spec.Topology]
+	// lc.topo is keyed by name; a topology's id is name-N-<submit secs>.
+	t := r.lc.topo[core.TopologyID(protocol.TopologyName(e.Spec.Topology))]
 	store := r.stores[port]
 	if store == nil {
 		s, err := storage.Open(vfs.NewMem(), "worker", storage.Options{})
