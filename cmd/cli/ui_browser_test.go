@@ -346,6 +346,7 @@ func uiTopologyPage(b *uiBrowser, tp *topology.Topology) {
 	if !(spoutX < countX) {
 		b.t.Errorf("layout: the spout's x %v is not left of count's %v", spoutX, countX)
 	}
+	uiLayout(b)
 	executed := `Number(document.querySelector('#bolts tr[data-component=count] td[data-field=executed]')?.dataset.value ?? -1)`
 	b.wait("count has executed tuples", executed+` > 0`)
 	first := b.number(executed)
@@ -433,5 +434,35 @@ func uiAuth(b *uiBrowser, base, id string) {
 	}
 	if strings.Contains(b.state(), "INACTIVE") {
 		b.t.Errorf("a refused deactivate shows INACTIVE: %s", b.state())
+	}
+}
+
+// uiLayout checks the page's layered layout on a graph wordcount lacks: a
+// diamond (d is one deeper than its deepest input), a self-subscription,
+// two spouts, a system component (left out) and a cycle (bounded).
+func uiLayout(b *uiBrowser) {
+	b.t.Helper()
+	var got map[string]float64
+	err := b.eval(`(() => {
+		const bolt = (...inputs) => ({':type': 'bolt', ':inputs': inputs.map(c => ({':component': c, ':stream': 'default'}))});
+		const g = graph({a: {':type': 'spout', ':inputs': []}, z: {':type': 'spout', ':inputs': []},
+			b: bolt('a'), c: bolt('b'), d: bolt('a', 'c', 'd'), __acker: bolt('a'), e: bolt('f', 'z'), f: bolt('e')});
+		const depth = layers(g);
+		return Object.fromEntries([...depth.entries()]);
+	})()`, &got)
+	if err != nil {
+		b.t.Fatalf("layout: %v", err)
+	}
+	want := map[string]float64{"a": 0, "z": 0, "b": 1, "c": 2, "d": 3}
+	for k, w := range want {
+		if got[k] != w {
+			b.t.Errorf("layout depth of %s: got %v, want %v (all %v)", k, got[k], w, got)
+		}
+	}
+	if _, ok := got["__acker"]; ok {
+		b.t.Errorf("layout: got the system component __acker in %v, want it left out", got)
+	}
+	if got["e"] >= float64(len(got)) || got["f"] >= float64(len(got)) {
+		b.t.Errorf("layout: the cycle e<->f got depths %v and %v, want them below %d", got["e"], got["f"], len(got))
 	}
 }
