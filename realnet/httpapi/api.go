@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/squall/squall/core"
-	"github.com/squall/squall/core/protocol"
 )
 
 // The JSON bodies of the API, shared by Server and Client. Field names and
@@ -142,17 +141,16 @@ const (
 // workers' over the window asked for (Window).
 type Topology struct {
 	TopologySummary
-	MsgTimeout    int             `json:"msgTimeout"` // seconds
-	Window        string          `json:"window"`
-	WindowHint    string          `json:"windowHint"`
-	Debug         bool            `json:"debug"`
-	SamplingPct   float64         `json:"samplingPct"`
-	TopologyStats []WindowStats   `json:"topologyStats"`
-	Spouts        []Spout         `json:"spouts"`
-	Bolts         []Bolt          `json:"bolts"`
-	Workers       []Worker        `json:"workers"`
-	Configuration map[string]any  `json:"configuration"`
-	Totals        protocol.Counts `json:"-"` // the window's totals, for Go callers
+	MsgTimeout    int            `json:"msgTimeout"` // seconds
+	Window        string         `json:"window"`
+	WindowHint    string         `json:"windowHint"`
+	Debug         bool           `json:"debug"`
+	SamplingPct   float64        `json:"samplingPct"`
+	TopologyStats []WindowStats  `json:"topologyStats"`
+	Spouts        []Spout        `json:"spouts"`
+	Bolts         []Bolt         `json:"bolts"`
+	Workers       []Worker       `json:"workers"`
+	Configuration map[string]any `json:"configuration"`
 }
 
 // WindowStats are a topology's or spout's counters over one window.
@@ -283,7 +281,6 @@ type Component struct {
 	InputStats                   []InputStats      `json:"inputStats"`
 	OutputStats                  []OutputStats     `json:"outputStats"`
 	ExecutorStats                []ExecutorStats   `json:"executorStats"`
-	Totals                       protocol.Counts   `json:"-"` // the window's totals, for Go callers
 }
 
 // InputStats is one input of a bolt.

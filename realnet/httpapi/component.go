@@ -30,7 +30,7 @@ func newComponent(t protocol.TopologySummary, name, window string) (Component, b
 		TopologyStatus: t.Status, EncodedTopologyID: url.PathEscape(string(t.ID)), Window: window,
 		ComponentType: kind, WindowHint: windowPretty(window), ProfilerActive: []any{},
 		Errors: componentErrors(c.Errors), InputStats: []InputStats{}, OutputStats: []OutputStats{},
-		ExecutorStats: []ExecutorStats{}, Totals: counts}
+		ExecutorStats: []ExecutorStats{}}
 	if len(out.Errors) > 0 {
 		out.LastError = out.Errors[0].Error
 	}
@@ -102,10 +102,10 @@ func componentErrors(errs []protocol.TaskError) []ComponentError {
 
 // newVisualization is the topology's graph as Storm UI's visualization
 // data: every component with its type, load and inputs.
-func newVisualization(t protocol.TopologySummary, window string) Visualization {
+func newVisualization(t protocol.TopologySummary, window string, sys bool) Visualization {
 	infos := components(model(t))
 	out := Visualization{}
-	for _, name := range componentNames(t, infos) {
+	for _, name := range componentNames(t, infos, sys) {
 		info, c := infos[name], componentOf(t, name)
 		kind := info.kind
 		if kind == "" {

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/squall/squall/core/protocol"
@@ -100,12 +101,11 @@ func components(m *topology.Topology) map[string]componentInfo {
 	return out
 }
 
-func newTopology(t protocol.TopologySummary, window string) Topology {
+func newTopology(t protocol.TopologySummary, window string, sys bool) Topology {
 	m := model(t)
 	out := Topology{TopologySummary: newTopologySummary(t), Window: window, WindowHint: windowPretty(window),
 		TopologyStats: []WindowStats{}, Spouts: []Spout{}, Bolts: []Bolt{}, Workers: []Worker{},
-		Configuration: map[string]any{}, SamplingPct: 0,
-		Totals: pick(window, t.Last10m, t.Last3h, t.Last1d, t.AllTime)}
+		Configuration: map[string]any{}, SamplingPct: 0}
 	if m != nil {
 		out.MsgTimeout = int(m.Config.MessageTimeout / time.Second)
 		out.Configuration = topologyConfiguration(t, m)
@@ -115,7 +115,7 @@ func newTopology(t protocol.TopologySummary, window string) Topology {
 		out.TopologyStats = append(out.TopologyStats, windowStats(w, pick(w, t.Last10m, t.Last3h, t.Last1d, t.AllTime)))
 	}
 	infos := components(m)
-	for _, name := range componentNames(t, infos) {
+	for _, name := range componentNames(t, infos, sys) {
 		info := infos[name]
 		c := componentOf(t, name)
 		counts := pick(window, c.Last10m, c.Last3h, c.Last1d, c.AllTime)
@@ -132,8 +132,9 @@ func newTopology(t protocol.TopologySummary, window string) Topology {
 }
 
 // componentNames are the spec's components and those that reported
-// metrics or errors, sorted.
-func componentNames(t protocol.TopologySummary, infos map[string]componentInfo) []string {
+// metrics or errors, sorted; system components (__acker) only with sys,
+// as Storm UI's ?sys=1.
+func componentNames(t protocol.TopologySummary, infos map[string]componentInfo, sys bool) []string {
 	var names []string
 	for name := range infos {
 		names = append(names, name)
@@ -144,6 +145,9 @@ func componentNames(t protocol.TopologySummary, infos map[string]componentInfo) 
 		}
 	}
 	slices.Sort(names)
+	if !sys {
+		names = slices.DeleteFunc(names, func(n string) bool { return strings.HasPrefix(n, topology.SystemPrefix) })
+	}
 	return names
 }
 

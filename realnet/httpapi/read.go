@@ -102,8 +102,11 @@ func (s *Server) nimbus(m NimbusSummary, leader core.NodeID) NimbusSummary {
 		m.Host = host
 		m.Port, _ = strconv.Atoi(port)
 	}
-	if m.Version == "" {
+	if m.Version == "" && m.Status == statusLeader { // this nimbus: only the leader answers
 		m.Version = s.cfg.Version
+	}
+	if m.StartedUnixSecs == 0 && m.Status == statusLeader && !s.cfg.Started.IsZero() {
+		m.StartedUnixSecs = s.cfg.Started.Unix()
 	}
 	if m.StartedUnixSecs > 0 && s.cfg.Now != nil {
 		up := max(0, s.cfg.Now().Unix()-m.StartedUnixSecs)
@@ -160,6 +163,13 @@ func parseWindow(r *http.Request) (string, error) {
 	}
 }
 
+// parseSys reads ?sys=: 1 or true shows system components (__acker), as
+// Storm UI's.
+func parseSys(r *http.Request) bool {
+	v := r.URL.Query().Get("sys")
+	return v == "1" || v == "true"
+}
+
 // status asks for one topology's summary with its metrics. Storm's API
 // names topologies by id; nimbus also takes a name.
 func (s *Server) status(r *http.Request) (protocol.TopologySummary, string, error) {
@@ -183,7 +193,7 @@ func (s *Server) topology(_ http.ResponseWriter, r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newTopology(t, window), nil
+	return newTopology(t, window, parseSys(r)), nil
 }
 
 func (s *Server) component(_ http.ResponseWriter, r *http.Request) (any, error) {
@@ -203,7 +213,7 @@ func (s *Server) visualization(_ http.ResponseWriter, r *http.Request) (any, err
 	if err != nil {
 		return nil, err
 	}
-	return newVisualization(t, window), nil
+	return newVisualization(t, window, parseSys(r)), nil
 }
 
 func (s *Server) configuration(_ http.ResponseWriter, r *http.Request) (any, error) {

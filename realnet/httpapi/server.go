@@ -65,6 +65,10 @@ type ServerConfig struct {
 	Version string
 	// Now is the wall clock, for nimbus uptimes; nil shows them unknown.
 	Now func() time.Time
+	// Started is when this nimbus started: the leader's entry of
+	// nimbus/summary shows its uptime (only the leader answers; the
+	// others' uptimes are shown when Members gives their start).
+	Started time.Time
 	// Configuration answers GET /api/v1/cluster/configuration: the
 	// cluster's settings under Storm's keys where Storm has one; nil
 	// answers {}.
