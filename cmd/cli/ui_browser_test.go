@@ -356,6 +356,15 @@ func uiTopologyPage(b *uiBrowser, tp *topology.Topology) {
 		b.t.Errorf("topology stats windows: got %v, want %v", rows, want)
 	}
 	b.screenshot("2-topology")
+	// The ackers show only when asked for, as Storm UI's system stats.
+	bolts := `[...document.querySelectorAll('#bolts tbody tr[data-component]')].map(r => r.dataset.component).join()`
+	if got := b.strings(`[` + bolts + `]`); !slices.Equal(got, []string{"count,split"}) {
+		b.t.Errorf("bolts without system components: got %v, want [count,split]", got)
+	}
+	b.do("show system components", chromedp.Click(chromedp.CSS("#show-system")))
+	b.wait("the acker is listed", bolts+` === '__acker,count,split'`)
+	b.do("hide system components", chromedp.Click(chromedp.CSS("#show-system")))
+	b.wait("the acker is hidden again", bolts+` === 'count,split'`)
 	// Another window shows the same components over it.
 	b.do("pick the 10m window", chromedp.Click(chromedp.CSS(`#windows a[data-window="600"]`)))
 	b.wait("the 10m window is shown", `location.hash.endsWith('window=600') && document.querySelector('#topology-stats tr.selected')?.dataset.window === '600' &&

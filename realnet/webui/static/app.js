@@ -286,7 +286,7 @@ async function clusterPage() {
 // ---- topology page -----------------------------------------------------------
 
 async function topologyPage(route) {
-  const q = '?window=' + encodeURIComponent(route.window);
+  const q = '?window=' + encodeURIComponent(route.window) + (showSystem() ? '&sys=1' : '');
   const id = encodeURIComponent(route.id);
   const [t, vis] = await Promise.all([
     api('GET', 'topology/' + id + q),
@@ -442,17 +442,17 @@ async function runAction(t, op) {
 // graph reads the components and streams from the visualization answer,
 // Storm UI's map of component id to {":type", ":inputs": [{":component",
 // ":stream", ":grouping"}]}; system components (names starting "__") are
-// left out as Storm UI leaves them out.
-function graph(vis) {
+// left out unless sys, as Storm UI leaves them out.
+function graph(vis, sys) {
   const nodes = [], edges = [];
   const src = vis || {};
   for (const id of Object.keys(src).sort()) {
     const c = src[id];
-    if (!c || typeof c !== 'object' || id.startsWith('__')) continue;
+    if (!c || typeof c !== 'object' || (!sys && isSystem(id))) continue;
     nodes.push({ id, type: c[':type'] === 'spout' ? 'spout' : 'bolt', capacity: c[':capacity'], latency: c[':latency'] });
     for (const input of c[':inputs'] || []) {
       const from = input[':component'];
-      if (!from || from.startsWith('__')) continue;
+      if (!from || (!sys && isSystem(from))) continue;
       edges.push({ from, to: id, stream: input[':stream'] || 'default', grouping: input[':grouping'] || '' });
     }
   }
@@ -485,7 +485,7 @@ const NODE_W = 150, NODE_H = 46, COL_GAP = 90, ROW_GAP = 26, PAD = 20;
 // dag draws the topology: one box per component, one arrow per
 // subscription, spouts on the left and bolts by depth.
 function dag(t, vis) {
-  const g = graph(vis);
+  const g = graph(vis, showSystem());
   const depth = layers(g);
   const columns = [];
   for (const n of g.nodes) {
