@@ -42,6 +42,7 @@ func TestWithServesPageFilesAndAPI(t *testing.T) {
 		{"GET", "/", 200, "text/html", `<script src="/ui/app.js">`},
 		{"GET", "/ui/", 200, "text/html", `id="main"`},
 		{"HEAD", "/", 200, "text/html", ""},
+		{"GET", "/ui", 307, "", "/ui/"}, // the mux's redirect to the subtree
 		{"GET", "/ui/app.js", 200, "text/javascript", "function render()"},
 		{"GET", "/ui/style.css", 200, "text/css", "#dag"},
 		{"GET", "/ui/missing.js", 404, "", ""},
