@@ -186,12 +186,18 @@ function parseRoute() {
   const hash = location.hash.replace(/^#/, '') || '/';
   const [path, query] = hash.split('?');
   const window = new URLSearchParams(query || '').get('window') || ':all-time';
-  const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  const parts = path.split('/').filter(Boolean).map(decodePart);
   if (parts[0] === 'topology' && parts.length === 2) return { page: 'topology', id: parts[1], window };
   if (parts[0] === 'topology' && parts[2] === 'component' && parts.length === 4) {
     return { page: 'component', id: parts[1], component: parts[3], window };
   }
   return { page: 'cluster', window };
+}
+
+// decodePart decodes one segment of the fragment; a malformed escape is
+// kept as typed rather than stopping the page.
+function decodePart(p) {
+  try { return decodeURIComponent(p); } catch (e) { return p; }
 }
 
 function topologyHref(id, window) {
