@@ -326,6 +326,9 @@ func errorWhere(e httpapi.LastError) string {
 	if e.ErrorPort != nil {
 		parts = append(parts, fmt.Sprintf("%s:%d", e.ErrorHost, *e.ErrorPort))
 	}
+	if e.ErrorTask != nil {
+		parts = append(parts, fmt.Sprintf("task %d", *e.ErrorTask))
+	}
 	return strings.Join(parts, ", ")
 }
 

@@ -12,7 +12,6 @@ import (
 	"net"
 	"strconv"
 	"sync"
-	"text/tabwriter"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
@@ -24,6 +23,7 @@ import (
 	"github.com/squall/squall/core/topology"
 	"github.com/squall/squall/core/worker"
 	"github.com/squall/squall/realnet"
+	"github.com/squall/squall/realnet/httpapi"
 	"github.com/squall/squall/storage"
 	"github.com/squall/squall/zkadapter"
 )
@@ -118,18 +118,16 @@ type localSummary struct {
 	SampleRate  float64                     `json:"sample_rate"`
 	TuplesPerS  float64                     `json:"executed_per_s"`
 	Supervisors int                         `json:"supervisors"`
+	// Spouts and Bolts are the components as Storm UI shows them (all
+	// time): counts, latencies, capacity and the last error.
+	Spouts []httpapi.Spout `json:"spouts"`
+	Bolts  []httpapi.Bolt  `json:"bolts"`
 }
 
 func printLocal(w io.Writer, s localSummary) {
 	fmt.Fprintf(w, "topology %s ran %.1fs on %d workers under %d supervisors: %s\n",
 		s.Topology, s.Seconds, s.Workers, s.Supervisors, s.Status)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "component\ttasks\temitted\ttransferred\texecuted\tacked\tfailed\t")
-	for _, c := range s.Components {
-		a := c.AllTime
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t\n", c.Name, c.Tasks, a.Emitted, a.Transferred, a.Executed, a.Acked, a.Failed)
-	}
-	tw.Flush()
+	writeComponents(w, statusRows(httpapi.Topology{Spouts: s.Spouts, Bolts: s.Bolts}))
 	fmt.Fprintf(w, "executed %.0f tuples/s (counts sampled at rate %g, as Storm's UI)\n", s.TuplesPerS, s.SampleRate)
 }
 
@@ -140,7 +138,7 @@ type localCluster struct {
 	zk   *zkadapter.MemoryServer
 	net  *memNet
 	log  *slog.Logger
-	topo map[core.TopologyID]*topology.Topology
+	topo map[string]*topology.Topology // by name: nimbus gives the id
 	// plane builds the workers' data planes (nil: one executor each).
 	plane worker.PlaneFactory
 	wg    sync.WaitGroup
@@ -150,7 +148,7 @@ type localCluster struct {
 func runLocalCluster(ctx context.Context, t *topology.Topology, la localArgs, log *slog.Logger) (localSummary, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	lc := &localCluster{zk: zkadapter.NewMemoryServer(), net: newMemNet(), log: log,
-		topo: map[core.TopologyID]*topology.Topology{core.TopologyID(t.Name): t}, errs: make(chan error, 64)}
+		topo: map[string]*topology.Topology{t.Name: t}, errs: make(chan error, 64)}
 	lc.plane, _ = planeFactory(la.lanes) // runLocal checked it
 	defer func() {
 		cancel()
@@ -185,9 +183,11 @@ func runLocalCluster(ctx context.Context, t *topology.Topology, la localArgs, lo
 		return localSummary{}, err
 	}
 	secs := time.Since(start).Seconds()
+	page := httpapi.NewTopology(ts, httpapi.WindowAllTime, false)
 	return localSummary{Topology: t.Name, Seconds: secs, Workers: ts.Workers, Status: ts.Status,
 		Components: ts.Components, Total: ts.AllTime, SampleRate: t.Config.StatsSampleRate,
-		TuplesPerS: float64(ts.AllTime.Executed) / secs, Supervisors: la.supervisors}, nil
+		TuplesPerS: float64(ts.AllTime.Executed) / secs, Supervisors: la.supervisors,
+		Spouts: page.Spouts, Bolts: page.Bolts}, nil
 }
 
 // localStatusWait bounds the wait for the first metrics after the run: they
@@ -310,8 +310,7 @@ func (r *localRunner) Start(e core.StartWorker) {
 		r.deliver(core.WorkerStarted{Op: e.Op, Port: port, Err: "port in use"})
 		return
 	}
-	// lc.topo is keyed by name; a topology's id is name-N-<submit secs>.
-	t := r.lc.topo[core.TopologyID(protocol.TopologyName(e.Spec.Topology))]
+	t := r.lc.topo[protocol.TopologyName(e.Spec.Topology)]
 	store := r.stores[port]
 	if store == nil {
 		s, err := storage.Open(vfs.NewMem(), "worker", storage.Options{})
@@ -325,11 +324,12 @@ func (r *localRunner) Start(e core.StartWorker) {
 	inbox := realnet.NewInbox(inboxEventsMax)
 	r.lc.net.attach(id, inbox.Deliver)
 	seed := uint64(time.Now().UnixNano())
+	clock := realnet.NewClock()
 	m := worker.New(worker.Config{Spec: e.Spec, Supervisor: r.addr, Topology: t,
-		Rand: rand.New(rand.NewPCG(seed, uint64(port))), StepBudget: localStepBudget, Plane: r.lc.plane})
+		Rand: rand.New(rand.NewPCG(seed, uint64(port))), StepBudget: localStepBudget, Plane: r.lc.plane, Clock: clock})
 	ctx, cancel := context.WithCancel(r.ctx)
 	r.running[port] = cancel
-	d := realnet.NewDriver(realnet.DriverConfig{ID: id, Machine: m, Tick: localWorkerTick, Inbox: inbox,
+	d := realnet.NewDriver(realnet.DriverConfig{ID: id, Machine: m, Tick: localWorkerTick, Inbox: inbox, Now: clock,
 		Net: r.lc.net.endpoint(id), Store: store, Logger: r.lc.log,
 		OnExit: func(string) { cancel() }})
 	r.lc.wg.Add(1)

@@ -6,6 +6,10 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/squall/squall/core"
+	"github.com/squall/squall/core/protocol"
+	"github.com/squall/squall/realnet/httpapi"
 )
 
 // Local mode runs the real drivers, the nimbus, supervisor and worker
@@ -27,13 +31,56 @@ func TestLocalWordCount(t *testing.T) {
 	if sum.Status != "ACTIVE" || sum.Workers != 2 {
 		t.Fatalf("summary: got status %s with %d workers, want ACTIVE with 2", sum.Status, sum.Workers)
 	}
-	byName := map[string]int64{}
+	byName := map[string]protocol.Counts{}
 	for _, c := range sum.Components {
-		byName[c.Name] = c.AllTime.Executed
+		byName[c.Name] = c.AllTime
 	}
 	for _, name := range []string{"split", "count"} {
-		if byName[name] <= 0 {
-			t.Errorf("%s executed: got %d, want > 0 (components %+v)", name, byName[name], sum.Components)
+		// Bolts' acks, execute and process latencies and capacity are
+		// measured on the workers' clocks, not left at 0.
+		c := byName[name]
+		if c.Executed <= 0 || c.Acked <= 0 || c.ExecuteLatency.Ms() <= 0 || c.ProcessLatency.Ms() <= 0 || c.Capacity <= 0 {
+			t.Errorf("%s: got executed %d, acked %d, execute %v ms, process %v ms, capacity %v; want all > 0",
+				name, c.Executed, c.Acked, c.ExecuteLatency.Ms(), c.ProcessLatency.Ms(), c.Capacity)
+		}
+	}
+	if c := byName["sentences"]; c.Acked <= 0 || c.CompleteLatency.Ms() <= 0 {
+		t.Errorf("sentences: got acked %d, complete latency %v ms; want both > 0", c.Acked, c.CompleteLatency.Ms())
+	}
+	// The same as Storm UI's rows, which the text summary prints.
+	if len(sum.Spouts) != 1 || sum.Spouts[0].SpoutID != "sentences" || sum.Spouts[0].CompleteLatency == "0.000" {
+		t.Errorf("spouts: got %+v, want sentences with a complete latency", sum.Spouts)
+	}
+	for _, b := range sum.Bolts {
+		if b.ExecuteLatency == "0.000" || b.ProcessLatency == "0.000" || b.Capacity == "0.000" {
+			t.Errorf("bolt %s: got execute %s ms, process %s ms, capacity %s; want all measured",
+				b.BoltID, b.ExecuteLatency, b.ProcessLatency, b.Capacity)
+		}
+	}
+	if len(sum.Bolts) != 2 {
+		t.Errorf("bolts: got %d, want split and count", len(sum.Bolts))
+	}
+}
+
+// Local mode's text summary has Storm UI's columns (latencies, capacity)
+// and each component's last error.
+func TestPrintLocal(t *testing.T) {
+	port, at, lapsed, task := core.Port(1), int64(1765148400), int64(3), core.TaskID(4)
+	var b strings.Builder
+	printLocal(&b, localSummary{Topology: "wc", Seconds: 4, Workers: 2, Supervisors: 2, Status: "ACTIVE",
+		Spouts: []httpapi.Spout{{SpoutID: "sentences", Tasks: 2, Emitted: 10, CompleteLatency: "62.126"}},
+		Bolts: []httpapi.Bolt{{BoltID: "split", Tasks: 4, Executed: 9, ExecuteLatency: "0.003", ProcessLatency: "0.001",
+			Capacity: "0.107", LastError: httpapi.LastError{LastError: "split: bad line\nat ...", ErrorHost: "local",
+				ErrorPort: &port, ErrorTime: &at, ErrorLapsedSecs: &lapsed, ErrorTask: &task}}}})
+	got := b.String()
+	for _, want := range []string{
+		"component   type  tasks  emitted  transferred  executed  acked  failed  complete ms  execute ms  process ms  capacity",
+		"sentences  spout      2       10            0         0      0       0       62.126           -           -         -",
+		"    split   bolt      4        0            0         9      0       0            -       0.003       0.001     0.107",
+		"  last error of split (3s ago, local:1, task 4): split: bad line ...",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("summary: got\n%s\nwant a line %q", got, want)
 		}
 	}
 }

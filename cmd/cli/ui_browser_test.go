@@ -17,7 +17,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/squall/squall/core"
 	"github.com/squall/squall/core/protocol"
 	"github.com/squall/squall/core/topology"
 	"github.com/squall/squall/realnet/auth"
@@ -212,9 +211,9 @@ func startUICluster(t *testing.T, ts ...*topology.Topology) (open, guarded strin
 	ctx, cancel := context.WithCancel(context.Background())
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 	lc := &localCluster{zk: zkadapter.NewMemoryServer(), net: newMemNet(), log: log,
-		topo: map[core.TopologyID]*topology.Topology{}, errs: make(chan error, 64)}
+		topo: map[string]*topology.Topology{}, errs: make(chan error, 64)}
 	for _, tp := range ts {
-		lc.topo[core.TopologyID(tp.Name)] = tp
+		lc.topo[tp.Name] = tp
 	}
 	t.Cleanup(func() {
 		cancel()

@@ -91,7 +91,11 @@ func (m *Machine) onClient(from core.NodeID, req protocol.ClientRequest) {
 	}
 	switch req.Op {
 	case protocol.OpList:
-		m.reply(from, protocol.ClientReply{ID: req.ID, OK: true, Topologies: m.summaries("")})
+		sums := m.summaries("")
+		for i := range sums {
+			m.addMetrics(&sums[i], false) // the windows' totals; status adds components
+		}
+		m.reply(from, protocol.ClientReply{ID: req.ID, OK: true, Topologies: sums})
 	case protocol.OpStatus:
 		m.status(w, req.Topology)
 	case protocol.OpCluster:
@@ -115,7 +119,7 @@ func (m *Machine) status(w *waiter, name string) {
 	sums := m.summaries(string(t.rec.ID))
 	for i := range sums {
 		m.addDetail(&sums[i])
-		m.addMetrics(&sums[i])
+		m.addMetrics(&sums[i], true)
 		m.addErrors(&sums[i])
 	}
 	m.reply(w.from, protocol.ClientReply{ID: w.id, OK: true, Topologies: sums})
@@ -144,9 +148,9 @@ func (m *Machine) secsSince(at core.Time) int64 {
 }
 
 // addMetrics aggregates the metrics the topology's workers last reported,
-// per component and in total, and keeps each task's own. Heartbeats bring
-// them, never ZooKeeper.
-func (m *Machine) addMetrics(s *protocol.TopologySummary) {
+// in total and, with components, per component with each task's own.
+// Heartbeats bring them, never ZooKeeper.
+func (m *Machine) addMetrics(s *protocol.TopologySummary, components bool) {
 	t := m.topos[s.ID]
 	if t == nil || t.assign == nil {
 		return
@@ -169,6 +173,9 @@ func (m *Machine) addMetrics(s *protocol.TopologySummary) {
 				Host: w.Host, Port: w.Port, UptimeSecs: uptime, Last10m: tm.Last10m, Last3h: tm.Last3h,
 				Last1d: tm.Last1d, AllTime: tm.AllTime})
 		}
+	}
+	if !components {
+		return
 	}
 	for _, name := range sortedKeys(byComp) {
 		c := byComp[name]

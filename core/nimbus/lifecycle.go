@@ -296,6 +296,7 @@ func (m *Machine) onRemove(o op, r core.Reply) {
 		}
 		return
 	}
+	m.dropMetrics(t, nil)
 	delete(m.topos, core.TopologyID(o.id))
 	m.dirty = true
 	m.log(core.LogInfo, "nimbus: topology removed", "topology", o.id)

@@ -121,9 +121,12 @@ type TopologySummary struct {
 	AssignedTotalMem         float64 `json:"assignedTotalMem"`
 	AssignedCPU              float64 `json:"assignedCpu"`
 	SchedulerDisplayResource bool    `json:"schedulerDisplayResource"`
-	Owner                    string  `json:"owner,omitempty"`
-	Epoch                    uint64  `json:"epoch"`
-	Reason                   string  `json:"reason,omitempty"` // why it is not (fully) scheduled
+	// TopologyStats are its counters per window, as the topology page's
+	// (Squall adds them to topology/summary too).
+	TopologyStats []WindowStats `json:"topologyStats"`
+	Owner         string        `json:"owner,omitempty"`
+	Epoch         uint64        `json:"epoch"`
+	Reason        string        `json:"reason,omitempty"` // why it is not (fully) scheduled
 	// Artifact is the sha256 of the topology's program ("" for none).
 	Artifact string `json:"artifact,omitempty"`
 }
@@ -146,7 +149,6 @@ type Topology struct {
 	WindowHint    string         `json:"windowHint"`
 	Debug         bool           `json:"debug"`
 	SamplingPct   float64        `json:"samplingPct"`
-	TopologyStats []WindowStats  `json:"topologyStats"`
 	Spouts        []Spout        `json:"spouts"`
 	Bolts         []Bolt         `json:"bolts"`
 	Workers       []Worker       `json:"workers"`
@@ -188,6 +190,8 @@ type LastError struct {
 	ErrorTime          *int64     `json:"errorTime"` // Unix seconds
 	ErrorLapsedSecs    *int64     `json:"errorLapsedSecs"`
 	ErrorWorkerLogLink string     `json:"errorWorkerLogLink"`
+	// ErrorTask is the task that reported it (Squall's; null for none).
+	ErrorTask *core.TaskID `json:"errorTask"`
 }
 
 // Spout is one spout of a topology, over the window asked for.

@@ -101,18 +101,19 @@ func components(m *topology.Topology) map[string]componentInfo {
 	return out
 }
 
-func newTopology(t protocol.TopologySummary, window string, sys bool) Topology {
+// NewTopology is the topology page of a status summary over window (one
+// of the Window constants), system components included when sys: what GET
+// /api/v1/topology/{id} answers, for callers that hold a summary (local
+// mode).
+func NewTopology(t protocol.TopologySummary, window string, sys bool) Topology {
 	m := model(t)
 	out := Topology{TopologySummary: newTopologySummary(t), Window: window, WindowHint: windowPretty(window),
-		TopologyStats: []WindowStats{}, Spouts: []Spout{}, Bolts: []Bolt{}, Workers: []Worker{},
-		Configuration: map[string]any{}, SamplingPct: 0}
+		Spouts: []Spout{}, Bolts: []Bolt{}, Workers: []Worker{},
+		Configuration: map[string]any{}}
 	if m != nil {
 		out.MsgTimeout = int(m.Config.MessageTimeout / time.Second)
 		out.Configuration = topologyConfiguration(t, m)
 		out.SamplingPct = 100 * m.Config.StatsSampleRate
-	}
-	for _, w := range windowOrder {
-		out.TopologyStats = append(out.TopologyStats, windowStats(w, pick(w, t.Last10m, t.Last3h, t.Last1d, t.AllTime)))
 	}
 	infos := components(m)
 	for _, name := range componentNames(t, infos, sys) {
@@ -179,8 +180,9 @@ func lastError(errs []protocol.TaskError) LastError {
 		return LastError{}
 	}
 	e := errs[0]
-	port, at, lapsed := e.Port, int64(e.TimeNs)/int64(time.Second), e.AgeSecs
-	return LastError{LastError: e.Error, ErrorHost: e.Host, ErrorPort: &port, ErrorTime: &at, ErrorLapsedSecs: &lapsed}
+	port, at, lapsed, task := e.Port, int64(e.TimeNs)/int64(time.Second), e.AgeSecs, e.Task
+	return LastError{LastError: e.Error, ErrorHost: e.Host, ErrorPort: &port, ErrorTime: &at, ErrorLapsedSecs: &lapsed,
+		ErrorTask: &task}
 }
 
 // executorsOf is the component's executor count: its parallelism, or its

@@ -70,12 +70,15 @@ func (f *fakeNimbus) addTopology(name string) {
 		Spec:       fakeSpec(name),
 		WorkerList: []protocol.WorkerSummary{{WorkerAssignment: w1, UptimeSecs: 1646}, {WorkerAssignment: w2, UptimeSecs: 1640}},
 		Components: []protocol.ComponentSummary{
-			{Name: "count", Tasks: 2, Last10m: protocol.Counts{Executed: 10}, AllTime: protocol.Counts{Executed: 100},
+			{Name: "count", Tasks: 2, Last10m: protocol.Counts{Executed: 10},
+				AllTime: protocol.Counts{Executed: 100, ExecuteLatency: protocol.Latency{Samples: 4, SumNanos: 10_000_000},
+					ProcessLatency: protocol.Latency{Samples: 4, SumNanos: 12_000_000}, Capacity: 0.125},
 				Last3h: protocol.Counts{Executed: 30}, Last1d: protocol.Counts{Executed: 70},
 				TaskStats: []protocol.TaskStats{
 					{Task: 1, Supervisor: "s1", Host: "10.11.1.70", Port: 6701, UptimeSecs: 1646, AllTime: protocol.Counts{Executed: 60}},
 					{Task: 2, Supervisor: "s2", Host: "10.11.1.71", Port: 6700, UptimeSecs: 1640, AllTime: protocol.Counts{Executed: 40}}}},
-			{Name: "split", Tasks: 2, Last10m: protocol.Counts{Emitted: 20}, AllTime: protocol.Counts{Emitted: 200},
+			{Name: "split", Tasks: 2, Last10m: protocol.Counts{Emitted: 20},
+				AllTime: protocol.Counts{Emitted: 200, CompleteLatency: protocol.Latency{Samples: 2, SumNanos: 9_000_000}},
 				Errors: []protocol.TaskError{
 					{Component: "split", Task: 3, Error: "split: bad line", TimeNs: 1406006074 * core.Time(time.Second),
 						Seq: 2, Host: "10.11.1.70", Port: 6701, AgeSecs: 16},
@@ -146,7 +149,7 @@ func (f *fakeNimbus) answer(req protocol.ClientRequest) protocol.ClientReply {
 		out := []protocol.TopologySummary{}
 		for _, name := range slices.Sorted(maps.Keys(f.topos)) {
 			s := *f.topos[name]
-			s.Components, s.Last10m, s.AllTime = nil, protocol.Counts{}, protocol.Counts{}
+			s.Components = nil              // as nimbus: the list has the windows' totals, not components
 			s.Spec, s.WorkerList = nil, nil // status answers only
 			out = append(out, s)
 		}

@@ -141,7 +141,16 @@ func newTopologySummary(t protocol.TopologySummary) TopologySummary {
 		RequestedCPU:      float64(t.Requested.CPU),
 		AssignedMemOnHeap: float64(t.Assigned.MemoryMB), AssignedTotalMem: float64(t.Assigned.MemoryMB),
 		AssignedCPU: float64(t.Assigned.CPU), SchedulerDisplayResource: true,
-		Owner: t.Owner, Epoch: t.Epoch, Reason: t.Reason, Artifact: t.Artifact}
+		Owner: t.Owner, Epoch: t.Epoch, Reason: t.Reason, Artifact: t.Artifact, TopologyStats: topologyStats(t)}
+}
+
+// topologyStats are a summary's counters per window, in Storm UI's order.
+func topologyStats(t protocol.TopologySummary) []WindowStats {
+	out := make([]WindowStats, 0, len(windowOrder))
+	for _, w := range windowOrder {
+		out = append(out, windowStats(w, pick(w, t.Last10m, t.Last3h, t.Last1d, t.AllTime)))
+	}
+	return out
 }
 
 // parseWindow reads ?window=: 600 or 10m for the last ten minutes, 10800 or
@@ -193,7 +202,7 @@ func (s *Server) topology(_ http.ResponseWriter, r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newTopology(t, window, parseSys(r)), nil
+	return NewTopology(t, window, parseSys(r)), nil
 }
 
 func (s *Server) component(_ http.ResponseWriter, r *http.Request) (any, error) {
