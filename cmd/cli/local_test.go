@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -47,20 +48,27 @@ func TestLocalWordCount(t *testing.T) {
 	if c := byName["sentences"]; c.Acked <= 0 || c.CompleteLatency.Ms() <= 0 {
 		t.Errorf("sentences: got acked %d, complete latency %v ms; want both > 0", c.Acked, c.CompleteLatency.Ms())
 	}
-	// The same as Storm UI's rows, which the text summary prints.
-	if len(sum.Spouts) != 1 || sum.Spouts[0].SpoutID != "sentences" || sum.Spouts[0].CompleteLatency == "0.000" {
-		t.Errorf("spouts: got %+v, want sentences with a complete latency", sum.Spouts)
+	// The same as Storm UI's rows, which the text summary prints (three
+	// decimals of milliseconds: a sub-microsecond execute shows 0.000).
+	if len(sum.Spouts) != 1 || sum.Spouts[0].SpoutID != "sentences" ||
+		sum.Spouts[0].CompleteLatency != ms3(byName["sentences"].CompleteLatency.Ms()) || sum.Spouts[0].CompleteLatency == "0.000" {
+		t.Errorf("spouts: got %+v, want sentences with complete latency %s ms", sum.Spouts, ms3(byName["sentences"].CompleteLatency.Ms()))
 	}
 	for _, b := range sum.Bolts {
-		if b.ExecuteLatency == "0.000" || b.ProcessLatency == "0.000" || b.Capacity == "0.000" {
-			t.Errorf("bolt %s: got execute %s ms, process %s ms, capacity %s; want all measured",
-				b.BoltID, b.ExecuteLatency, b.ProcessLatency, b.Capacity)
+		c := byName[b.BoltID]
+		if b.ExecuteLatency != ms3(c.ExecuteLatency.Ms()) || b.ProcessLatency != ms3(c.ProcessLatency.Ms()) ||
+			b.Capacity != ms3(c.Capacity) || b.Executed != c.Executed {
+			t.Errorf("bolt %s: got executed %d, execute %s ms, process %s ms, capacity %s; want %d, %s, %s, %s",
+				b.BoltID, b.Executed, b.ExecuteLatency, b.ProcessLatency, b.Capacity,
+				c.Executed, ms3(c.ExecuteLatency.Ms()), ms3(c.ProcessLatency.Ms()), ms3(c.Capacity))
 		}
 	}
 	if len(sum.Bolts) != 2 {
 		t.Errorf("bolts: got %d, want split and count", len(sum.Bolts))
 	}
 }
+
+func ms3(v float64) string { return strconv.FormatFloat(v, 'f', 3, 64) }
 
 // Local mode's text summary has Storm UI's columns (latencies, capacity)
 // and each component's last error.
