@@ -179,6 +179,16 @@ func (b *uiBrowser) screenshot(name string) {
 	b.t.Logf("screenshot %s (%d bytes)", path, len(png))
 }
 
+// click clicks the element sel selects once it is there and enabled. It
+// clicks from inside the page, in one script run: the page redraws its
+// content every uiRefreshMs, and a click by coordinates could land between
+// the removal of the old element and the drawing of the new one.
+func (b *uiBrowser) click(sel string) {
+	b.t.Helper()
+	b.wait("click "+sel, fmt.Sprintf(`(() => { const e = document.querySelector(%q);
+		if (!e || e.disabled) return false; e.click(); return true; })()`, sel))
+}
+
 // goHash moves the open page to another route (#/...).
 func (b *uiBrowser) goHash(hash string) {
 	b.t.Helper()
@@ -192,14 +202,14 @@ func (b *uiBrowser) goHash(hash string) {
 // filling the dialog's fields (selector → value).
 func (b *uiBrowser) confirm(button string, fields map[string]string) {
 	b.t.Helper()
-	b.do("click "+button, chromedp.Click(chromedp.CSS(button)))
+	b.click(button)
 	b.wait("the confirmation of "+button, `document.getElementById('confirm').open`)
 	steps := []chromedp.Action[chromedp.Void]{}
 	for _, sel := range slices.Sorted(maps.Keys(fields)) {
 		steps = append(steps, chromedp.SetValue(chromedp.CSS(sel), fields[sel]))
 	}
-	steps = append(steps, chromedp.Click(chromedp.CSS("#confirm-ok")))
-	b.do("confirm "+button, steps...)
+	b.do("fill the confirmation of "+button, steps...)
+	b.click("#confirm-ok")
 }
 
 // startUICluster runs a local cluster (nimbus, two supervisors, workers as
@@ -360,12 +370,12 @@ func uiTopologyPage(b *uiBrowser, tp *topology.Topology) {
 	if got := b.strings(`[` + bolts + `]`); !slices.Equal(got, []string{"count,split"}) {
 		b.t.Errorf("bolts without system components: got %v, want [count,split]", got)
 	}
-	b.do("show system components", chromedp.Click(chromedp.CSS("#show-system")))
+	b.click("#show-system")
 	b.wait("the acker is listed", bolts+` === '__acker,count,split'`)
-	b.do("hide system components", chromedp.Click(chromedp.CSS("#show-system")))
+	b.click("#show-system")
 	b.wait("the acker is hidden again", bolts+` === 'count,split'`)
 	// Another window shows the same components over it.
-	b.do("pick the 10m window", chromedp.Click(chromedp.CSS(`#windows a[data-window="600"]`)))
+	b.click(`#windows a[data-window="600"]`)
 	b.wait("the 10m window is shown", `location.hash.endsWith('window=600') && document.querySelector('#topology-stats tr.selected')?.dataset.window === '600' &&
 		document.querySelectorAll('#bolts tbody tr[data-component]').length === 2`)
 }
@@ -395,7 +405,7 @@ func uiErrors(b *uiBrowser, id string) {
 	b.wait("the errors table names complain", `[...document.querySelectorAll('#errors tbody tr[data-component=complain] td[data-field=lastError]')]
 		.some(c => c.textContent.includes('complain: cannot handle'))`)
 	b.wait("the DAG marks complain", `document.querySelector('#dag g.node.has-error')?.dataset.component === 'complain'`)
-	b.do("open complain's page", chromedp.Click(chromedp.CSS(`#errors tbody tr[data-component=complain] a`)))
+	b.click(`#errors tbody tr[data-component=complain] a`)
 	b.wait("the component page lists its errors", `document.body.dataset.page === 'component' &&
 		[...document.querySelectorAll('#component-errors tbody td[data-field=error]')].filter(c => c.textContent.includes('complain: cannot handle')).length >= 1`)
 	b.wait("the component page lists complain's 2 tasks", `document.querySelectorAll('#component-executors tbody tr[data-id]').length === 2`)
