@@ -15,8 +15,11 @@ build:
 # scenario seeds. .ci/zk.sh starts a throwaway ZooKeeper for the run
 # (installing Debian's package when missing, as root), exports SQUALL_ZK and
 # stops it afterwards; with SQUALL_ZK already set it uses that server.
+# .ci/chromium.sh installs Debian's chromium when missing (as root) for the
+# web UI's browser test, which SQUALL_REQUIRE_BROWSER=1 forbids to skip.
 test: fmt-check vet
-	./.ci/zk.sh run -- $(GO) test -count=1 -timeout 9m $(PKGS)
+	./.ci/chromium.sh ensure >/dev/null
+	SQUALL_REQUIRE_BROWSER=1 ./.ci/zk.sh run -- $(GO) test -count=1 -timeout 9m $(PKGS)
 
 vet:
 	$(GO) vet $(PKGS)

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"strconv"
 	"sync"
 	"time"
@@ -45,6 +46,10 @@ type localArgs struct {
 	asJSON      bool
 	verbose     bool
 	lanes       string
+	// ui, when set, is where the API and the web UI are served during the
+	// run; uiListener is its listener, opened by runLocal.
+	ui         string
+	uiListener net.Listener
 }
 
 func runLocal(args []string, env Env) int {
@@ -59,6 +64,7 @@ func runLocal(args []string, env Env) int {
 	fs.BoolVar(&la.asJSON, "json", false, "print the summary as one JSON object")
 	fs.BoolVar(&la.verbose, "v", false, "log the daemons' events to stderr")
 	fs.StringVar(&la.lanes, "lanes", "task", "workers' data plane: task (a goroutine per task) or single (as worker.lanes)")
+	fs.StringVar(&la.ui, "ui", "", "serve the API and the web UI on this address during the run, e.g. 127.0.0.1:6627")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -79,6 +85,14 @@ func runLocal(args []string, env Env) int {
 		level = slog.LevelInfo
 	}
 	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: level}))
+	if la.ui != "" {
+		ln, err := net.Listen("tcp", la.ui)
+		if err != nil {
+			return fail(env, "local", fmt.Errorf("--ui: %w", err))
+		}
+		la.uiListener = ln
+		fmt.Fprintf(env.Stderr, "squall local: the web UI is at http://%s/ for %s\n", ln.Addr(), la.duration)
+	}
 	sum, err := runLocalCluster(env.Ctx, t, la, log)
 	if err != nil {
 		return fail(env, "local", err)
@@ -141,6 +155,9 @@ func runLocalCluster(ctx context.Context, t *topology.Topology, la localArgs, lo
 		lc.wg.Wait()
 	}()
 	br := lc.startNimbus(ctx)
+	if la.uiListener != nil {
+		lc.serveUI(ctx, la.uiListener, br, nil)
+	}
 	for i := 1; i <= la.supervisors; i++ {
 		if err := lc.startSupervisor(ctx, i); err != nil {
 			return localSummary{}, err
