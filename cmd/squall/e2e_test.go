@@ -351,13 +351,23 @@ func (c *e2eCluster) metricsMeasured() (bool, string) {
 		return false, fmt.Sprintf("list json: %v: %s", err, out)
 	}
 	allTime := list[0].TopologyStats[3] // Storm UI's order: 600, 10800, 86400, :all-time
+	completeMs := -1.0
+	for _, sp := range s.Spouts {
+		if sp.SpoutID == "sentences" {
+			completeMs, _ = strconv.ParseFloat(sp.CompleteLatency, 64)
+		}
+	}
 	for _, b := range s.Bolts {
 		if b.BoltID == "count" {
+			// A count's Execute takes well under a microsecond: Storm's
+			// three decimals of a millisecond often print it as 0.000, so
+			// the measured time shows in the capacity it adds up to.
 			execMs, _ := strconv.ParseFloat(b.ExecuteLatency, 64)
 			capacity, _ := strconv.ParseFloat(b.Capacity, 64)
-			return b.Acked > 0 && execMs > 0 && capacity > 0 && allTime.Acked > 0 && allTime.Window == ":all-time",
-				fmt.Sprintf("count: acked %d, execute %s ms, capacity %s; list %s acked %d",
-					b.Acked, b.ExecuteLatency, b.Capacity, allTime.Window, allTime.Acked)
+			return b.Acked > 0 && (execMs > 0 || capacity > 0) && completeMs > 0 && allTime.Acked > 0 &&
+					allTime.Window == ":all-time",
+				fmt.Sprintf("count: acked %d, execute %s ms, capacity %s; sentences complete %v ms; list %s acked %d",
+					b.Acked, b.ExecuteLatency, b.Capacity, completeMs, allTime.Window, allTime.Acked)
 		}
 	}
 	return false, "no count bolt"
