@@ -36,6 +36,13 @@ type engine struct {
 	chaos       *chaos
 	effects     effectCounts
 	arms        map[string]bool // measures armed (each once)
+
+	// Behavioural checks' state (see checks_behaviour.go): the client
+	// history, what runs at the heal, and what convergence waits for too.
+	bhv         behaviour
+	healHooks   []func()
+	settledAlso []func() bool
+	observers   []func(sim.Record)
 }
 
 // faultActions are the timeline actions that are faults: the liveness
@@ -71,6 +78,9 @@ func RunSpec(s *Spec, opts Options) Result {
 	observe := opts.Observe
 	opts.Observe = func(r sim.Record) {
 		e.effects.see(r)
+		for _, f := range e.observers {
+			f(r)
+		}
 		if observe != nil {
 			observe(r)
 		}
@@ -454,8 +464,14 @@ func (e *engine) heal(healAt core.Time) {
 	}
 	e.errored = nil
 	e.restartFailedDisks(hit)
+	for _, hook := range e.healHooks {
+		hook()
+	}
 	settled := func() bool {
 		ok, _ := e.c.converged()
+		for _, also := range e.settledAlso {
+			ok = ok && also()
+		}
 		return ok && e.c.leader() != nil
 	}
 	e.c.waitFor(healAt, "converged", settled, func() {

@@ -81,11 +81,13 @@ func SwarmSpec(seed uint64) *Spec {
 	s.Chaos = c
 	s.Liveness = swarmLiveness
 	s.StopAfterConverged = swarmSettle
-	s.Expect = []Expectation{{Check: "leader"}, {Check: "capacity"}}
+	s.Expect = []Expectation{{Check: "leader"}, {Check: "capacity"}, {Check: "sticky"},
+		{Check: "supervisor_keeps_workers"}}
 	if s.Cluster.DataPlane && len(s.Topologies) > 0 {
-		s.Expect = append(s.Expect, Expectation{Check: "at_least_once"})
+		s.Expect = append(s.Expect, Expectation{Check: "at_least_once"}, Expectation{Check: "dataplane_liveness"})
 		swarmActivation(seed, s)
 	}
+	swarmClientOps(seed, s)
 	return s
 }
 
