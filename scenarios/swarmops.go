@@ -2,8 +2,8 @@ package scenarios
 
 import (
 	"cmp"
-	"slices"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"time"
 )
