@@ -56,6 +56,17 @@ func init() {
 				e.violatef("pending_done: %s", why)
 			}
 		}}
+	checks["one_key_one_task"] = checkDef{doc: "each number of a sequence or join topology reaches one " +
+		"sink task only (the sink's fields grouping on seq, over the join's two-field stream), " +
+		"valid while the sink's parallelism stays",
+		final: func(e *engine) {
+			for _, t := range e.sequenceTopologies() {
+				if sp := e.led.of(t).split; sp.seq != 0 {
+					e.violatef("one_key_one_task: %s's number %d reached sink task %d and then task %d",
+						t, sp.seq, sp.first, sp.then)
+				}
+			}
+		}}
 	checks["sticky"] = checkDef{doc: "a new plan moves no task out of a slot it keeps, unless a rebalance " +
 		"asked or the old plan did not place the whole topology (checked on every assignment write)",
 		arm: armSticky, final: func(*engine) {}}
@@ -136,7 +147,7 @@ func (e *engine) pendingWhy() string {
 func (e *engine) sequenceTopologies() []string {
 	var out []string
 	for _, t := range e.spec.Topologies {
-		if t.Example == "sequence" {
+		if t.sequence() {
 			out = append(out, t.Name)
 		}
 	}

@@ -27,6 +27,10 @@ type clusterShape struct {
 	// dataPlane makes workers run their tasks (tuples flow); without it
 	// they run their control half only, which the control-plane scenarios need.
 	dataPlane bool
+	// tight and tightCapacity set one dimension's capacity per supervisor
+	// (see ClusterSpec.Tight).
+	tight         string
+	tightCapacity []int
 }
 
 // Break options of the control-plane scenarios (test-only).
@@ -140,7 +144,7 @@ func newCluster(opts Options, shape clusterShape) *cluster {
 func (c *cluster) addSupervisor(i int, shape clusterShape) *sim.Node {
 	id := core.SupervisorID("sup-" + strconv.Itoa(i))
 	cfg := supervisor.Config{ID: id, Host: "host-" + strconv.Itoa(i), Address: core.NodeID(id),
-		Capacity: shape.capacity}
+		Capacity: shape.capacityOf(i)}
 	for p := range shape.slots {
 		cfg.Slots = append(cfg.Slots, core.Port(6700+p))
 	}

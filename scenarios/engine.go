@@ -104,12 +104,16 @@ func RunSpec(s *Spec, opts Options) Result {
 
 func (s *Spec) usesSequence() bool {
 	for _, t := range s.Topologies {
-		if t.Example == "sequence" {
+		if t.sequence() {
 			return true
 		}
 	}
 	return false
 }
+
+// sequence reports whether t runs the reliable sequence spout and sink
+// (the sequence and join examples), which the ledger follows.
+func (t TopologySpec) sequence() bool { return t.Example == "sequence" || t.Example == "join" }
 
 func (s *Spec) shape(opts Options) clusterShape {
 	sh := defaultShape()
@@ -118,6 +122,7 @@ func (s *Spec) shape(opts Options) clusterShape {
 	if s.Cluster.CPU > 0 {
 		sh.capacity.CPU = core.CPUPercent(s.Cluster.CPU)
 	}
+	sh.tight, sh.tightCapacity = s.Cluster.Tight, s.Cluster.TightCapacity
 	if opts.Break == BreakOvercommit {
 		sh.capacity.CPU = 40
 	}
@@ -173,6 +178,9 @@ func (e *engine) topology(t TopologySpec) (*topology.Topology, error) {
 	case "sequence":
 		return examples.SequenceTopology(t.Name, t.Workers, orInt(t.Messages, specMessages),
 			orDur(t.Timeout, specTimeout), orInt(t.MaxPending, specMaxPending))
+	case "join":
+		return examples.JoinTopology(t.Name, t.Workers, orInt(t.Messages, specMessages),
+			orDur(t.Timeout, specTimeout), orInt(t.MaxPending, specMaxPending))
 	case "cycle":
 		cost := t.Cost
 		if cost == "" {
@@ -186,6 +194,10 @@ func (e *engine) topology(t TopologySpec) (*topology.Topology, error) {
 }
 
 func (e *engine) submit(t TopologySpec) {
+	if t.Demand > 0 {
+		e.calls = append(e.calls, e.c.submitTopology(withDemand(e.specTopology(t), e.spec.Cluster.Tight, t.Demand), nil))
+		return
+	}
 	if t.Example == "wordcount" && !e.spec.Cluster.DataPlane {
 		// The control plane's word count: the shape the catalog always used.
 		e.calls = append(e.calls, e.c.submit(t.Name, t.Workers))

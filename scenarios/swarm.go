@@ -84,10 +84,13 @@ func SwarmSpec(seed uint64) *Spec {
 	s.Expect = []Expectation{{Check: "leader"}, {Check: "capacity"}, {Check: "sticky"},
 		{Check: "supervisor_keeps_workers"}}
 	if s.Cluster.DataPlane && len(s.Topologies) > 0 {
-		s.Expect = append(s.Expect, Expectation{Check: "at_least_once"}, Expectation{Check: "dataplane_liveness"})
+		s.Expect = append(s.Expect, Expectation{Check: "at_least_once"}, Expectation{Check: "dataplane_liveness"},
+			Expectation{Check: "one_key_one_task"})
+		swarmJoin(seed, s)
 		swarmActivation(seed, s)
 	}
 	swarmClientOps(seed, s)
+	swarmCapacity(seed, s)
 	return s
 }
 
@@ -207,6 +210,13 @@ func (s *Spec) Format() []byte {
 	if c.CPU > 0 {
 		fmt.Fprintf(&b, "  cpu: %d\n", c.CPU)
 	}
+	if c.Tight != "" {
+		var parts []string
+		for _, v := range c.TightCapacity {
+			parts = append(parts, strconv.Itoa(v))
+		}
+		fmt.Fprintf(&b, "  tight: %s\n  tight_capacity: %q\n", c.Tight, strings.Join(parts, ","))
+	}
 	if len(s.Topologies) > 0 {
 		b.WriteString("topologies:\n")
 		for _, t := range s.Topologies {
@@ -263,6 +273,7 @@ func formatTopology(b *strings.Builder, t TopologySpec) {
 	opt("timeout", t.Timeout, t.Timeout > 0)
 	opt("max_pending", t.MaxPending, t.MaxPending > 0)
 	opt("cost", strconv.Quote(t.Cost), t.Cost != "")
+	opt("demand", t.Demand, t.Demand > 0)
 }
 
 func formatStep(b *strings.Builder, st Step) {

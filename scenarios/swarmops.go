@@ -83,3 +83,18 @@ func swarmOpStep(r *rand.Rand, when time.Duration, name string, free int) Step {
 func sortSteps(steps []Step) {
 	slices.SortStableFunc(steps, func(a, b Step) int { return cmp.Compare(a.At, b.At) })
 }
+
+// swarmJoinSalt seeds the draw of the join example: half the data-plane
+// seeds run it instead of the plain sequence, so that the sink's fields
+// grouping reads a two-field stream (seq, nonce) whose nonce changes at
+// every replay.
+const swarmJoinSalt = 0x6a6f696e_5f763100 // "join_v1"
+
+func swarmJoin(seed uint64, s *Spec) {
+	r := rand.New(rand.NewPCG(seed, swarmJoinSalt))
+	for i := range s.Topologies {
+		if s.Topologies[i].Example == "sequence" && r.IntN(2) == 0 {
+			s.Topologies[i].Example = "join"
+		}
+	}
+}
