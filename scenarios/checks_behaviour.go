@@ -10,7 +10,9 @@ import (
 
 	"github.com/squall/squall/core"
 	"github.com/squall/squall/core/protocol"
+	"github.com/squall/squall/core/task"
 	"github.com/squall/squall/core/topology"
+	"github.com/squall/squall/core/worker"
 	"github.com/squall/squall/sim"
 )
 
@@ -67,6 +69,9 @@ func init() {
 				}
 			}
 		}}
+	checks["backpressure"] = checkDef{doc: "a worker's inbox pressure lifts once its inboxes drain under " +
+		"the low mark (polled; measures backpressure_engaged, backpressure_released)",
+		arm: armBackpressure, final: func(*engine) {}}
 	checks["sticky"] = checkDef{doc: "a new plan moves no task out of a slot it keeps, unless a rebalance " +
 		"asked or the old plan did not place the whole topology (checked on every assignment write)",
 		arm: armSticky, final: func(*engine) {}}
@@ -315,4 +320,47 @@ func (e *engine) diskFailed(id string) bool {
 		}
 	}
 	return false
+}
+
+// backpressureHeldPolls is how many polls in a row (pollPeriod apart) a
+// worker may keep its pressure on with every inbox drained before the
+// check says it lifts late: the worker re-evaluates on every tick.
+const backpressureHeldPolls = 2
+
+// armBackpressure polls every data-plane worker: pressure on while its
+// inboxes are drained, for backpressureHeldPolls polls, lifts late. It
+// measures how often pressure was engaged (an inbox past the high mark)
+// and released.
+func armBackpressure(e *engine) {
+	held := map[*task.Executor]int{}
+	was := map[*task.Executor]bool{}
+	e.c.waitFor(at(0), "backpressure", func() bool {
+		for _, n := range e.c.w.Workers() {
+			wm, _ := n.Machine().(*worker.Machine)
+			if wm == nil || wm.Executor() == nil || n.Paused() {
+				continue
+			}
+			ex := wm.Executor()
+			on, drained, over := ex.Pressure()
+			if over {
+				e.measures["backpressure_over_high"]++
+			}
+			if was[ex] && !on {
+				e.measures["backpressure_released"]++
+			}
+			if on && !was[ex] {
+				e.measures["backpressure_engaged"]++
+			}
+			was[ex] = on
+			if !on || !drained {
+				delete(held, ex)
+				continue
+			}
+			if held[ex]++; held[ex] >= backpressureHeldPolls {
+				e.violatef("backpressure: worker %s keeps its pressure on with every inbox under the low mark "+
+					"for %d polls", n.ID(), held[ex])
+			}
+		}
+		return e.c.w.Now() >= e.end
+	}, func() {})
 }

@@ -85,10 +85,11 @@ func SwarmSpec(seed uint64) *Spec {
 		{Check: "supervisor_keeps_workers"}}
 	if s.Cluster.DataPlane && len(s.Topologies) > 0 {
 		s.Expect = append(s.Expect, Expectation{Check: "at_least_once"}, Expectation{Check: "dataplane_liveness"},
-			Expectation{Check: "one_key_one_task"})
+			Expectation{Check: "one_key_one_task"}, Expectation{Check: "backpressure"})
 		swarmJoin(seed, s)
 		swarmActivation(seed, s)
 	}
+	swarmLoad(seed, s)
 	swarmClientOps(seed, s)
 	swarmCapacity(seed, s)
 	return s

@@ -98,3 +98,31 @@ func swarmJoin(seed uint64, s *Spec) {
 		}
 	}
 }
+
+// Swarm load: one data-plane seed in swarmLoadOneIn with a free slot runs a
+// cycle whose slow drain holds more trees than the inbox's high mark, so
+// that backpressure engages; it is deactivated after swarmLoadFor, so the
+// trees drain and the pressure must lift (check "backpressure").
+const (
+	swarmLoadSalt    = 0x6c6f6164_5f763100 // "load_v1"
+	swarmLoadOneIn   = 6
+	swarmLoadPending = 12_000 // per spout task: past the high mark together
+	swarmLoadFor     = 5 * time.Second
+)
+
+func swarmLoad(seed uint64, s *Spec) {
+	r := rand.New(rand.NewPCG(seed, swarmLoadSalt))
+	free := s.Cluster.Supervisors * s.Cluster.Slots
+	for _, t := range s.Topologies {
+		free -= t.Workers
+	}
+	if r.IntN(swarmLoadOneIn) != 0 || free < 2 || !s.Cluster.DataPlane {
+		return // one slot stays free for the ops topology's rebalance
+	}
+	name := "cycle-" + strconv.Itoa(len(s.Topologies)+1)
+	at := s.Chaos.From + time.Duration(r.Int64N(int64(5*time.Second))).Round(100*time.Millisecond)
+	s.Topologies = append(s.Topologies, TopologySpec{Name: name, Example: "cycle", Workers: 1,
+		MaxPending: swarmLoadPending, At: at})
+	s.Timeline = append(s.Timeline, Step{At: at + swarmLoadFor, Do: "deactivate", Topology: name})
+	sortSteps(s.Timeline)
+}
