@@ -119,11 +119,14 @@ func checkDataPlaneLiveness(e *engine) {
 	}
 }
 
-// livenessWhy says which sequence topology has not yet acked a number up
-// to its mark or nothing new since the heal; "" when none.
+// livenessWhy says which ACTIVE sequence topology has not yet acked a
+// number up to its mark or nothing new since the heal; "" when none.
 func (e *engine) livenessWhy() string {
 	for _, t := range sortedKeys(e.bhv.live) {
 		mark, led := e.bhv.live[t], e.led.of(t)
+		if rec, ok := e.c.record(t); !ok || rec.Status != protocol.StatusActive {
+			continue // deactivated for good (a refused activate): its spouts rightly wait
+		}
 		if led.acked.Distinct() <= mark.acked {
 			return fmt.Sprintf("%s acked nothing new since the heal (%d numbers acked)", t, mark.acked)
 		}
