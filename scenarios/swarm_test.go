@@ -75,6 +75,9 @@ func checkFaultsHappen(t *testing.T, seeds uint64, sum map[string]float64) {
 		{"pause_resumes", "pause (a paused process resumed)"},
 		{"clock_rate_changes", "clock drift (a node's clock rate changed)"},
 		{"converge_s", "liveness (runs converged after the heal)"},
+		{"client_operations", "client operations (recorded and checked linearizable)"},
+		{"backpressure_engaged", "backpressure (a worker's inbox pressure engaged)"},
+		{"backpressure_released", "backpressure (a worker's inbox pressure released)"},
 	}
 	for _, e := range effects {
 		if sum[e.measure] == 0 {

@@ -93,8 +93,10 @@ const swarmJoinSalt = 0x6a6f696e_5f763100 // "join_v1"
 func swarmJoin(seed uint64, s *Spec) {
 	r := rand.New(rand.NewPCG(seed, swarmJoinSalt))
 	for i := range s.Topologies {
-		if s.Topologies[i].Example == "sequence" && r.IntN(2) == 0 {
-			s.Topologies[i].Example = "join"
+		if t := &s.Topologies[i]; t.Example == "sequence" && r.IntN(2) == 0 {
+			// Half as many numbers in flight: a joined number costs twice
+			// the tuples, and the swarm's time goes to them.
+			t.Example, t.MaxPending = "join", swarmMaxPending/2
 		}
 	}
 }
@@ -107,7 +109,7 @@ const (
 	swarmLoadSalt    = 0x6c6f6164_5f763100 // "load_v1"
 	swarmLoadOneIn   = 6
 	swarmLoadPending = 12_000 // per spout task: past the high mark together
-	swarmLoadFor     = 5 * time.Second
+	swarmLoadFor     = 3 * time.Second
 )
 
 func swarmLoad(seed uint64, s *Spec) {
