@@ -7,6 +7,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/squall/squall/core"
+	"github.com/squall/squall/core/protocol"
 )
 
 // The swarm's seeds draw every client operation, with and without a wait,
@@ -95,5 +98,48 @@ func TestMutantsApply(t *testing.T) {
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Errorf("%s: got %v (%s), want it to apply cleanly", p, err, strings.TrimSpace(string(out)))
 		}
+	}
+}
+
+// movedFromKept names a task that left a slot the new plan keeps, and
+// nothing for tasks that left a dead (dropped) slot or joined a kept one.
+func TestMovedFromKept(t *testing.T) {
+	w := func(sup string, port int, tasks ...core.TaskID) protocol.WorkerAssignment {
+		return protocol.WorkerAssignment{Supervisor: core.SupervisorID(sup), Port: core.Port(port), Tasks: tasks}
+	}
+	plan := func(ws ...protocol.WorkerAssignment) protocol.Assignment { return protocol.Assignment{Workers: ws} }
+	tests := []struct {
+		name      string
+		old, next protocol.Assignment
+		want      string
+	}{
+		{"unchanged", plan(w("sup-1", 6700, 1, 2), w("sup-2", 6700, 3)),
+			plan(w("sup-1", 6700, 1, 2), w("sup-2", 6700, 3)), ""},
+		{"dead slot's tasks move", plan(w("sup-1", 6700, 1, 2), w("sup-2", 6700, 3)),
+			plan(w("sup-1", 6700, 1, 2), w("sup-3", 6701, 3)), ""},
+		{"a kept slot gains", plan(w("sup-1", 6700, 1, 2), w("sup-2", 6700, 3)),
+			plan(w("sup-1", 6700, 1, 2, 3)), ""},
+		{"a kept slot loses", plan(w("sup-1", 6700, 1, 2), w("sup-2", 6700, 3)),
+			plan(w("sup-1", 6700, 1), w("sup-3", 6700, 2, 3)), "task 2 out of sup-1:6700"},
+	}
+	for _, tt := range tests {
+		if got := movedFromKept(tt.old, tt.next); got != tt.want {
+			t.Errorf("%s: got %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+// The ledger notes the first number a second sink task saw.
+func TestLedgerSawAtSplit(t *testing.T) {
+	l := newLedger()
+	l.SawAt("seq", 7, 3)
+	l.SawAt("seq", 7, 3)
+	l.SawAt("seq", 9, 4)
+	if sp := l.of("seq").split; sp.seq != 0 {
+		t.Fatalf("got split %+v after one task per number, want none", sp)
+	}
+	l.SawAt("seq", 9, 5)
+	if sp := l.of("seq").split; sp.seq != 9 || sp.first != 4 || sp.then != 5 {
+		t.Errorf("got split %+v, want number 9 at task 4 then 5", sp)
 	}
 }
