@@ -3,7 +3,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: all build test vet fmt-check bench sim-check clean
+.PHONY: all build test vet fmt-check bench sim-check mutants clean
 
 all: build
 
@@ -34,6 +34,11 @@ bench:
 	$(GO) test -run '^$$' -bench 'ElectionChaosHour|AtLeastOnceChaosHops' -benchtime 3x ./scenarios/
 	$(GO) test -run '^$$' -bench 'WorkerPipeline|Codec' -count 3 ./core/task/ ./core/tuple/
 	$(GO) test -run '^$$' -bench . -benchtime 20x ./core/scheduler/
+
+# mutants applies each planted bug of scenarios/testdata/mutants to a scratch
+# copy and requires the swarm to catch it within the patch's seeds (minutes).
+mutants:
+	./.ci/mutants.sh
 
 clean:
 	rm -f squall

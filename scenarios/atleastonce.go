@@ -64,7 +64,34 @@ type ledger struct {
 // measure.
 type seqLedger struct {
 	saw, acked examples.SeqCounts
+	// sinkTask[seq] is the sink task that first saw seq, plus one; split
+	// is the first number a second sink task saw too (one_key_one_task).
+	sinkTask []int32
+	split    struct {
+		seq         int64
+		first, then core.TaskID
+	}
 }
+
+// SawAt records which sink task saw seq (examples.TaskLedger).
+func (l *ledger) SawAt(topo string, seq int64, task core.TaskID) {
+	s := l.of(topo)
+	if seq <= 0 || seq > seqTaskMax {
+		return
+	}
+	for int64(len(s.sinkTask)) <= seq {
+		s.sinkTask = append(s.sinkTask, make([]int32, len(s.sinkTask)+64)...)
+	}
+	switch had := s.sinkTask[seq]; {
+	case had == 0:
+		s.sinkTask[seq] = int32(task) + 1
+	case had != int32(task)+1 && s.split.seq == 0:
+		s.split.seq, s.split.first, s.split.then = seq, core.TaskID(had-1), task
+	}
+}
+
+// seqTaskMax bounds the numbers whose sink task the ledger keeps.
+const seqTaskMax = 1 << 22
 
 func newLedger() *ledger { return &ledger{topos: map[string]*seqLedger{}} }
 

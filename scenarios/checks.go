@@ -159,7 +159,7 @@ func checkAtLeastOnce(e *engine) {
 		return
 	}
 	for _, t := range e.spec.Topologies {
-		if t.Example != "sequence" {
+		if !t.sequence() {
 			continue
 		}
 		led := e.led.of(t.Name)

@@ -32,6 +32,10 @@ type clusterShape struct {
 	// laneBounds, instead of one executor.
 	lanes      bool
 	laneBounds lanes.Bounds
+	// tight and tightCapacity set one dimension's capacity per supervisor
+	// (see ClusterSpec.Tight).
+	tight         string
+	tightCapacity []int
 }
 
 // laneQueueMaxMin is the smallest hard queue bound a spec may give lanes.
@@ -154,7 +158,7 @@ func newCluster(opts Options, shape clusterShape) *cluster {
 func (c *cluster) addSupervisor(i int, shape clusterShape) *sim.Node {
 	id := core.SupervisorID("sup-" + strconv.Itoa(i))
 	cfg := supervisor.Config{ID: id, Host: "host-" + strconv.Itoa(i), Address: core.NodeID(id),
-		Capacity: shape.capacity}
+		Capacity: shape.capacityOf(i)}
 	for p := range shape.slots {
 		cfg.Slots = append(cfg.Slots, core.Port(6700+p))
 	}

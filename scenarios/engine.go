@@ -37,6 +37,13 @@ type engine struct {
 	chaos       *chaos
 	effects     effectCounts
 	arms        map[string]bool // measures armed (each once)
+
+	// Behavioural checks' state (see checks_behaviour.go): the client
+	// history, what runs at the heal, and what convergence waits for too.
+	bhv         behaviour
+	healHooks   []func()
+	settledAlso []func() bool
+	observers   []func(sim.Record)
 }
 
 // faultActions are the timeline actions that are faults: the liveness
@@ -72,6 +79,9 @@ func RunSpec(s *Spec, opts Options) Result {
 	observe := opts.Observe
 	opts.Observe = func(r sim.Record) {
 		e.effects.see(r)
+		for _, f := range e.observers {
+			f(r)
+		}
 		if observe != nil {
 			observe(r)
 		}
@@ -96,12 +106,16 @@ func RunSpec(s *Spec, opts Options) Result {
 
 func (s *Spec) usesSequence() bool {
 	for _, t := range s.Topologies {
-		if t.Example == "sequence" {
+		if t.sequence() {
 			return true
 		}
 	}
 	return false
 }
+
+// sequence reports whether t runs the reliable sequence spout and sink
+// (the sequence and join examples), which the ledger follows.
+func (t TopologySpec) sequence() bool { return t.Example == "sequence" || t.Example == "join" }
 
 func (s *Spec) shape(opts Options) clusterShape {
 	sh := defaultShape()
@@ -114,6 +128,7 @@ func (s *Spec) shape(opts Options) clusterShape {
 	if s.Cluster.CPU > 0 {
 		sh.capacity.CPU = core.CPUPercent(s.Cluster.CPU)
 	}
+	sh.tight, sh.tightCapacity = s.Cluster.Tight, s.Cluster.TightCapacity
 	if opts.Break == BreakOvercommit {
 		sh.capacity.CPU = 40
 	}
@@ -169,6 +184,9 @@ func (e *engine) topology(t TopologySpec) (*topology.Topology, error) {
 	case "sequence":
 		return examples.SequenceTopology(t.Name, t.Workers, orInt(t.Messages, specMessages),
 			orDur(t.Timeout, specTimeout), orInt(t.MaxPending, specMaxPending))
+	case "join":
+		return examples.JoinTopology(t.Name, t.Workers, orInt(t.Messages, specMessages),
+			orDur(t.Timeout, specTimeout), orInt(t.MaxPending, specMaxPending))
 	case "cycle":
 		cost := t.Cost
 		if cost == "" {
@@ -182,6 +200,10 @@ func (e *engine) topology(t TopologySpec) (*topology.Topology, error) {
 }
 
 func (e *engine) submit(t TopologySpec) {
+	if t.Demand > 0 {
+		e.calls = append(e.calls, e.c.submitTopology(withDemand(e.specTopology(t), e.spec.Cluster.Tight, t.Demand), nil))
+		return
+	}
 	if t.Example == "wordcount" && !e.spec.Cluster.DataPlane {
 		// The control plane's word count: the shape the catalog always used.
 		e.calls = append(e.calls, e.c.submit(t.Name, t.Workers))
@@ -462,8 +484,14 @@ func (e *engine) heal(healAt core.Time) {
 	}
 	e.errored = nil
 	e.restartFailedDisks(hit)
+	for _, hook := range e.healHooks {
+		hook()
+	}
 	settled := func() bool {
 		ok, _ := e.c.converged()
+		for _, also := range e.settledAlso {
+			ok = ok && also()
+		}
 		return ok && e.c.leader() != nil
 	}
 	e.c.waitFor(healAt, "converged", settled, func() {

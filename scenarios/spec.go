@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/squall/squall/core/yaml"
@@ -55,6 +57,12 @@ type ClusterSpec struct {
 	// artifact with probability FetchFailure, until the heal.
 	StartLatencyMax time.Duration
 	FetchFailure    float64
+	// Tight names one resource dimension (cpu, memory_mb, network_mbps,
+	// disk_mb) whose capacity TightCapacity gives per supervisor (the
+	// last value for the supervisors beyond the list), so that the tasks'
+	// demands (TopologySpec.Demand) bind the scheduler on it.
+	Tight         string
+	TightCapacity []int
 }
 
 // Bounds of the worker start faults a spec may ask for: latencies stay
@@ -67,7 +75,7 @@ const (
 // TopologySpec is one topology a client submits, built by an example builder.
 type TopologySpec struct {
 	Name    string
-	Example string // wordcount | sequence | cycle | exclamation
+	Example string // wordcount | sequence | join | cycle | exclamation
 	Workers int
 	At      time.Duration // submitted at this time (default 0)
 	// Example parameters: sentences (wordcount), messages, timeout,
@@ -77,6 +85,7 @@ type TopologySpec struct {
 	Timeout    time.Duration
 	MaxPending int
 	Cost       string
+	Demand     int // each task's demand on the cluster's tight dimension; 0: the default
 	line       int
 }
 
@@ -186,6 +195,22 @@ func (c *ClusterSpec) parse(n *yaml.Node) error {
 	if c.FetchFailure < 0 || c.FetchFailure > specFetchFailureMax {
 		f.Failf("fetch_failure", "want a probability in [0, %g], got %v", specFetchFailureMax, c.FetchFailure)
 	}
+	f.String("tight", &c.Tight)
+	var capacities string
+	f.String("tight_capacity", &capacities)
+	if c.Tight != "" && !slices.Contains(tightDims, c.Tight) {
+		f.Failf("tight", "want one of %v, got %q", tightDims, c.Tight)
+	}
+	if capacities != "" {
+		for _, v := range strings.Split(capacities, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(v))
+			if err != nil || n < 0 {
+				f.Failf("tight_capacity", "want comma-separated counts, got %q", capacities)
+				break
+			}
+			c.TightCapacity = append(c.TightCapacity, n)
+		}
+	}
 	bounds := []struct {
 		key      string
 		v        int
@@ -200,7 +225,7 @@ func (c *ClusterSpec) parse(n *yaml.Node) error {
 }
 
 // examples are the topology builders a file may name.
-var exampleNames = []string{"wordcount", "sequence", "cycle", "exclamation"}
+var exampleNames = []string{"wordcount", "sequence", "join", "cycle", "exclamation"}
 
 func (s *Spec) parseTopologies(n *yaml.Node) error {
 	if n == nil {
@@ -227,6 +252,7 @@ func (s *Spec) parseTopologies(n *yaml.Node) error {
 		f.Duration("timeout", &t.Timeout)
 		f.Int("max_pending", &t.MaxPending)
 		f.String("cost", &t.Cost)
+		f.Int("demand", &t.Demand)
 		if t.Example != "" && !slices.Contains(exampleNames, t.Example) {
 			f.Failf("example", "want one of %v, got %q", exampleNames, t.Example)
 		}

@@ -32,12 +32,12 @@ const (
 	swarmLostReplyP     = 0.7                 // chance replies are lost at all
 	swarmDataPlaneOneIn = 4
 	// A data-plane seed runs lanes one in swarmLanesOneIn, and those one in
-	// swarmTightOneIn with a hard queue bound of laneQueueMaxMin times 2^k,
+	// swarmLaneTightOneIn with a hard queue bound of laneQueueMaxMin times 2^k,
 	// k < swarmTightSteps.
-	swarmLanesSalt  = 0x6c616e65_735f7631 // "lanes_v1"
-	swarmLanesOneIn = 2
-	swarmTightOneIn = 3
-	swarmTightSteps = 5
+	swarmLanesSalt      = 0x6c616e65_735f7631 // "lanes_v1"
+	swarmLanesOneIn     = 2
+	swarmLaneTightOneIn = 3
+	swarmTightSteps     = 5
 )
 
 // SwarmSpec derives a swarm seed's scenario from the seed alone: the
@@ -90,11 +90,17 @@ func SwarmSpec(seed uint64) *Spec {
 	swarmStartFaults(seed, s)
 	s.Liveness = swarmLiveness
 	s.StopAfterConverged = swarmSettle
-	s.Expect = []Expectation{{Check: "leader"}, {Check: "capacity"}}
+	s.Expect = []Expectation{{Check: "leader"}, {Check: "capacity"}, {Check: "sticky"},
+		{Check: "supervisor_keeps_workers"}}
 	if s.Cluster.DataPlane && len(s.Topologies) > 0 {
-		s.Expect = append(s.Expect, Expectation{Check: "at_least_once"})
+		s.Expect = append(s.Expect, Expectation{Check: "at_least_once"}, Expectation{Check: "dataplane_liveness"},
+			Expectation{Check: "one_key_one_task"}, Expectation{Check: "backpressure"})
+		swarmJoin(seed, s)
 		swarmActivation(seed, s)
 	}
+	swarmLoad(seed, s)
+	swarmClientOps(seed, s)
+	swarmCapacity(seed, s)
 	return s
 }
 
@@ -132,7 +138,7 @@ func swarmLanes(seed uint64, dataPlane bool) (lanes bool, queueMax int) {
 	if r.IntN(swarmLanesOneIn) != 0 {
 		return false, 0
 	}
-	if r.IntN(swarmTightOneIn) == 0 {
+	if r.IntN(swarmLaneTightOneIn) == 0 {
 		queueMax = laneQueueMaxMin << r.IntN(swarmTightSteps)
 	}
 	return true, queueMax
@@ -266,6 +272,13 @@ func (s *Spec) Format() []byte {
 	if c.FetchFailure > 0 {
 		fmt.Fprintf(&b, "  fetch_failure: %g\n", c.FetchFailure)
 	}
+	if c.Tight != "" {
+		var parts []string
+		for _, v := range c.TightCapacity {
+			parts = append(parts, strconv.Itoa(v))
+		}
+		fmt.Fprintf(&b, "  tight: %s\n  tight_capacity: %q\n", c.Tight, strings.Join(parts, ","))
+	}
 	if len(s.Topologies) > 0 {
 		b.WriteString("topologies:\n")
 		for _, t := range s.Topologies {
@@ -322,6 +335,7 @@ func formatTopology(b *strings.Builder, t TopologySpec) {
 	opt("timeout", t.Timeout, t.Timeout > 0)
 	opt("max_pending", t.MaxPending, t.MaxPending > 0)
 	opt("cost", strconv.Quote(t.Cost), t.Cost != "")
+	opt("demand", t.Demand, t.Demand > 0)
 }
 
 func formatStep(b *strings.Builder, st Step) {

@@ -79,6 +79,9 @@ func checkFaultsHappen(t *testing.T, seeds uint64, sum map[string]float64) {
 		{"lane_drops", "lanes' hard bound (batches dropped at a tight bound)"},
 		{"slow_starts", "start latency (a worker start took its drawn time)"},
 		{"fetch_failures", "fetch failure (a worker start failed to fetch its artifact)"},
+		{"client_operations", "client operations (recorded and checked linearizable)"},
+		{"backpressure_engaged", "backpressure (a worker's inbox pressure engaged)"},
+		{"backpressure_released", "backpressure (a worker's inbox pressure released)"},
 	}
 	for _, e := range effects {
 		if sum[e.measure] == 0 {

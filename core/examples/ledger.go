@@ -1,6 +1,9 @@
 package examples
 
-import "github.com/squall/squall/core/task"
+import (
+	"github.com/squall/squall/core"
+	"github.com/squall/squall/core/task"
+)
 
 // Ledger is storage outside every worker process (a database, a Kafka
 // topic's committed offsets) that the sequence spout and the sink use: the
@@ -11,6 +14,12 @@ type Ledger interface {
 	Saw(topology string, seq int64)
 	Acked(topology string, seq int64)
 	IsAcked(topology string, seq int64) bool
+}
+
+// TaskLedger is a Ledger that also learns which sink task saw a number,
+// so that a checker can see one key reach one task (fields grouping).
+type TaskLedger interface {
+	SawAt(topology string, seq int64, task core.TaskID)
 }
 
 // LedgerService is the key under which a driver hands the sequence

@@ -1,6 +1,7 @@
 package examples
 
 import (
+	"github.com/squall/squall/core"
 	"strconv"
 	"time"
 
@@ -141,13 +142,17 @@ func (r *Relay) Execute(t *task.Tuple) {
 type Sink struct {
 	task.BaseBolt
 	topo   string
-	ledger Ledger // nil: none
+	ledger Ledger     // nil: none
+	byTask TaskLedger // the ledger, when it records tasks too
+	task   core.TaskID
 	out    task.OutputCollector
 	Seen   SeqCounts
 }
 
 func (s *Sink) Prepare(ctx *task.Context, out task.OutputCollector) {
 	s.out, s.topo, s.ledger = out, ctx.Topology.Name, ledgerOf(ctx)
+	s.task = ctx.TaskID
+	s.byTask, _ = s.ledger.(TaskLedger)
 }
 
 // Execute records the number, in the ledger first (before the ack, as a sink
@@ -157,6 +162,9 @@ func (s *Sink) Execute(t *task.Tuple) {
 	s.Seen.Add(seq)
 	if s.ledger != nil {
 		s.ledger.Saw(s.topo, seq)
+	}
+	if s.byTask != nil {
+		s.byTask.SawAt(s.topo, seq, s.task)
 	}
 	s.out.Ack(t)
 }

@@ -48,7 +48,8 @@ type Stepped struct {
 	free       [][]task.Remote // released batches, emptied
 
 	active, throttled, pressure bool
-	errs                        int // batches that failed to encode or decode since Flush
+	deepest                     int64 // the deepest queue at the last pressure update
+	errs                        int   // batches that failed to encode or decode since Flush
 	stats                       SteppedStats
 }
 
@@ -166,6 +167,7 @@ func (p *Stepped) updatePressure() {
 		deepest = max(deepest, d)
 	}
 	p.stats.QueueMax = max(p.stats.QueueMax, deepest)
+	p.deepest = deepest
 	was := p.pressure
 	p.pressure = p.bounds.Pressure(was, deepest)
 	if was && !p.pressure {
@@ -301,6 +303,14 @@ func (p *Stepped) SetThrottled(on bool) {
 
 // Congested reports whether a queue is past its water mark.
 func (p *Stepped) Congested() bool { return p.pressure }
+
+// Pressure reports, as task.Executor.Pressure does for one executor,
+// whether the plane's backpressure is on, whether every queue is under the
+// low mark (drained), and whether one is past the high mark (over), as of
+// the last round, for checkers.
+func (p *Stepped) Pressure() (on, drained, over bool) {
+	return p.pressure, p.deepest < p.bounds.LowMessages, p.deepest > p.bounds.HighMessages
+}
 
 // Tasks returns the spout and bolt tasks, ascending.
 func (p *Stepped) Tasks() []core.TaskID { return p.set.Tasks() }

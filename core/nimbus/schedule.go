@@ -55,15 +55,41 @@ func schedulable(s protocol.SupervisorInfo) bool {
 	return true
 }
 
+// heldResources sums, per supervisor, what the workers of topologies the
+// scheduler does not plan still use: a killed topology's until its wait
+// passes and its assignment goes, a corrupt record's until its kill. The
+// scheduler frees what it is not told of, so their supervisors' capacity
+// shrinks by it (swarm seed 189: a kill's wait overcommitted a supervisor).
+func (m *Machine) heldResources() map[core.SupervisorID]scheduler.Resources {
+	held := map[core.SupervisorID]scheduler.Resources{}
+	for _, id := range m.topologyIDs() {
+		t := m.topos[id]
+		if (t.corrupt || t.rec.Status == protocol.StatusKilled) && t.assign != nil {
+			for _, w := range t.assign.Workers {
+				held[w.Supervisor] = held[w.Supervisor].Add(scheduler.Resources(w.Resources))
+			}
+		}
+	}
+	return held
+}
+
+// atLeastZero clamps every dimension of r at zero.
+func atLeastZero(r scheduler.Resources) scheduler.Resources {
+	return scheduler.Resources{CPU: max(r.CPU, 0), MemoryMB: max(r.MemoryMB, 0),
+		NetworkMbps: max(r.NetworkMbps, 0), DiskMB: max(r.DiskMB, 0)}
+}
+
 // input builds the scheduler's snapshot of the cluster.
 func (m *Machine) input() scheduler.Input {
 	in := scheduler.Input{Current: map[core.TopologyID]map[core.TaskID]scheduler.Slot{}}
+	held := m.heldResources()
 	for _, id := range sortedSupervisors(m.supervisors) {
 		s := m.supervisors[id]
 		capacity := scheduler.Resources(s.Capacity)
 		if k := m.cfg.TestOnly.CapacityScale; k > 1 {
 			capacity = scheduler.Resources(topology.Resources(capacity).Mul(k))
 		}
+		capacity = atLeastZero(capacity.Sub(held[s.ID]))
 		in.Supervisors = append(in.Supervisors, scheduler.Supervisor{
 			ID: s.ID, Host: s.Host, Slots: s.Slots, Capacity: capacity})
 	}
