@@ -15,8 +15,12 @@ build:
 # scenario seeds. .ci/zk.sh starts a throwaway ZooKeeper for the run
 # (installing Debian's package when missing, as root), exports SQUALL_ZK and
 # stops it afterwards; with SQUALL_ZK already set it uses that server.
+# .ci/promtool.sh installs Debian's prometheus package for promtool when
+# missing, and SQUALL_REQUIRE_PROMTOOL makes the /metrics tests fail rather
+# than skip without it.
 test: fmt-check vet
-	./.ci/zk.sh run -- $(GO) test -count=1 -timeout 9m $(PKGS)
+	./.ci/promtool.sh ensure
+	SQUALL_REQUIRE_PROMTOOL=1 ./.ci/zk.sh run -- $(GO) test -count=1 -timeout 9m $(PKGS)
 
 vet:
 	$(GO) vet $(PKGS)
