@@ -119,9 +119,7 @@ func NewDriver(cfg DriverConfig) *Driver {
 		cfg.Logger = slog.Default()
 	}
 	if cfg.Now == nil {
-		anchor := time.Now()
-		wall := core.Time(anchor.UnixNano())
-		cfg.Now = func() core.Time { return wall + core.Time(time.Since(anchor)) }
+		cfg.Now = NewClock()
 	}
 	return &Driver{
 		cfg:     cfg,

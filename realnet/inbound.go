@@ -42,7 +42,18 @@ func (t *Transport) accept() {
 // serve sniffs an accepted connection: a first byte other than the magic's
 // hands it to the HTTP listener, with what was read replayed; otherwise it
 // reads the hello and then frames until the connection ends.
-func (t *Transport) serve(c net.Conn) {
+func (t *Transport) serve(raw net.Conn) {
+	c := raw
+	if t.cfg.TLS != nil {
+		var err error
+		if c, err = t.tlsServer(raw); err != nil {
+			t.stats.wireErrors.Add(1)
+			t.log.Warn("realnet: closing inbound connection", "remote", raw.RemoteAddr().String(), "err", err)
+			t.untrack(raw)
+			return
+		}
+		t.retrack(raw, c)
+	}
 	r := bufio.NewReaderSize(c, readBufferBytes)
 	_ = c.SetReadDeadline(time.Now().Add(helloTimeout)) // a failure shows on the read
 	first, err := r.Peek(1)

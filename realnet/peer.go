@@ -303,7 +303,11 @@ func (p *peer) dial() (net.Conn, error) {
 		return nil, err
 	}
 	d := net.Dialer{Timeout: dialTimeout}
-	return d.DialContext(p.t.ctx, "tcp", addr)
+	c, err := d.DialContext(p.t.ctx, "tcp", addr)
+	if err != nil || p.t.cfg.TLS == nil {
+		return c, err
+	}
+	return p.t.tlsClient(c, addr)
 }
 
 // watch reads the outbound connection, on which the peer never writes, so

@@ -2,6 +2,7 @@ package realnet
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -91,6 +92,10 @@ type TransportConfig struct {
 	// prove it holds it before its frames are delivered, and every outbound
 	// one proves it (see handshake.go). Nil: no handshake.
 	Secret []byte
+	// TLS, when set, makes every connection of the port TLS (see tls.go):
+	// its Certificates are presented to those who dial, its RootCAs verify
+	// those dialed. Nil: plain TCP.
+	TLS *tls.Config
 }
 
 // TransportStats are counters since Listen.
@@ -313,6 +318,18 @@ func (t *Transport) track(c net.Conn, fn func()) bool {
 }
 
 // untrack closes c and forgets it.
+// retrack makes wrapped (a TLS connection over raw) the connection tracked
+// in raw's place, so that untrack and Close find it.
+func (t *Transport) retrack(raw, wrapped net.Conn) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if _, ok := t.conns[raw]; !ok {
+		return // closed meanwhile: the wrapper's I/O fails on its own
+	}
+	delete(t.conns, raw)
+	t.conns[wrapped] = struct{}{}
+}
+
 func (t *Transport) untrack(c net.Conn) {
 	t.mu.Lock()
 	delete(t.conns, c)

@@ -118,6 +118,9 @@ func newCluster(opts Options, shape clusterShape) *cluster {
 			// supervisor hands a worker the topology's code and config.
 			cfg.Topology, cfg.Rand = c.topologyOf(spec.Topology), rng
 			cfg.StepBudget = workerStepBudget
+			// The cost model: a tick's budget takes the tick, so capacity
+			// is the share of its worker's budget a bolt task uses.
+			cfg.UnitTime = workerTick / workerStepBudget
 			cfg.Services = c.services
 			cfg.TestOnlyAckAtInit = opts.Break == BreakAckAtInit
 			cfg.TestOnlyIgnoreStatus = opts.Break == BreakIgnoreStatus

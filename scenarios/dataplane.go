@@ -109,20 +109,40 @@ func runWordCountExact(opts Options) Result {
 }
 
 // checkStatusMetrics requires nimbus's status answer to report, through the
-// heartbeats of workers and supervisors, as many executes of the count
-// component as the count bolts counted words.
+// heartbeats of workers and supervisors, what the run did, with every event
+// sampled and nothing failing: as many executes and acks of the count
+// component as the count bolts counted words, every sentence acked by
+// split and completed at the spout, nothing failed, and latencies and
+// capacity measured (by the simulator's cost model) rather than 0.
 func (c *cluster) checkStatusMetrics(status *clientCall, words int64) {
 	if status == nil || !status.done || !status.reply.OK || len(status.reply.Topologies) != 1 {
 		c.violate("status of wordcount not answered: %+v", status)
 		return
 	}
+	byName := map[string]protocol.Counts{}
 	for _, comp := range status.reply.Topologies[0].Components {
-		if comp.Name == "count" {
-			if comp.AllTime.Executed != words {
-				c.violate("nimbus reports %d executes of count, the bolts counted %d words", comp.AllTime.Executed, words)
-			}
-			return
-		}
+		byName[comp.Name] = comp.AllTime
 	}
-	c.violate("nimbus's status has no count component: %+v", status.reply.Topologies[0])
+	sentences, split, count := byName["sentences"], byName["split"], byName["count"]
+	if count.Executed != words || count.Acked != words {
+		c.violate("nimbus reports %d executes and %d acks of count, the bolts counted %d words", count.Executed, count.Acked, words)
+	}
+	if split.Acked != wordcountSentences || sentences.Acked != wordcountSentences {
+		c.violate("nimbus reports %d sentences acked by split and %d trees completed at the spout, want %d each",
+			split.Acked, sentences.Acked, wordcountSentences)
+	}
+	if f := sentences.Failed + split.Failed + count.Failed; f != 0 {
+		c.violate("nimbus reports %d failures in a run without faults", f)
+	}
+	if sentences.CompleteLatency.Samples != wordcountSentences || sentences.CompleteLatency.Ms() <= 0 {
+		c.violate("spout complete latency: got %v ms over %d samples, want > 0 over %d",
+			sentences.CompleteLatency.Ms(), sentences.CompleteLatency.Samples, wordcountSentences)
+	}
+	if count.ExecuteLatency.Ms() <= 0 || count.ProcessLatency.Ms() <= 0 || count.Capacity <= 0 {
+		c.violate("count: got execute %v ms, process %v ms, capacity %v; want all > 0",
+			count.ExecuteLatency.Ms(), count.ProcessLatency.Ms(), count.Capacity)
+	}
+	if total := status.reply.Topologies[0].AllTime; total.Executed != sentences.Executed+split.Executed+count.Executed {
+		c.violate("topology executed %d, its components' sum %d", total.Executed, sentences.Executed+split.Executed+count.Executed)
+	}
 }

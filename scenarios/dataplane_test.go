@@ -151,3 +151,24 @@ func TestActivationChecksCatchIgnoredStatus(t *testing.T) {
 		t.Errorf("got no swarm seed of 20 failing with the status ignored, want at least one")
 	}
 }
+
+func TestMetricsResubmitStartAtZero(t *testing.T) {
+	t.Parallel()
+	for seed := uint64(1); seed <= 2; seed++ {
+		res, _ := Run("metrics-resubmit", Options{Seed: seed})
+		if !res.Passed() {
+			t.Errorf("seed %d: got %s %v, want pass; reproduce: %s", seed, res.Verdict, res.Violations, res.ReproduceCommand())
+		}
+	}
+}
+
+func TestMetricsTimeoutsCountAsFailed(t *testing.T) {
+	t.Parallel()
+	for seed := uint64(1); seed <= 2; seed++ {
+		res, _ := Run("metrics-timeouts", Options{Seed: seed})
+		if !res.Passed() {
+			t.Errorf("seed %d: got %s %v, want pass; reproduce: %s", seed, res.Verdict, res.Violations, res.ReproduceCommand())
+		}
+		t.Logf("seed %d: %v", seed, res.Measures)
+	}
+}

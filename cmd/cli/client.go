@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"strconv"
 	"strings"
@@ -16,7 +15,6 @@ import (
 	"github.com/squall/squall/core/protocol"
 	"github.com/squall/squall/core/task"
 	"github.com/squall/squall/core/topology"
-	"github.com/squall/squall/realnet/auth"
 	"github.com/squall/squall/realnet/httpapi"
 )
 
@@ -24,7 +22,7 @@ import (
 const clientTimeout = 60 * time.Second
 
 func newAPIClient(c *config) *httpapi.Client {
-	return httpapi.NewClient(c.list("nimbus.seeds"), auth.Client(c.clientToken(), &http.Client{Timeout: clientTimeout}))
+	return c.apiClient(c.clientToken(), clientTimeout)
 }
 
 // runSubmit submits a registered topology with this program as its
@@ -264,10 +262,9 @@ func writeStatus(w io.Writer, t httpapi.Topology) {
 		fmt.Fprintf(w, "  not fully scheduled: %s\n", t.Reason)
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "component\ttasks\temitted\ttransferred\texecuted\tacked\tfailed\t")
+	fmt.Fprintln(tw, componentHeader)
 	for _, c := range t.Components {
-		s := c.Stats
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t\n", c.Name, c.Tasks, s.Emitted, s.Transferred, s.Executed, s.Acked, s.Failed)
+		writeComponent(tw, c.Name, c.Tasks, c.Stats)
 	}
 	tw.Flush()
 	for _, c := range t.Components {
@@ -284,6 +281,23 @@ func oneLine(s string) string {
 		return s[:i] + " ..."
 	}
 	return s
+}
+
+// componentHeader heads the component tables of status and local mode.
+const componentHeader = "component\ttasks\temitted\ttransferred\texecuted\tacked\tfailed\tcomplete ms\texecute ms\tprocess ms\tcapacity\t"
+
+// writeComponent writes one component's row: counts, average latencies
+// (weighted by samples, "-" without any) and capacity, as Storm UI's table.
+func writeComponent(w io.Writer, name string, tasks int, s protocol.Counts) {
+	fmt.Fprintf(w, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%.3f\t\n", name, tasks, s.Emitted, s.Transferred,
+		s.Executed, s.Acked, s.Failed, ms(s.CompleteLatency), ms(s.ExecuteLatency), ms(s.ProcessLatency), s.Capacity)
+}
+
+func ms(l protocol.Latency) string {
+	if l.Samples == 0 {
+		return "-"
+	}
+	return strconv.FormatFloat(l.Ms(), 'f', 3, 64)
 }
 
 func printJSON(env Env, cmd string, v any) int {

@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"crypto/tls"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"strconv"
 	"strings"
@@ -11,7 +13,9 @@ import (
 	"github.com/squall/squall/core/supervisor"
 	"github.com/squall/squall/core/worker"
 	"github.com/squall/squall/core/yaml"
+	"github.com/squall/squall/realnet"
 	"github.com/squall/squall/realnet/auth"
+	"github.com/squall/squall/realnet/httpapi"
 	"github.com/squall/squall/realnet/lanes"
 )
 
@@ -47,6 +51,9 @@ var settings = []setting{
 	{key: "auth.token", def: "", doc: "token the client commands send (the environment's SQUALL_TOKEN wins)"},
 	{key: "cluster.secret", def: "", doc: "secret shared by the cluster's daemons: authenticates their transport and artifact downloads (16+ bytes)"},
 	{key: "metrics.public", def: "false", doc: "true: nimbuses and supervisors serve /metrics to anyone; false: with auth on, a scrape needs a token of any role"},
+	{key: "tls.cert", def: "", doc: "daemons: PEM certificate of this host; set, every port of the cluster speaks TLS (the API is HTTPS)"},
+	{key: "tls.key", def: "", doc: "daemons: PEM private key of tls.cert"},
+	{key: "tls.ca", def: "", doc: "PEM bundle of the CAs that signed the cluster's certificates (none: the system's roots); set alone, a client speaks TLS"},
 	{key: "log.level", def: "info", doc: "debug, info, warn or error"},
 	{key: "log.format", def: "text", doc: "text or json (log/slog handlers)"},
 }
@@ -218,6 +225,9 @@ func (c *config) validate() error {
 	if _, err := c.tokens(); err != nil {
 		return err
 	}
+	if _, err := c.clientTLS(); err != nil {
+		return err
+	}
 	if err := c.validateSlots(); err != nil {
 		return err
 	}
@@ -324,4 +334,68 @@ func (c *config) transportSecret() []byte {
 		return []byte(s)
 	}
 	return nil
+}
+
+// tlsOn reports whether the cluster speaks TLS.
+func (c *config) tlsOn() bool { return c.str("tls.cert") != "" || c.str("tls.ca") != "" }
+
+// scheme is the URL scheme of the cluster's HTTP API.
+func (c *config) scheme() string {
+	if c.tlsOn() {
+		return "https"
+	}
+	return "http"
+}
+
+// daemonTLS is a daemon's TLS configuration (nil: plain TCP): its
+// certificate to accept with, the CAs to verify the daemons it dials.
+func (c *config) daemonTLS() (*tls.Config, error) {
+	if !c.tlsOn() {
+		return nil, nil
+	}
+	if c.str("tls.cert") == "" || c.str("tls.key") == "" {
+		return nil, fmt.Errorf("config: a daemon of a TLS cluster needs tls.cert and tls.key (tls.ca is %q)", c.str("tls.ca"))
+	}
+	cfg, err := realnet.LoadTLS(c.str("tls.cert"), c.str("tls.key"), c.str("tls.ca"))
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	return cfg, nil
+}
+
+// clientTLS is what an HTTP client of the cluster verifies certificates
+// with; nil without TLS.
+func (c *config) clientTLS() (*tls.Config, error) {
+	if !c.tlsOn() {
+		return nil, nil
+	}
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	if ca := c.str("tls.ca"); ca != "" {
+		pool, err := realnet.LoadCAs(ca)
+		if err != nil {
+			return nil, fmt.Errorf("config: %w", err)
+		}
+		cfg.RootCAs = pool
+	}
+	return cfg, nil
+}
+
+// httpClient is an HTTP client of the cluster's API that sends token (""
+// for none) and, on a TLS cluster, verifies the nimbuses' certificates.
+// The configuration was validated: a TLS error here cannot happen.
+func (c *config) httpClient(token string, timeout time.Duration) *http.Client {
+	hc := &http.Client{Timeout: timeout}
+	if tc, err := c.clientTLS(); err == nil && tc != nil {
+		hc.Transport = &http.Transport{TLSClientConfig: tc, Proxy: http.ProxyFromEnvironment}
+	}
+	return auth.Client(token, hc)
+}
+
+// apiClient is an httpapi.Client of the nimbus seeds.
+func (c *config) apiClient(token string, timeout time.Duration) *httpapi.Client {
+	api := httpapi.NewClient(c.list("nimbus.seeds"), c.httpClient(token, timeout))
+	if c.tlsOn() {
+		api.WithTLS()
+	}
+	return api
 }

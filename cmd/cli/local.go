@@ -110,10 +110,9 @@ func printLocal(w io.Writer, s localSummary) {
 	fmt.Fprintf(w, "topology %s ran %.1fs on %d workers under %d supervisors: %s\n",
 		s.Topology, s.Seconds, s.Workers, s.Supervisors, s.Status)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "component\ttasks\temitted\ttransferred\texecuted\tacked\tfailed\t")
+	fmt.Fprintln(tw, componentHeader)
 	for _, c := range s.Components {
-		a := c.AllTime
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t\n", c.Name, c.Tasks, a.Emitted, a.Transferred, a.Executed, a.Acked, a.Failed)
+		writeComponent(tw, c.Name, c.Tasks, c.AllTime)
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "executed %.0f tuples/s (counts sampled at rate %g, as Storm's UI)\n", s.TuplesPerS, s.SampleRate)
@@ -307,11 +306,12 @@ func (r *localRunner) Start(e core.StartWorker) {
 	inbox := realnet.NewInbox(inboxEventsMax)
 	r.lc.net.attach(id, inbox.Deliver)
 	seed := uint64(time.Now().UnixNano())
+	clock := realnet.NewClock()
 	m := worker.New(worker.Config{Spec: e.Spec, Supervisor: r.addr, Topology: t,
-		Rand: rand.New(rand.NewPCG(seed, uint64(port))), StepBudget: localStepBudget, Plane: r.lc.plane})
+		Rand: rand.New(rand.NewPCG(seed, uint64(port))), StepBudget: localStepBudget, Plane: r.lc.plane, Clock: clock})
 	ctx, cancel := context.WithCancel(r.ctx)
 	r.running[port] = cancel
-	d := realnet.NewDriver(realnet.DriverConfig{ID: id, Machine: m, Tick: localWorkerTick, Inbox: inbox,
+	d := realnet.NewDriver(realnet.DriverConfig{ID: id, Machine: m, Tick: localWorkerTick, Inbox: inbox, Now: clock,
 		Net: r.lc.net.endpoint(id), Store: store, Logger: r.lc.log,
 		OnExit: func(string) { cancel() }})
 	r.lc.wg.Add(1)

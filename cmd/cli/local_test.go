@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/squall/squall/core/protocol"
 )
 
 // Local mode runs the real drivers, the nimbus, supervisor and worker
@@ -27,14 +29,21 @@ func TestLocalWordCount(t *testing.T) {
 	if sum.Status != "ACTIVE" || sum.Workers != 2 {
 		t.Fatalf("summary: got status %s with %d workers, want ACTIVE with 2", sum.Status, sum.Workers)
 	}
-	byName := map[string]int64{}
+	byName := map[string]protocol.Counts{}
 	for _, c := range sum.Components {
-		byName[c.Name] = c.AllTime.Executed
+		byName[c.Name] = c.AllTime
 	}
 	for _, name := range []string{"split", "count"} {
-		if byName[name] <= 0 {
-			t.Errorf("%s executed: got %d, want > 0 (components %+v)", name, byName[name], sum.Components)
+		// Bolts' acks, execute and process latencies and capacity are
+		// measured on the workers' clocks, not left at 0.
+		c := byName[name]
+		if c.Executed <= 0 || c.Acked <= 0 || c.ExecuteLatency.Ms() <= 0 || c.ProcessLatency.Ms() <= 0 || c.Capacity <= 0 {
+			t.Errorf("%s: got executed %d, acked %d, execute %v ms, process %v ms, capacity %v; want all > 0",
+				name, c.Executed, c.Acked, c.ExecuteLatency.Ms(), c.ProcessLatency.Ms(), c.Capacity)
 		}
+	}
+	if c := byName["sentences"]; c.Acked <= 0 || c.CompleteLatency.Ms() <= 0 {
+		t.Errorf("sentences: got acked %d, complete latency %v ms; want both > 0", c.Acked, c.CompleteLatency.Ms())
 	}
 }
 

@@ -17,7 +17,6 @@ import (
 	"github.com/squall/squall/core/nimbus"
 	"github.com/squall/squall/core/protocol"
 	"github.com/squall/squall/realnet"
-	"github.com/squall/squall/realnet/auth"
 	"github.com/squall/squall/realnet/httpapi"
 	"github.com/squall/squall/storage/artifact"
 	"github.com/squall/squall/zkadapter"
@@ -77,7 +76,12 @@ func serveNimbus(ctx context.Context, c *config, log *slog.Logger) error {
 		return err
 	}
 	defer reader.close()
-	tr, err := realnet.Listen(realnet.TransportConfig{Self: id, Addr: string(id), Logger: log, Secret: c.transportSecret()}, inbox.Deliver)
+	tlsCfg, err := c.daemonTLS()
+	if err != nil {
+		return err
+	}
+	tr, err := realnet.Listen(realnet.TransportConfig{Self: id, Addr: string(id), Logger: log, Secret: c.transportSecret(),
+		TLS: tlsCfg}, inbox.Deliver)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", id, err)
 	}
@@ -95,7 +99,7 @@ func serveNimbus(ctx context.Context, c *config, log *slog.Logger) error {
 	d := realnet.NewDriver(realnet.DriverConfig{ID: id, Machine: m, Tick: nimbusTick, Inbox: inbox,
 		Coord: zk, Net: bridgedNet{b: br, net: tr}, Logger: log})
 	api := httpapi.NewServer(httpapi.ServerConfig{Nimbus: br, Artifacts: store, UploadBytesMax: int64(uploadMax),
-		Logger: log, RequestTimeout: apiRequestTimeout, Auth: tokens,
+		Logger: log, RequestTimeout: apiRequestTimeout, Auth: tokens, TLS: tlsCfg != nil,
 		Members: func(ctx context.Context) ([]httpapi.NimbusSummary, error) {
 			return electionMembers(ctx, reader, layout)
 		}})
@@ -106,7 +110,7 @@ func serveNimbus(ctx context.Context, c *config, log *slog.Logger) error {
 		}
 	}()
 	rep := &replicator{reader: reader, store: store, layout: layout, self: id, log: log,
-		seeds: c.list("nimbus.seeds"), deliver: inbox.Deliver, hc: auth.Client(c.secret(), nil)}
+		seeds: c.list("nimbus.seeds"), deliver: inbox.Deliver, hc: c.httpClient(c.secret(), 0), scheme: c.scheme()}
 	go rep.run(ctx)
 	log.Info("nimbus started", "id", id, "priority", priority, "zookeeper", c.list("zookeeper.servers"))
 	err = d.Run(ctx)
@@ -132,6 +136,7 @@ type replicator struct {
 	log     *slog.Logger
 	deliver func(core.Event)
 	hc      *http.Client // authenticated with the cluster secret
+	scheme  string       // of the nimbuses' API
 }
 
 func (r *replicator) run(ctx context.Context) {
@@ -165,7 +170,7 @@ func (r *replicator) sync(ctx context.Context) (bool, error) {
 		if r.store.Has(d) {
 			continue
 		}
-		if err := fetchArtifact(rctx, r.hc, r.reader, r.layout, r.seeds, r.store, d, r.self); err != nil {
+		if err := fetchArtifact(rctx, r.hc, r.scheme, r.reader, r.layout, r.seeds, r.store, d, r.self); err != nil {
 			r.log.Warn("artifact missing", "digest", d, "err", err)
 			ready = false
 			continue
@@ -204,7 +209,7 @@ func liveArtifacts(ctx context.Context, zr *zkReader, layout protocol.Layout) ([
 // fetchArtifact downloads digest into store from the leader, else from any
 // seed nimbus but self, verifying it.
 // hc authenticates with the cluster secret.
-func fetchArtifact(ctx context.Context, hc *http.Client, zr *zkReader, layout protocol.Layout, seeds []string,
+func fetchArtifact(ctx context.Context, hc *http.Client, scheme string, zr *zkReader, layout protocol.Layout, seeds []string,
 	store *artifact.Store, digest string, self core.NodeID) error {
 	var sources []string
 	if leader, err := leaderAddress(ctx, zr, layout); err == nil && leader != "" {
@@ -216,7 +221,7 @@ func fetchArtifact(ctx context.Context, hc *http.Client, zr *zkReader, layout pr
 		if addr == string(self) {
 			continue
 		}
-		url := "http://" + addr + "/api/v1/artifact/" + digest
+		url := httpapi.ArtifactURL(scheme, addr, digest)
 		if err := store.Fetch(ctx, hc, url, digest); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", addr, err))
 			continue

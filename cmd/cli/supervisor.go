@@ -19,7 +19,6 @@ import (
 	"github.com/squall/squall/core/protocol"
 	"github.com/squall/squall/core/supervisor"
 	"github.com/squall/squall/realnet"
-	"github.com/squall/squall/realnet/auth"
 	"github.com/squall/squall/realnet/procs"
 	"github.com/squall/squall/realnet/promexport"
 	"github.com/squall/squall/storage"
@@ -99,7 +98,12 @@ func serveSupervisor(ctx context.Context, c *config, log *slog.Logger) error {
 		return fmt.Errorf("zookeeper: %w", err)
 	}
 	defer zk.Close()
-	tr, err := realnet.Listen(realnet.TransportConfig{Self: addr, Addr: string(addr), Logger: log, Secret: c.transportSecret()}, inbox.Deliver)
+	tlsCfg, err := c.daemonTLS()
+	if err != nil {
+		return err
+	}
+	tr, err := realnet.Listen(realnet.TransportConfig{Self: addr, Addr: string(addr), Logger: log, Secret: c.transportSecret(),
+		TLS: tlsCfg}, inbox.Deliver)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", addr, err)
 	}
@@ -177,6 +181,9 @@ func (s *workerStarter) command(spec core.WorkerSpec) (*exec.Cmd, error) {
 		"-c", "worker.tick=" + s.cfg.str("worker.tick"),
 		"-c", "worker.step.budget=" + s.cfg.str("worker.step.budget"),
 		"-c", "worker.lanes=" + s.cfg.str("worker.lanes"),
+		"-c", "tls.cert=" + s.cfg.str("tls.cert"),
+		"-c", "tls.key=" + s.cfg.str("tls.key"),
+		"-c", "tls.ca=" + s.cfg.str("tls.ca"),
 		"-c", "log.level=" + s.cfg.str("log.level"),
 		"-c", "log.format=" + s.cfg.str("log.format"),
 	}
@@ -204,7 +211,7 @@ func (s *workerStarter) program(ctx context.Context, topo core.TopologyID) (stri
 		return s.self, nil
 	}
 	if !s.arts.Has(rec.Artifact) {
-		if err := fetchArtifact(ctx, auth.Client(s.cfg.secret(), nil), s.reader, s.layout, s.seeds, s.arts, rec.Artifact, ""); err != nil {
+		if err := fetchArtifact(ctx, s.cfg.httpClient(s.cfg.secret(), 0), s.cfg.scheme(), s.reader, s.layout, s.seeds, s.arts, rec.Artifact, ""); err != nil {
 			return "", fmt.Errorf("artifact of %s: %w", topo, err)
 		}
 	}

@@ -87,18 +87,24 @@ func serveWorker(ctx context.Context, c *config, wa workerArgs, log *slog.Logger
 		Port: core.Port(wa.port), Epoch: wa.epoch}
 	self := protocol.WorkerNode(spec.Supervisor, spec.Port)
 	inbox := realnet.NewInbox(inboxEventsMax)
-	tr, err := realnet.Listen(realnet.TransportConfig{Self: self, Addr: string(self), Logger: log, Secret: c.transportSecret()}, inbox.Deliver)
+	tlsCfg, err := c.daemonTLS()
+	if err != nil {
+		return err
+	}
+	tr, err := realnet.Listen(realnet.TransportConfig{Self: self, Addr: string(self), Logger: log, Secret: c.transportSecret(),
+		TLS: tlsCfg}, inbox.Deliver)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", self, err)
 	}
 	defer tr.Close()
 	seed := uint64(time.Now().UnixNano())
+	clock := realnet.NewClock()
 	m := worker.New(worker.Config{Spec: spec, Supervisor: core.NodeID(wa.supervisorAddr), Topology: t,
-		Rand: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), StepBudget: budget, Plane: plane})
+		Rand: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), StepBudget: budget, Plane: plane, Clock: clock})
 	defer m.Close() // after Run: stops the task goroutines
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	d := realnet.NewDriver(realnet.DriverConfig{ID: self, Machine: m, Tick: tick, Inbox: inbox, Net: tr,
+	d := realnet.NewDriver(realnet.DriverConfig{ID: self, Machine: m, Tick: tick, Inbox: inbox, Net: tr, Now: clock,
 		Store: store, Logger: log, OnExit: func(reason string) {
 			log.Info("worker exits", "reason", reason)
 			cancel()

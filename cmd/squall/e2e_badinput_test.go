@@ -98,6 +98,11 @@ func dialZK(t *testing.T, addr string) *zk.Conn {
 		t.Fatalf("zookeeper %s: %v", addr, err)
 	}
 	t.Cleanup(conn.Close)
+	// The cluster's znodes carry a digest ACL for its secret (see
+	// zkadapter.ACL): the test acts as one of its daemons.
+	if err := conn.AddAuth("digest", []byte("squall:"+e2eSecret)); err != nil {
+		t.Fatalf("zookeeper %s: digest auth: %v", addr, err)
+	}
 	return conn
 }
 

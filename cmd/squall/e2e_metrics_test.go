@@ -18,17 +18,10 @@ import (
 // prometheus package), turns a missing promtool into a failure.
 const promtoolRequiredEnv = "SQUALL_REQUIRE_PROMTOOL"
 
-// scrapeMetrics GETs http://addr/metrics with token ("" for none) and
-// returns the status and body.
-func scrapeMetrics(addr, token string) (int, []byte, error) {
-	req, err := http.NewRequest("GET", "http://"+addr+"/metrics", nil)
-	if err != nil {
-		return 0, nil, err
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+// scrapeMetrics GETs https://addr/metrics (the cluster speaks TLS) with
+// token ("" for none) and returns the status and body.
+func (c *e2eCluster) scrapeMetrics(addr, token string) (int, []byte, error) {
+	resp, err := c.api(token, 10*time.Second).Get("https://" + addr + "/metrics")
 	if err != nil {
 		return 0, nil, err
 	}
@@ -70,7 +63,7 @@ func checkPromtool(t *testing.T, what string, exposition []byte) {
 	}
 }
 
-// On real daemons with authentication on, the leading nimbus's /metrics
+// On real daemons with authentication and TLS on, the leading nimbus's /metrics
 // carries the cluster, the topology and its components' counts (non-zero:
 // the bug was an exporter reading 0 everywhere), a follower's says it
 // follows, a supervisor's carries its workers; all pass promtool, and a
@@ -97,19 +90,22 @@ func TestEndToEndMetrics(t *testing.T) {
 		return executed(s, "count") > 0 && s.Workers == 1, fmt.Sprintf("%+v", s)
 	})
 
-	if status, body, err := scrapeMetrics(leader.addr, ""); err != nil || status != http.StatusUnauthorized {
+	if status, body, err := c.scrapeMetrics(leader.addr, ""); err != nil || status != http.StatusUnauthorized {
 		t.Errorf("nimbus /metrics without a token: got %d %v %s, want 401", status, err, body)
 	}
 	var exp []byte
 	executedSeries := `squall_component_executed_tuples{component="count",topology="` + e2eTopology + `",window=":all-time"}`
+	latencySeries := `squall_component_execute_latency_seconds{component="count",topology="` + e2eTopology + `",window=":all-time"}`
 	c.waitFor("executed counts in /metrics", e2eStartBound, func() (bool, string) {
-		status, body, err := scrapeMetrics(leader.addr, e2eToken)
+		status, body, err := c.scrapeMetrics(leader.addr, e2eToken)
 		if err != nil || status != http.StatusOK {
 			return false, fmt.Sprintf("%d %v %s", status, err, body)
 		}
 		exp = body
 		v, ok := sample(body, executedSeries)
-		return ok && v > 0, fmt.Sprintf("%s = %v (present %v)", executedSeries, v, ok)
+		lat, latOK := sample(body, latencySeries)
+		return ok && v > 0 && latOK && lat > 0, fmt.Sprintf("%s = %v (present %v), %s = %v (present %v)",
+			executedSeries, v, ok, latencySeries, lat, latOK)
 	})
 	want := map[string]float64{
 		`squall_nimbus_leader`:                                                   1,
@@ -139,7 +135,7 @@ func TestEndToEndMetrics(t *testing.T) {
 		if n == leader {
 			continue
 		}
-		status, body, err := scrapeMetrics(n.addr, e2eToken)
+		status, body, err := c.scrapeMetrics(n.addr, e2eToken)
 		if v, ok := sample(body, "squall_nimbus_leader"); err != nil || status != http.StatusOK || !ok || v != 0 {
 			t.Errorf("follower %s /metrics: got %d %v leader=%v (present %v), want 200 with squall_nimbus_leader 0", n.name, status, err, v, ok)
 		}
@@ -149,10 +145,10 @@ func TestEndToEndMetrics(t *testing.T) {
 	}
 
 	sup := c.sups[0]
-	if status, body, err := scrapeMetrics(sup.addr, ""); err != nil || status != http.StatusUnauthorized {
+	if status, body, err := c.scrapeMetrics(sup.addr, ""); err != nil || status != http.StatusUnauthorized {
 		t.Errorf("supervisor /metrics without a token: got %d %v %s, want 401", status, err, body)
 	}
-	status, body, err := scrapeMetrics(sup.addr, e2eToken)
+	status, body, err := c.scrapeMetrics(sup.addr, e2eToken)
 	if err != nil || status != http.StatusOK {
 		t.Fatalf("supervisor /metrics: got %d %v %s, want 200", status, err, body)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -15,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/squall/squall/core/protocol"
 	"github.com/squall/squall/realnet/auth"
 	"github.com/squall/squall/realnet/httpapi"
 )
@@ -53,6 +55,10 @@ type e2eCluster struct {
 	nimbuses []*e2eProc
 	sups     []*e2eProc
 	seeds    string
+	// The cluster speaks TLS: every daemon presents certFile, every
+	// client trusts caPool.
+	certFile, keyFile string
+	caPool            *x509.CertPool
 }
 
 type e2eProc struct {
@@ -88,6 +94,7 @@ func TestEndToEnd(t *testing.T) {
 		return executed(s, "count") > 0 && s.Workers == e2eTopologyWorker, fmt.Sprintf("%+v", s)
 	})
 	t.Logf("submit → counts flowing: %.1fs", time.Since(start).Seconds())
+	c.waitFor("metrics measured", e2eStartBound, c.metricsMeasured)
 
 	// kill -9 the leader nimbus: the other leads; the topology runs on
 	// with its assignment unchanged.
@@ -204,6 +211,7 @@ func newE2E(t *testing.T, zk string) *e2eCluster {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	c := &e2eCluster{t: t, bin: bin, dir: dir, zk: zk, root: fmt.Sprintf("/e2e-%d-%d", os.Getpid(), time.Now().UnixNano())}
+	c.certFile, c.keyFile, c.caPool = e2eTLS(t, dir)
 	t.Cleanup(c.stop)
 	return c
 }
@@ -218,14 +226,18 @@ const (
 func (c *e2eCluster) common() []string {
 	return []string{"-c", "zookeeper.servers=" + c.zk, "-c", "zookeeper.root=" + c.root,
 		"-c", "nimbus.seeds=" + c.seeds, "-c", "zookeeper.session.timeout=2s",
-		"-c", "auth.tokens=e2e:admin:" + e2eToken, "-c", "auth.token=" + e2eToken, "-c", "cluster.secret=" + e2eSecret}
+		"-c", "auth.tokens=e2e:admin:" + e2eToken, "-c", "auth.token=" + e2eToken, "-c", "cluster.secret=" + e2eSecret,
+		"-c", "tls.cert=" + c.certFile, "-c", "tls.key=" + c.keyFile, "-c", "tls.ca=" + c.certFile}
 }
 
-// api is an HTTP client of the cluster's API that sends e2eToken.
-func api(timeout time.Duration) *http.Client {
-	return auth.Client(e2eToken, &http.Client{Timeout: timeout, CheckRedirect: func(*http.Request, []*http.Request) error {
-		return http.ErrUseLastResponse
-	}})
+// api is an HTTPS client of the cluster's API that sends token ("" for
+// none) and shows redirects rather than following them.
+func (c *e2eCluster) api(token string, timeout time.Duration) *http.Client {
+	return auth.Client(token, &http.Client{Timeout: timeout,
+		Transport: &http.Transport{TLSClientConfig: c.tlsClientConfig()},
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		}})
 }
 
 func freePort(t *testing.T, host string) int {
@@ -324,6 +336,34 @@ func (c *e2eCluster) statusMust() httpapi.Topology {
 	return s
 }
 
+// metricsMeasured reports whether the count bolt's acks, execute latency
+// and capacity are measured (on the workers' clocks), and the topology
+// list, which the API's topology/summary answers, carries the windows'
+// totals.
+func (c *e2eCluster) metricsMeasured() (bool, string) {
+	s, err := c.status()
+	if err != nil {
+		return false, err.Error()
+	}
+	out, err := exec.Command(c.bin, append([]string{"list", "--json"}, c.common()...)...).Output()
+	if err != nil {
+		return false, fmt.Sprintf("list: %v", err)
+	}
+	var list []protocol.TopologySummary
+	if err := json.Unmarshal(out, &list); err != nil || len(list) != 1 {
+		return false, fmt.Sprintf("list json: %v: %s", err, out)
+	}
+	for _, x := range s.Components {
+		if x.Name == "count" {
+			st := x.Stats
+			return st.Acked > 0 && x.Latency.Execute > 0 && st.Capacity > 0 && list[0].AllTime.Executed > 0,
+				fmt.Sprintf("count: acked %d, execute %v ms, capacity %v; list all-time executed %d",
+					st.Acked, x.Latency.Execute, st.Capacity, list[0].AllTime.Executed)
+		}
+	}
+	return false, "no count component"
+}
+
 func emitted(s httpapi.Topology, comp string) int64 {
 	for _, x := range s.Components {
 		if x.Name == comp {
@@ -345,9 +385,9 @@ func executed(s httpapi.Topology, comp string) int64 {
 // leaderOrNil asks each live nimbus for the cluster summary; the one that
 // answers it itself (no redirect) leads.
 func (c *e2eCluster) leaderOrNil() *e2eProc {
-	hc := api(time.Second)
+	hc := c.api(e2eToken, time.Second)
 	for _, n := range c.nimbuses {
-		resp, err := hc.Get("http://" + n.addr + "/api/v1/cluster/summary")
+		resp, err := hc.Get("https://" + n.addr + "/api/v1/cluster/summary")
 		if err != nil {
 			continue
 		}
@@ -462,7 +502,11 @@ func (c *e2eCluster) stop() {
 
 // checkNimbusSummary requires the API to list both nimbuses, leader marked.
 func (c *e2eCluster) checkNimbusSummary(leader *e2eProc) {
-	open, err := http.Get("http://" + leader.addr + "/api/v1/nimbus/summary")
+	if plain, err := http.Get("http://" + leader.addr + "/api/v1/nimbus/summary"); err == nil {
+		plain.Body.Close()
+		c.t.Errorf("plain HTTP to a TLS nimbus: got status %d, want the connection refused", plain.StatusCode)
+	}
+	open, err := c.api("", 5*time.Second).Get("https://" + leader.addr + "/api/v1/nimbus/summary")
 	if err != nil {
 		c.t.Fatalf("nimbus summary: %v", err)
 	}
@@ -470,7 +514,7 @@ func (c *e2eCluster) checkNimbusSummary(leader *e2eProc) {
 	if open.StatusCode != http.StatusUnauthorized {
 		c.t.Errorf("nimbus summary without a token: got status %d, want 401", open.StatusCode)
 	}
-	resp, err := api(5 * time.Second).Get("http://" + leader.addr + "/api/v1/nimbus/summary")
+	resp, err := c.api(e2eToken, 5*time.Second).Get("https://" + leader.addr + "/api/v1/nimbus/summary")
 	if err != nil {
 		c.t.Fatalf("nimbus summary: %v", err)
 	}

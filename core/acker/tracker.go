@@ -43,14 +43,21 @@ func AckerFor(root uint64, ackers []core.TaskID) core.TaskID {
 type Tracker struct {
 	pendingMax int // 0: unbounded
 	rng        *rand.Rand
-	pending    map[uint64]any
+	pending    map[uint64]pendingRoot
+}
+
+// pendingRoot is a root in flight: its spout's message id and when it was
+// emitted, for the tree's complete latency.
+type pendingRoot struct {
+	msgID   any
+	emitted core.Time
 }
 
 // NewTracker returns a Tracker that holds at most maxPending roots (0 for
 // unbounded) and draws ids from rng.
 func NewTracker(maxPending int, rng *rand.Rand) *Tracker {
 	core.Assert(maxPending >= 0 && rng != nil, "acker: NewTracker(%d, %p)", maxPending, rng)
-	return &Tracker{pendingMax: maxPending, rng: rng, pending: map[uint64]any{}}
+	return &Tracker{pendingMax: maxPending, rng: rng, pending: map[uint64]pendingRoot{}}
 }
 
 // NewRoot draws a random non-zero root id that is not pending.
@@ -70,12 +77,16 @@ func (t *Tracker) has(root uint64) bool {
 
 // Emit starts tracking msgID under a new root and returns the root, or
 // reports false when maxPending roots are pending: the spout must not emit.
-func (t *Tracker) Emit(msgID any) (root uint64, ok bool) {
+func (t *Tracker) Emit(msgID any) (root uint64, ok bool) { return t.EmitAt(msgID, 0) }
+
+// EmitAt is Emit of a root emitted at now: CompleteAt returns now back, so
+// that the spout can measure the tree's complete latency.
+func (t *Tracker) EmitAt(msgID any, now core.Time) (root uint64, ok bool) {
 	if t.Full() {
 		return 0, false
 	}
 	root = t.NewRoot()
-	t.pending[root] = msgID
+	t.pending[root] = pendingRoot{msgID: msgID, emitted: now}
 	return root, true
 }
 
@@ -83,11 +94,17 @@ func (t *Tracker) Emit(msgID any) (root uint64, ok bool) {
 // message id, or false if root is not pending (completed already, or emitted
 // before a restart).
 func (t *Tracker) Complete(root uint64) (msgID any, ok bool) {
-	msgID, ok = t.pending[root]
+	msgID, _, ok = t.CompleteAt(root)
+	return msgID, ok
+}
+
+// CompleteAt is Complete that also returns when root was emitted (see EmitAt).
+func (t *Tracker) CompleteAt(root uint64) (msgID any, emitted core.Time, ok bool) {
+	p, ok := t.pending[root]
 	if ok {
 		delete(t.pending, root)
 	}
-	return msgID, ok
+	return p.msgID, p.emitted, ok
 }
 
 // Pending is the number of roots in flight.

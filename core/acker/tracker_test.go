@@ -138,3 +138,20 @@ func sortedRoots(m map[uint64]int) []uint64 {
 	slices.Sort(out)
 	return out
 }
+
+// TestTrackerEmitTime: CompleteAt hands back the time EmitAt recorded, so
+// that the spout can measure a tree's complete latency.
+func TestTrackerEmitTime(t *testing.T) {
+	tr := NewTracker(0, rand.New(rand.NewPCG(1, 2)))
+	a, _ := tr.EmitAt("a", 5)
+	b, _ := tr.EmitAt("b", 9)
+	if msg, at, ok := tr.CompleteAt(b); msg != "b" || at != 9 || !ok {
+		t.Errorf("complete b: got (%v, %d, %v), want (b, 9, true)", msg, at, ok)
+	}
+	if msg, at, ok := tr.CompleteAt(a); msg != "a" || at != 5 || !ok {
+		t.Errorf("complete a: got (%v, %d, %v), want (a, 5, true)", msg, at, ok)
+	}
+	if _, _, ok := tr.CompleteAt(a); ok {
+		t.Error("complete a again: got ok, want false")
+	}
+}

@@ -199,6 +199,7 @@ func (m *Machine) onAssignWrite(o op, r core.Reply) {
 		}
 		kept[s] = at
 	}
+	m.dropMetrics(t, kept)
 	t.assign, t.assignVer, t.assignedAt, t.doubt = o.assign, version, kept, nil
 }
 

@@ -89,7 +89,11 @@ func (m *Machine) onClient(from core.NodeID, req protocol.ClientRequest) {
 	}
 	switch req.Op {
 	case protocol.OpList:
-		m.reply(from, protocol.ClientReply{ID: req.ID, OK: true, Topologies: m.summaries("")})
+		sums := m.summaries("")
+		for i := range sums {
+			m.addMetrics(&sums[i], false) // the windows' totals; status adds components
+		}
+		m.reply(from, protocol.ClientReply{ID: req.ID, OK: true, Topologies: sums})
 	case protocol.OpStatus:
 		m.status(w, req.Topology)
 	case protocol.OpCluster:
@@ -111,15 +115,16 @@ func (m *Machine) status(w *waiter, name string) {
 	}
 	sums := m.summaries(name)
 	for i := range sums {
-		m.addMetrics(&sums[i])
+		m.addMetrics(&sums[i], true)
 		m.addErrors(&sums[i])
 	}
 	m.reply(w.from, protocol.ClientReply{ID: w.id, OK: true, Topologies: sums})
 }
 
 // addMetrics aggregates the metrics the topology's workers last reported,
-// per component and in total. Heartbeats bring them, never ZooKeeper.
-func (m *Machine) addMetrics(s *protocol.TopologySummary) {
+// in total and, with components, per component. Heartbeats bring them,
+// never ZooKeeper.
+func (m *Machine) addMetrics(s *protocol.TopologySummary, components bool) {
 	t := m.topos[s.ID]
 	if t == nil || t.assign == nil {
 		return
@@ -138,6 +143,9 @@ func (m *Machine) addMetrics(s *protocol.TopologySummary) {
 			s.Last10m, s.AllTime = s.Last10m.Add(tm.Last10m), s.AllTime.Add(tm.AllTime)
 			s.Last3h, s.Last1d = s.Last3h.Add(tm.Last3h), s.Last1d.Add(tm.Last1d)
 		}
+	}
+	if !components {
+		return
 	}
 	for _, name := range sortedKeys(byComp) {
 		s.Components = append(s.Components, *byComp[name])

@@ -135,14 +135,21 @@ func (m *Machine) syncErrors() {
 		t := m.topos[id]
 		l := &t.errs
 		switch {
-		case t.rec.ID == "" || t.corrupt || l.reading || l.writing:
+		case t.rec.ID == "" || l.reading || l.writing:
 		case !l.known:
-			l.reading = true
-			m.issue(op{kind: opErrorsRead, id: string(id)}, core.GetData{Path: m.cfg.Layout.Errors(id)})
+			// A corrupt topology's too: its kill deletes the record with it.
+			m.readErrors(t)
+		case t.corrupt: // nothing to write for a topology that runs no plan
 		case l.dirty && m.now >= l.writeAt && t.rec.Status != protocol.StatusKilled:
 			m.writeErrors(t)
 		}
 	}
+}
+
+// readErrors reads a topology's errors record, to learn its version.
+func (m *Machine) readErrors(t *topo) {
+	t.errs.reading = true
+	m.issue(op{kind: opErrorsRead, id: string(t.rec.ID)}, core.GetData{Path: m.cfg.Layout.Errors(t.rec.ID)})
 }
 
 // writeErrors writes a topology's errors record: a create when there is
@@ -168,9 +175,6 @@ func (m *Machine) onErrorsRead(o op, r core.Reply) {
 	}
 	l := &t.errs
 	l.reading = false
-	if t.spec == nil {
-		return // its record is gone or unreadable: read again once it is back
-	}
 	switch r.Code {
 	case core.CodeNoNode:
 		l.known, l.version, l.dirty = true, -1, len(l.byComp) > 0
@@ -180,6 +184,12 @@ func (m *Machine) onErrorsRead(o op, r core.Reply) {
 		return // unknown still: read again at the next monitor
 	}
 	l.known, l.version = true, r.Stat.Version
+	if t.spec == nil {
+		// Its topology record is unreadable (CORRUPT): the version is all
+		// a kill needs to delete the errors with it; its components are
+		// unknown, so nothing is merged.
+		return
+	}
 	rec, err := protocol.DecodeErrors(r.Data)
 	if err != nil {
 		m.stats.Corrupt++

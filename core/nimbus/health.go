@@ -28,6 +28,17 @@ func (m *Machine) onSupervisorHeartbeat(hb protocol.SupervisorHeartbeat) {
 	}
 }
 
+// dropMetrics forgets what the workers on t's slots reported, but for the
+// slots in keep: a slot's last report must not count for the topology that
+// gets the slot next, nor for the topology's next submission under its name.
+func (m *Machine) dropMetrics(t *topo, keep map[slot]core.Time) {
+	for s := range t.assignedAt {
+		if _, ok := keep[s]; !ok {
+			delete(m.metrics, s)
+		}
+	}
+}
+
 // workerTimeout is the topology's worker timeout (per topology, STORM-3479).
 func (t *topo) workerTimeout() time.Duration {
 	if t.spec == nil || t.spec.Config.WorkerTimeout <= 0 {

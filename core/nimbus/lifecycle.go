@@ -266,6 +266,9 @@ func (m *Machine) remove(t *topo, w *waiter) {
 	}
 	if !t.errs.settled() {
 		// Its errors record must go with it: the next pass, once known.
+		if !t.errs.known && !t.errs.reading && !t.errs.writing {
+			m.readErrors(t)
+		}
 		if w != nil {
 			m.fail(w, "nimbus: kill: topology %q has its errors record being read; retry", t.rec.ID)
 		}
@@ -292,6 +295,7 @@ func (m *Machine) onRemove(o op, r core.Reply) {
 		}
 		return
 	}
+	m.dropMetrics(t, nil)
 	delete(m.topos, core.TopologyID(o.id))
 	m.dirty = true
 	m.log(core.LogInfo, "nimbus: topology removed", "topology", o.id)

@@ -56,19 +56,57 @@ type TaskError struct {
 	AgeSecs int64 `json:"age_secs,omitempty"`
 }
 
-// Counts are a task's counters over one window.
+// Counts are a task's counters over one window, with its latencies and
+// capacity; summed over tasks, a component's or a topology's.
 type Counts struct {
 	Emitted     int64 `json:"emitted"`
 	Transferred int64 `json:"transferred"`
 	Acked       int64 `json:"acked"`
 	Failed      int64 `json:"failed"`
 	Executed    int64 `json:"executed"`
+	// Latencies travel as sums with their sample counts, so that a sum of
+	// Counts averages each latency weighted by samples, as Storm's UI does.
+	// Complete: a spout's trees, emit to completion; execute: a bolt's
+	// Execute calls; process: a bolt's inputs, Execute start to ack.
+	CompleteLatency Latency `json:"complete_latency"`
+	ExecuteLatency  Latency `json:"execute_latency"`
+	ProcessLatency  Latency `json:"process_latency"`
+	// Capacity is the fraction of the window a bolt task spent executing
+	// (executed × average execute latency / window, cut to its uptime); a
+	// sum holds its busiest task's, which is what Storm shows for a
+	// component.
+	Capacity float64 `json:"capacity"`
 }
 
-// Add returns the sum of two counts.
+// Latency is a sum of sampled latencies and the number of samples in it.
+type Latency struct {
+	Samples  int64 `json:"samples"`
+	SumNanos int64 `json:"sum_ns"`
+}
+
+// Ms is the average latency in milliseconds, 0 without samples.
+func (l Latency) Ms() float64 {
+	if l.Samples <= 0 {
+		return 0
+	}
+	return float64(l.SumNanos) / float64(l.Samples) / float64(time.Millisecond)
+}
+
+func (l Latency) add(o Latency) Latency {
+	return Latency{Samples: l.Samples + o.Samples, SumNanos: l.SumNanos + o.SumNanos}
+}
+
+// Add returns the sum of two counts: counters and latency sums add up,
+// capacity is the larger.
 func (c Counts) Add(o Counts) Counts {
-	return Counts{c.Emitted + o.Emitted, c.Transferred + o.Transferred, c.Acked + o.Acked,
-		c.Failed + o.Failed, c.Executed + o.Executed}
+	return Counts{
+		Emitted: c.Emitted + o.Emitted, Transferred: c.Transferred + o.Transferred,
+		Acked: c.Acked + o.Acked, Failed: c.Failed + o.Failed, Executed: c.Executed + o.Executed,
+		CompleteLatency: c.CompleteLatency.add(o.CompleteLatency),
+		ExecuteLatency:  c.ExecuteLatency.add(o.ExecuteLatency),
+		ProcessLatency:  c.ProcessLatency.add(o.ProcessLatency),
+		Capacity:        max(c.Capacity, o.Capacity),
+	}
 }
 
 // TaskMetrics is one task's counters, as its worker reports them: over the
@@ -107,8 +145,12 @@ type WorkerAssign struct {
 	Topology core.TopologyID `json:"topology"`
 	Port     core.Port       `json:"port"`
 	Epoch    uint64          `json:"epoch"`
-	Assigned bool            `json:"assigned"`
-	Tasks    []core.TaskID   `json:"tasks"`
+	// Incarnation is the assignment's (see Assignment.Incarnation); 0 when
+	// unknown. A worker keys its persisted metrics by it, so that a
+	// topology submitted again under the same name starts from zero.
+	Incarnation int64         `json:"incarnation,omitempty"`
+	Assigned    bool          `json:"assigned"`
+	Tasks       []core.TaskID `json:"tasks"`
 	// Workers is the whole assignment, so the worker can route tuples to
 	// the tasks of its peers.
 	Workers []WorkerAssignment `json:"workers,omitempty"`

@@ -92,6 +92,13 @@ type Assignment struct {
 	// must stop or resume (Storm's workers read it from the topology's
 	// base). "" (a record written before the field) counts as ACTIVE.
 	Status string `json:"status,omitempty"`
+	// Incarnation is the assignment znode's creation zxid, which its reader
+	// fills in from the znode's stat; the record does not hold it. The
+	// znode is created at a topology's first schedule and deleted only with
+	// the topology, so it tells one submission of a name from the next
+	// (Squall's topology ids are names): whatever is kept per topology,
+	// such as metric windows, is kept per incarnation.
+	Incarnation int64 `json:"-"`
 }
 
 // SpoutsActive reports whether a topology in status runs its spouts: only

@@ -42,6 +42,7 @@ type slot struct {
 	recovered     bool   // running from a Restored record: its first heartbeat adopts it
 	told          bool   // a WorkerAssign was sent ...
 	toldEpoch     uint64 // ... for this epoch
+	toldInc       int64  // ... and this incarnation
 
 	clearedAt core.Time // when the last worker was known gone (0: never)
 	recorded  bool      // a launch record may exist in the store
@@ -120,7 +121,7 @@ func (m *Machine) reconcileRunning(s *slot, w want, wanted bool) {
 		if s.heartbeated && s.failures > 0 && m.now.Sub(s.healthySince) >= m.cfg.BackoffReset {
 			s.failures = 0
 		}
-		if wanted && s.heartbeated && (!s.told || s.toldEpoch != w.epoch) {
+		if wanted && s.heartbeated && (!s.told || s.toldEpoch != w.epoch || s.toldInc != w.incarnation) {
 			m.assign(s, w)
 		}
 	}
@@ -242,10 +243,10 @@ func (m *Machine) onWorkerExited(ev core.WorkerExited) {
 }
 
 func (m *Machine) assign(s *slot, w want) {
-	s.told, s.toldEpoch = true, w.epoch
+	s.told, s.toldEpoch, s.toldInc = true, w.epoch, w.incarnation
 	m.out = append(m.out, core.Send{To: protocol.WorkerNode(m.cfg.ID, s.port), Payload: protocol.EncodeMessage(
-		protocol.WorkerAssign{Topology: w.topology, Port: s.port, Epoch: w.epoch, Assigned: true, Tasks: w.tasks,
-			Workers: w.workers, Status: w.status})})
+		protocol.WorkerAssign{Topology: w.topology, Port: s.port, Epoch: w.epoch, Incarnation: w.incarnation,
+			Assigned: true, Tasks: w.tasks, Workers: w.workers, Status: w.status})})
 }
 
 // reset enters a state with no heartbeat heard yet; the topology, record,

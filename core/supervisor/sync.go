@@ -11,11 +11,12 @@ import (
 
 // want is the worker an assignment puts on one of our ports.
 type want struct {
-	topology core.TopologyID
-	epoch    uint64
-	tasks    []core.TaskID
-	workers  []protocol.WorkerAssignment // the whole assignment: the worker's routing table
-	status   string                      // the topology's status: whether its spouts run
+	topology    core.TopologyID
+	incarnation int64 // the assignment's (see protocol.Assignment)
+	epoch       uint64
+	tasks       []core.TaskID
+	workers     []protocol.WorkerAssignment // the whole assignment: the worker's routing table
+	status      string                      // the topology's status: whether its spouts run
 }
 
 // round is one read of every assignment: children(watch), then
@@ -101,6 +102,7 @@ func (m *Machine) onAssignGet(path string, r core.Reply) {
 			}
 			return
 		}
+		a.Incarnation = r.Stat.Czxid
 		m.round.got[topology] = a
 	case core.CodeNoNode:
 		// Deleted since the listing: the topology is gone.
@@ -139,8 +141,8 @@ func (m *Machine) computeDesired() map[core.Port]want {
 				m.stats.ForeignPorts++
 				continue
 			}
-			claims[w.Port] = append(claims[w.Port], want{topology: t, epoch: a.Epoch, tasks: slices.Clone(w.Tasks),
-				workers: a.Workers, status: a.Status})
+			claims[w.Port] = append(claims[w.Port], want{topology: t, incarnation: a.Incarnation, epoch: a.Epoch,
+				tasks: slices.Clone(w.Tasks), workers: a.Workers, status: a.Status})
 		}
 	}
 	desired := make(map[core.Port]want, len(claims))

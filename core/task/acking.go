@@ -1,6 +1,7 @@
 package task
 
 import (
+	"math"
 	"math/rand/v2"
 
 	"github.com/squall/squall/core"
@@ -123,6 +124,7 @@ func (r *runner) runAcks(limit int) int {
 	for ; n < limit && r.acksHead < len(r.acks); n++ {
 		c := r.acks[r.acksHead]
 		r.acksHead++
+		r.e.spent++ // a completion costs one unit (see Step)
 		r.completeRoot(c.root, c.failed)
 	}
 	if r.acksHead == len(r.acks) {
@@ -135,23 +137,36 @@ func (r *runner) completeRoot(root uint64, failed bool) {
 	if r.spout == nil {
 		return
 	}
-	msgID, ok := r.tracker.Complete(root)
+	msgID, emitted, ok := r.tracker.CompleteAt(root)
 	if !ok {
 		return // already completed, or from before a restart
 	}
-	if r.stats.Sample() {
-		h := r.stats.Stream("default")
-		if failed {
-			r.stats.Failed(r.e.now, h)
-		} else {
-			r.stats.Acked(r.e.now, h, 0)
-		}
-	}
+	r.recordCompletion(emitted, failed)
 	if failed {
 		r.spout.Fail(msgID)
 		return
 	}
 	r.spout.Ack(msgID)
+}
+
+// unsampled is the emit time the tracker holds for a root whose emit the
+// sampler skipped: its completion is not recorded either, so that the
+// acked and failed counts, scaled by the sampling weight, stand for all.
+const unsampled core.Time = math.MinInt64
+
+// recordCompletion records a spout tree's end, if its emit was sampled:
+// acked with its complete latency (emit to completion), or failed, which
+// includes timing out.
+func (r *runner) recordCompletion(emitted core.Time, failed bool) {
+	if emitted == unsampled {
+		return
+	}
+	h := r.stats.Stream("default")
+	if failed {
+		r.stats.Failed(r.e.now, h)
+		return
+	}
+	r.stats.Acked(r.e.now, h, r.e.measure().Sub(emitted))
 }
 
 // Deliver takes a tuple or acking message that arrived from another worker.

@@ -32,6 +32,9 @@ type Tuple struct {
 	ackVal uint64 // XOR of the edge ids of the tuples anchored to it
 	tick   bool
 	state  tupleState
+	// sampledAt is when the Execute of a sampled tuple (state has
+	// tupleSampled) began: its ack's process latency counts from here.
+	sampledAt core.Time
 }
 
 // tupleState tracks a tuple through its bolt, so that the executor knows
@@ -43,6 +46,7 @@ const (
 	tupleExecuted tupleState = 1 << iota // Execute has returned
 	tupleSettled                         // the bolt acked or failed it
 	tupleFree                            // released, waiting for reuse
+	tupleSampled                         // its execute and ack or fail are recorded in the metrics
 )
 
 // Fields maps a stream's field names to value indexes.

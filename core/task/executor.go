@@ -57,6 +57,19 @@ type ExecutorConfig struct {
 	Rand     *rand.Rand
 	// Now is when the executor starts: its tasks' metric windows begin then.
 	Now core.Time
+	// Clock, when set, is the driver's monotonic clock in the time base of
+	// Step's now. The executor reads it only to time sampled tuples (an
+	// Execute, an ack, a tree's completion), so that execute, process and
+	// complete latencies are measured where a clock exists: real drivers
+	// set it. Core never reads a clock of its own.
+	Clock func() core.Time
+	// UnitTime, used when Clock is nil, is the time one budget unit of Step
+	// stands for: the simulator's cost model. A sampled Execute of a
+	// component of cost c then takes c × UnitTime, and the executor's time
+	// within a step is the step's now plus the units spent so far in it.
+	// With neither, every measurement reads the step's now: what happens in
+	// one step takes no time, and only waits between steps show.
+	UnitTime time.Duration
 	// Services are handed to every task's Context as they are: what the
 	// driver provides user code beside the topology, such as the
 	// simulator's per-run ledger that the sequence example writes to (a
@@ -111,6 +124,9 @@ type ackMsg struct {
 type Executor struct {
 	cfg ExecutorConfig
 	now core.Time
+	// spent is the budget units spent in the current step, for the cost
+	// model's time (see ExecutorConfig.UnitTime and measure).
+	spent int
 	// slots describe every task of the topology, indexed by task id
 	// (Storm numbers them 1..N): a slice, not maps, because every tuple and
 	// acking message looks its destination up.
@@ -338,7 +354,7 @@ func (e *Executor) send(w int, m Remote) {
 // component's cost (1 by default), a completion handed to a spout 1;
 // NextTuple is bounded by spoutBurst per round and by backpressure instead.
 func (e *Executor) Step(now core.Time, budget int) int {
-	e.now = now
+	e.now, e.spent = now, 0
 	e.rotate()
 	e.tick()
 	done := 0
@@ -437,13 +453,23 @@ func (e *Executor) rotate() {
 func (r *runner) expire() {
 	oldest := (r.gen + 1) % ackerBuckets
 	for _, root := range r.gens[oldest] {
-		if msgID, ok := r.tracker.Complete(root); ok {
+		if msgID, emitted, ok := r.tracker.CompleteAt(root); ok {
 			r.e.stats.Failed++
+			r.recordCompletion(emitted, true) // a timeout is a failure, as in Storm
 			r.spout.Fail(msgID)
 		}
 	}
 	r.gens[oldest] = r.gens[oldest][:0]
 	r.gen = oldest
+}
+
+// measure is the executor's time for timing a sampled tuple: the driver's
+// clock when it gave one, else the step's now advanced by the cost model.
+func (e *Executor) measure() core.Time {
+	if e.cfg.Clock != nil {
+		return e.cfg.Clock()
+	}
+	return e.now.Add(time.Duration(e.spent) * e.cfg.UnitTime)
 }
 
 // Bolt returns the bolt instance of a local task, for checkers that read

@@ -206,17 +206,25 @@ func (r *runner) emitSpout(direct core.TaskID, stream string, values Values, msg
 	}
 	e := r.e
 	reliable := msgID != nil && len(e.ackers) > 0
+	if reliable && r.tracker.Full() {
+		r.ReportError(errors.New("emit past max spout pending"))
+		return
+	}
+	// One sampling decision covers the emit and its tree's completion.
+	sampled := r.stats.Sample()
+	emitted := unsampled
+	if sampled {
+		emitted = e.measure()
+	}
 	var root, xor uint64
 	if reliable {
-		var ok bool
-		if root, ok = r.tracker.Emit(msgID); !ok {
-			r.ReportError(errors.New("emit past max spout pending"))
-			return
-		}
+		root, _ = r.tracker.EmitAt(msgID, emitted)
 	}
 	e.stats.Emitted++
 	r.dst = r.targets(out, direct, values, r.dst[:0])
-	r.recordEmit(stream, len(r.dst))
+	if sampled {
+		r.recordSampledEmit(stream, len(r.dst))
+	}
 	var roots []uint64 // one slice for every target: roots are never modified
 	if reliable && len(r.dst) > 0 {
 		roots = e.newRoot(root)
@@ -234,6 +242,7 @@ func (r *runner) emitSpout(direct core.TaskID, stream string, values Values, msg
 		r.gens[r.gen] = append(r.gens[r.gen], root)
 		e.ackInit(root, r.id, xor)
 	case msgID != nil: // no ackers: acked right after emit, as Storm
+		r.recordCompletion(emitted, false)
 		r.spout.Ack(msgID)
 	}
 }
@@ -306,6 +315,9 @@ func (b *boltCollector) Ack(t *Tuple) {
 	}
 	e := b.e
 	e.stats.Acked++
+	if t.state&tupleSampled != 0 {
+		b.stats.BoltAcked(e.now, b.stats.Stream(t.Stream), e.measure().Sub(t.sampledAt))
+	}
 	for i, root := range t.roots {
 		e.ackAck(root, t.edge(i)^t.ackVal)
 	}
@@ -326,6 +338,9 @@ func (b *boltCollector) Fail(t *Tuple) {
 	}
 	e := b.e
 	e.stats.Failed++
+	if t.state&tupleSampled != 0 {
+		b.stats.Failed(e.now, b.stats.Stream(t.Stream))
+	}
 	for _, root := range t.roots {
 		e.ackFail(root)
 	}
@@ -473,10 +488,15 @@ func anchorRoots(anchors []*Tuple) []uint64 {
 // recordEmit counts one emit and its deliveries, when sampled.
 func (r *runner) recordEmit(stream string, targets int) {
 	if r.stats.Sample() {
-		h := r.stats.Stream(stream)
-		r.stats.Emitted(r.e.now, h, 1)
-		r.stats.Transferred(r.e.now, h, int64(targets))
+		r.recordSampledEmit(stream, targets)
 	}
+}
+
+// recordSampledEmit counts one sampled emit and its deliveries.
+func (r *runner) recordSampledEmit(stream string, targets int) {
+	h := r.stats.Stream(stream)
+	r.stats.Emitted(r.e.now, h, 1)
+	r.stats.Transferred(r.e.now, h, int64(targets))
 }
 
 // push appends a tuple to the task's inbox.
@@ -495,10 +515,7 @@ func (r *runner) drain(budget int) int {
 		t := r.inbox[r.head]
 		r.inbox[r.head] = nil
 		r.head++
-		r.bolt.Execute(t)
-		if !t.tick && r.stats.Sample() {
-			r.stats.Executed(r.e.now, r.stats.Stream(t.Stream), 0)
-		}
+		r.execute(t)
 		t.state |= tupleExecuted
 		if t.state&tupleSettled != 0 {
 			r.e.release(t) // acked or failed during Execute: done with
@@ -511,4 +528,22 @@ func (r *runner) drain(budget int) int {
 	}
 	r.e.stats.Executed += int64(n)
 	return spent
+}
+
+// execute runs the bolt on t. A sampled tuple is timed: its execute
+// latency now, its process latency when the bolt acks it. In the cost model
+// (ExecutorConfig.UnitTime) the Execute occupies the cost's units from the
+// time it starts, so an ack inside Execute comes at its end, as it would on
+// a clock.
+func (r *runner) execute(t *Tuple) {
+	sampled := !t.tick && r.stats.Sample()
+	if sampled {
+		t.state |= tupleSampled
+		t.sampledAt = r.e.measure()
+	}
+	r.e.spent += r.cost
+	r.bolt.Execute(t)
+	if sampled {
+		r.stats.Executed(r.e.now, r.stats.Stream(t.Stream), r.e.measure().Sub(t.sampledAt))
+	}
 }

@@ -90,8 +90,9 @@ func (m *Machine) buildDataplane(a protocol.WorkerAssign) {
 	}
 	plane, err := factory(task.ExecutorConfig{Topology: m.cfg.Topology, Tasks: a.Tasks, Now: m.now,
 		WorkerOf: workerOf, HostOf: hostOf, Local: local, Rand: rand.New(rand.NewPCG(m.rng.Uint64(), m.rng.Uint64())),
-		Services: m.cfg.Services, TestOnlyAckAtInit: m.cfg.TestOnlyAckAtInit,
-		Inactive: len(peers) > 1 || !m.statusRuns(a.Status)})
+		Services: m.cfg.Services, Clock: m.cfg.Clock, UnitTime: m.cfg.UnitTime,
+		TestOnlyAckAtInit: m.cfg.TestOnlyAckAtInit,
+		Inactive:          len(peers) > 1 || !m.statusRuns(a.Status)})
 	if err != nil {
 		m.stats.DataErrors++
 		return

@@ -1,6 +1,8 @@
 package worker
 
 import (
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -16,8 +18,10 @@ import (
 const metricsPersistPeriod = 5 * time.Second
 
 // metricsKeyPrefix prefixes the store keys of task metrics:
-// "metrics/<topology>/<task>", so that another topology later run on the
-// same slot never loads these.
+// "metrics/<topology>/<incarnation>/<task>", so that another topology later
+// run on the same slot, or the same topology submitted again (a new
+// incarnation of its assignment, see protocol.Assignment), never loads
+// these.
 const metricsKeyPrefix = "metrics/"
 
 func (m *Machine) metricsPrefix() string {
@@ -25,24 +29,50 @@ func (m *Machine) metricsPrefix() string {
 }
 
 func (m *Machine) metricsKey(task core.TaskID) []byte {
-	return []byte(m.metricsPrefix() + strconv.Itoa(int(task)))
+	return []byte(m.metricsPrefix() + restoredKey(m.incarnation, task))
 }
 
-// onRestored keeps the metric windows an earlier incarnation persisted, for
-// the tasks the next executor runs.
+// restoredKey is a task's key in m.restored: "<incarnation>/<task>".
+func restoredKey(incarnation int64, task core.TaskID) string {
+	return strconv.FormatInt(incarnation, 10) + "/" + strconv.Itoa(int(task))
+}
+
+// onRestored keeps the metric windows an earlier process persisted, for
+// the tasks the next executor runs if its incarnation is theirs (see
+// dropForeignMetrics).
 func (m *Machine) onRestored(ev core.Restored) {
 	for _, kv := range ev.Entries {
-		id, ok := strings.CutPrefix(string(kv.Key), m.metricsPrefix())
+		rest, ok := strings.CutPrefix(string(kv.Key), m.metricsPrefix())
 		if !ok {
 			continue
 		}
-		n, err := strconv.Atoi(id)
-		if err != nil {
-			m.stats.DataErrors++
+		inc, task, found := strings.Cut(rest, "/")
+		_, errInc := strconv.ParseInt(inc, 10, 64)
+		_, errTask := strconv.Atoi(task)
+		if !found || errInc != nil || errTask != nil {
+			m.stats.DataErrors++ // corrupt, or from a build without incarnations
+			m.foreign = append(m.foreign, kv.Key)
 			continue
 		}
-		m.restored[core.TaskID(n)] = kv.Value
+		m.restored[rest] = kv.Value
 	}
+}
+
+// dropForeignMetrics, at the first assignment, forgets and deletes the
+// windows of other incarnations: a killed topology's counters must not
+// reach its successor of the same name, nor stay in the store for ever.
+func (m *Machine) dropForeignMetrics() {
+	mine := strconv.FormatInt(m.incarnation, 10) + "/"
+	for _, key := range slices.Sorted(maps.Keys(m.restored)) {
+		if !strings.HasPrefix(key, mine) {
+			delete(m.restored, key)
+			m.foreign = append(m.foreign, []byte(m.metricsPrefix()+key))
+		}
+	}
+	for _, key := range m.foreign {
+		m.out = append(m.out, core.Persist{Op: m.ops.Next(), Key: key}) // a nil Value deletes
+	}
+	m.foreign = nil
 }
 
 // carryMetrics saves the running executor's windows before it is replaced,
@@ -53,7 +83,7 @@ func (m *Machine) carryMetrics() {
 	}
 	for _, id := range m.dp.plane.Tasks() {
 		if blob, err := m.dp.plane.Metrics(id).MarshalBinary(); err == nil {
-			m.restored[id] = blob
+			m.restored[restoredKey(m.incarnation, id)] = blob
 		}
 	}
 }
@@ -64,7 +94,7 @@ func (m *Machine) restoreMetrics() {
 		return
 	}
 	for _, id := range m.dp.plane.Tasks() {
-		blob, ok := m.restored[id]
+		blob, ok := m.restored[restoredKey(m.incarnation, id)]
 		if !ok {
 			continue
 		}
@@ -100,15 +130,24 @@ func (m *Machine) taskMetrics() []protocol.TaskMetrics {
 	for _, id := range e.Tasks() {
 		st := e.Metrics(id)
 		out = append(out, protocol.TaskMetrics{Task: id, Component: e.Component(id),
-			Last10m: counts(st.Snapshot(m.now, metrics.Last10m).Total()),
-			Last3h:  counts(st.Snapshot(m.now, metrics.Last3h).Total()),
-			Last1d:  counts(st.Snapshot(m.now, metrics.Last1d).Total()),
-			AllTime: counts(st.Snapshot(m.now, metrics.AllTime).Total())})
+			Last10m: counts(st.Snapshot(m.now, metrics.Last10m)),
+			Last3h:  counts(st.Snapshot(m.now, metrics.Last3h)),
+			Last1d:  counts(st.Snapshot(m.now, metrics.Last1d)),
+			AllTime: counts(st.Snapshot(m.now, metrics.AllTime))})
 	}
 	return out
 }
 
-func counts(s metrics.StreamStats) protocol.Counts {
+// counts is a task's window as the heartbeat carries it: its streams summed,
+// latencies as sums, and its capacity.
+func counts(snap metrics.Snapshot) protocol.Counts {
+	s := snap.Total()
 	return protocol.Counts{Emitted: s.Emitted, Transferred: s.Transferred, Acked: s.Acked,
-		Failed: s.Failed, Executed: s.Executed}
+		Failed: s.Failed, Executed: s.Executed,
+		CompleteLatency: latency(s.Complete), ExecuteLatency: latency(s.Execute),
+		ProcessLatency: latency(s.Process), Capacity: snap.Capacity}
+}
+
+func latency(l metrics.Latency) protocol.Latency {
+	return protocol.Latency{Samples: l.Samples, SumNanos: l.SumNanos}
 }

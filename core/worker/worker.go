@@ -31,6 +31,12 @@ type Config struct {
 	// Services are passed to the executor and so to every task's Context
 	// (see task.ExecutorConfig).
 	Services map[string]any
+	// Clock and UnitTime time sampled tuples, for the latencies and
+	// capacity (see task.ExecutorConfig): a real driver passes its
+	// monotonic clock; the simulator a cost model, the virtual time one
+	// budget unit stands for.
+	Clock    func() core.Time
+	UnitTime time.Duration
 	// TestOnlyAckAtInit is passed to the executor (see task.ExecutorConfig).
 	TestOnlyAckAtInit bool
 	// TestOnlyIgnoreStatus runs the spouts whatever the topology status
@@ -72,9 +78,13 @@ type Machine struct {
 	dp        *dataplane
 	dpTasks   []core.TaskID
 	dpWorkers []protocol.WorkerAssignment
-	restored  map[core.TaskID][]byte // metric windows to load into tasks
-	ops       core.OpSeq
-	persistAt core.Time
+	// incarnation is the assignment's (see protocol.Assignment), from the
+	// first WorkerAssign: this process runs that submission only.
+	incarnation int64
+	restored    map[string][]byte // metric windows to load into tasks, by restoredKey
+	foreign     [][]byte          // store keys of windows not to load: deleted at the first assignment
+	ops         core.OpSeq
+	persistAt   core.Time
 	// carriedErrors are the newest errors of replaced planes (see
 	// carryErrors), at most protocol.HeartbeatErrorsMax.
 	carriedErrors []task.Error
@@ -91,7 +101,7 @@ func New(cfg Config) *Machine {
 		cfg.StepBudget = stepBudgetDefault
 	}
 	core.Assert(cfg.Topology == nil || cfg.Rand != nil, "worker %s: a topology needs a generator", cfg.Spec)
-	return &Machine{cfg: cfg, rng: cfg.Rand, restored: map[core.TaskID][]byte{}}
+	return &Machine{cfg: cfg, rng: cfg.Rand, restored: map[string][]byte{}}
 }
 
 // Ready drains the effects produced since the last call.
@@ -163,10 +173,19 @@ func (m *Machine) onAssign(a protocol.WorkerAssign) {
 		m.exit(fmt.Sprintf("assigned %s:%d, not %s:%d", a.Topology, a.Port, m.cfg.Spec.Topology, m.cfg.Spec.Port))
 	case !a.Assigned:
 		m.exit("unassigned")
+	case m.assigned && a.Incarnation != m.incarnation:
+		// The topology was killed and submitted again under its name: this
+		// process runs the old one's code and counters. Its supervisor
+		// starts a fresh worker.
+		m.exit(fmt.Sprintf("assigned incarnation %d of %s, not %d", a.Incarnation, a.Topology, m.incarnation))
 	case a.Epoch < m.cfg.Spec.Epoch || (m.assigned && a.Epoch < m.epoch):
 		m.stats.Stale++
 	default:
 		m.stats.Assignments++
+		if !m.assigned {
+			m.incarnation = a.Incarnation
+			m.dropForeignMetrics()
+		}
 		m.assigned, m.epoch, m.status = true, a.Epoch, a.Status
 		m.tasks = slices.Sorted(slices.Values(a.Tasks))
 		m.buildDataplane(a)

@@ -66,7 +66,22 @@ type Topology struct {
 	Artifact   string          `json:"artifact,omitempty"`
 	Window     string          `json:"window"`
 	Stats      protocol.Counts `json:"stats"`
+	Latency    LatencyMs       `json:"latency_ms"`
 	Components []Component     `json:"components"`
+}
+
+// LatencyMs are a window's average latencies in milliseconds, weighted by
+// the tasks' samples (Stats holds the sums they come from), as Storm UI
+// shows them: complete for spouts, execute and process for bolts.
+type LatencyMs struct {
+	Complete float64 `json:"complete"`
+	Execute  float64 `json:"execute"`
+	Process  float64 `json:"process"`
+}
+
+// NewLatencyMs averages the latencies of c.
+func NewLatencyMs(c protocol.Counts) LatencyMs {
+	return LatencyMs{Complete: c.CompleteLatency.Ms(), Execute: c.ExecuteLatency.Ms(), Process: c.ProcessLatency.Ms()}
 }
 
 // Component answers GET /api/v1/topology/{id}/component/{component}.
@@ -76,6 +91,7 @@ type Component struct {
 	Tasks    int             `json:"tasks"` // tasks that reported metrics
 	Window   string          `json:"window"`
 	Stats    protocol.Counts `json:"stats"`
+	Latency  LatencyMs       `json:"latency_ms"`
 	// LastError is the newest error's message, "" for none; Errors are
 	// the component's last errors (at most protocol.ErrorsPerComponentMax),
 	// newest first. Named as Storm UI names them.

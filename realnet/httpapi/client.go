@@ -45,6 +45,7 @@ type Client struct {
 	nimbuses   []string // host:port
 	hc         *http.Client
 	backoffMin time.Duration
+	scheme     string // "http" or "https"
 
 	mu        sync.Mutex
 	preferred string // the host that answered last, "" at first
@@ -60,7 +61,15 @@ func NewClient(nimbuses []string, hc *http.Client) *Client {
 	if hc == nil {
 		hc = &http.Client{}
 	}
-	return &Client{nimbuses: append([]string(nil), nimbuses...), hc: hc, backoffMin: retryBackoffMin}
+	return &Client{nimbuses: append([]string(nil), nimbuses...), hc: hc, backoffMin: retryBackoffMin, scheme: "http"}
+}
+
+// WithTLS makes the client call the nimbuses over HTTPS (a cluster with
+// tls.cert set); hc's transport must trust their certificates. It returns
+// c, and must be called before the first call.
+func (c *Client) WithTLS() *Client {
+	c.scheme = "https"
+	return c
 }
 
 // call is one API request, which the client may send more than once.
@@ -184,7 +193,7 @@ func (c *Client) doAt(ctx context.Context, host string, k call, out any) (string
 }
 
 func (c *Client) request(ctx context.Context, host string, k call) (*http.Request, error) {
-	req, err := http.NewRequestWithContext(ctx, k.method, "http://"+host+k.path, nil)
+	req, err := http.NewRequestWithContext(ctx, k.method, c.scheme+"://"+host+k.path, nil)
 	if err != nil {
 		return nil, fmt.Errorf("httpapi: %w", err)
 	}
@@ -420,9 +429,9 @@ func fileDigest(path string) (string, error) {
 }
 
 // ArtifactURL is where the nimbus at host (host:port) serves an artifact,
-// for artifact.Store.Fetch.
-func ArtifactURL(host, digest string) string {
-	return "http://" + host + "/api/v1/artifact/" + digest
+// for artifact.Store.Fetch; scheme is "http" or, on a TLS cluster, "https".
+func ArtifactURL(scheme, host, digest string) string {
+	return scheme + "://" + host + "/api/v1/artifact/" + digest
 }
 
 // Download fetches an artifact into store from the first nimbus that holds
@@ -430,7 +439,7 @@ func ArtifactURL(host, digest string) string {
 func (c *Client) Download(ctx context.Context, digest string, store *artifact.Store) error {
 	var errs []error
 	for _, h := range c.hosts() {
-		err := store.Fetch(ctx, c.hc, ArtifactURL(h, digest), digest)
+		err := store.Fetch(ctx, c.hc, ArtifactURL(c.scheme, h, digest), digest)
 		if err == nil || errors.Is(err, artifact.ErrBadDigest) || ctx.Err() != nil {
 			return err
 		}

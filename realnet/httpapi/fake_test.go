@@ -40,8 +40,9 @@ func (f *fakeNimbus) addTopology(name string) {
 	f.topos[name] = &protocol.TopologySummary{ID: core.TopologyID(name), Name: name,
 		Status: protocol.StatusActive, Workers: 2, Tasks: 4, Epoch: 1,
 		Components: []protocol.ComponentSummary{
-			{Name: "count", Tasks: 2, Last10m: protocol.Counts{Executed: 10}, AllTime: protocol.Counts{Executed: 100},
-				Last3h: protocol.Counts{Executed: 30}, Last1d: protocol.Counts{Executed: 70}},
+			{Name: "count", Tasks: 2, Last10m: protocol.Counts{Executed: 10},
+				AllTime: protocol.Counts{Executed: 100, ExecuteLatency: protocol.Latency{Samples: 4, SumNanos: 10_000_000}},
+				Last3h:  protocol.Counts{Executed: 30}, Last1d: protocol.Counts{Executed: 70}},
 			{Name: "split", Tasks: 2, Last10m: protocol.Counts{Emitted: 20}, AllTime: protocol.Counts{Emitted: 200},
 				Errors: []protocol.TaskError{
 					{Component: "split", Task: 3, Error: "split: bad line", TimeNs: 1406006074 * core.Time(time.Second),
@@ -97,7 +98,7 @@ func (f *fakeNimbus) answer(req protocol.ClientRequest) protocol.ClientReply {
 		out := []protocol.TopologySummary{}
 		for _, name := range slices.Sorted(maps.Keys(f.topos)) {
 			s := *f.topos[name]
-			s.Components, s.Last10m, s.AllTime = nil, protocol.Counts{}, protocol.Counts{}
+			s.Components = nil // as nimbus: the list has the windows' totals, not components
 			out = append(out, s)
 		}
 		return protocol.ClientReply{OK: true, Topologies: out}

@@ -139,6 +139,7 @@ func (s *Server) topology(_ http.ResponseWriter, r *http.Request) (any, error) {
 	out := Topology{ID: t.ID, Name: t.Name, Status: t.Status, Workers: t.Workers, Tasks: t.Tasks,
 		Epoch: t.Epoch, Reason: t.Reason, Artifact: t.Artifact, Window: window,
 		Stats: windowCounts(window, protocol.Windows{Last10m: t.Last10m, Last3h: t.Last3h, Last1d: t.Last1d, AllTime: t.AllTime}), Components: []Component{}}
+	out.Latency = NewLatencyMs(out.Stats)
 	for _, c := range t.Components {
 		out.Components = append(out.Components, component(t, c, window))
 	}
@@ -146,9 +147,9 @@ func (s *Server) topology(_ http.ResponseWriter, r *http.Request) (any, error) {
 }
 
 func component(t protocol.TopologySummary, c protocol.ComponentSummary, window string) Component {
+	stats := windowCounts(window, protocol.Windows{Last10m: c.Last10m, Last3h: c.Last3h, Last1d: c.Last1d, AllTime: c.AllTime})
 	out := Component{Topology: t.ID, Name: c.Name, Tasks: c.Tasks, Window: window,
-		Stats:  windowCounts(window, protocol.Windows{Last10m: c.Last10m, Last3h: c.Last3h, Last1d: c.Last1d, AllTime: c.AllTime}),
-		Errors: componentErrors(c.Errors)}
+		Stats: stats, Latency: NewLatencyMs(stats), Errors: componentErrors(c.Errors)}
 	if len(out.Errors) > 0 {
 		out.LastError = out.Errors[0].Error
 	}

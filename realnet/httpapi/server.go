@@ -61,6 +61,9 @@ type ServerConfig struct {
 	// Auth authenticates callers by bearer token and authorizes each route
 	// by role; nil lets every caller in as an admin (local mode).
 	Auth *auth.Tokens
+	// TLS says the API is served over TLS (realnet.TransportConfig.TLS):
+	// redirects to the leader then name https.
+	TLS bool
 }
 
 // Server is the client API of one nimbus. It is an http.Handler; it is safe
@@ -230,7 +233,7 @@ func (s *Server) ask(r *http.Request, req protocol.ClientRequest) (protocol.Clie
 	case err != nil:
 		return reply, errorf(http.StatusServiceUnavailable, "httpapi: nimbus unavailable: %v", err)
 	case reply.NotLeader:
-		return reply, notLeader(r, string(reply.Leader))
+		return reply, notLeader(r, s.scheme(), string(reply.Leader))
 	case !reply.OK:
 		return reply, &apiError{status: replyStatus(reply.Error), msg: reply.Error}
 	}
@@ -239,13 +242,13 @@ func (s *Server) ask(r *http.Request, req protocol.ClientRequest) (protocol.Clie
 
 // notLeader redirects to the leader's API, at the same path and query, or
 // answers 503 when no leader is known (an election is under way).
-func notLeader(r *http.Request, leader string) *apiError {
+func notLeader(r *http.Request, scheme, leader string) *apiError {
 	if _, _, err := net.SplitHostPort(leader); leader == "" || err != nil {
 		return &apiError{status: http.StatusServiceUnavailable, code: CodeNotLeader, leader: leader,
 			msg: "httpapi: this nimbus is not the leader and knows no leader with an address; retry shortly"}
 	}
 	return &apiError{status: http.StatusTemporaryRedirect, code: CodeNotLeader, leader: leader,
-		location: "http://" + leader + r.URL.RequestURI(),
+		location: scheme + "://" + leader + r.URL.RequestURI(),
 		msg:      "httpapi: this nimbus is not the leader; the leader is " + leader}
 }
 
@@ -299,4 +302,12 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any, optional bool) er
 		return errorf(http.StatusBadRequest, "httpapi: bad JSON body: more than one value")
 	}
 	return nil
+}
+
+// scheme is the API's URL scheme.
+func (s *Server) scheme() string {
+	if s.cfg.TLS {
+		return "https"
+	}
+	return "http"
 }

@@ -96,6 +96,9 @@ func New(cfg task.ExecutorConfig) (*Plane, error) {
 		one := cfg
 		one.Tasks = []core.TaskID{id}
 		one.Rand = rand.New(rand.NewPCG(cfg.Rand.Uint64(), cfg.Rand.Uint64()))
+		if one.Clock == nil {
+			one.Clock = p.clock // lanes run in real time: time sampled tuples by it
+		}
 		exec, err := task.NewExecutor(one)
 		if err != nil {
 			return nil, err

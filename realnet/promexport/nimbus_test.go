@@ -69,16 +69,20 @@ func fakeCluster() protocol.ClusterSummary {
 
 func fakeWC() protocol.TopologySummary {
 	split := protocol.ComponentSummary{Name: "split", Tasks: 4,
-		Last10m: protocol.Counts{Emitted: 900, Transferred: 880, Acked: 0, Failed: 0, Executed: 150},
-		Last3h:  protocol.Counts{Emitted: 9000, Transferred: 8800, Executed: 1500},
-		Last1d:  protocol.Counts{Emitted: 9001, Transferred: 8801, Executed: 1501},
-		AllTime: protocol.Counts{Emitted: 9002, Transferred: 8802, Executed: 1502},
+		Last10m: protocol.Counts{Emitted: 900, Transferred: 880, Acked: 0, Failed: 0, Executed: 150,
+			ExecuteLatency: protocol.Latency{Samples: 10, SumNanos: 5_000_000},
+			ProcessLatency: protocol.Latency{Samples: 10, SumNanos: 20_000_000}, Capacity: 0.25},
+		Last3h: protocol.Counts{Emitted: 9000, Transferred: 8800, Executed: 1500},
+		Last1d: protocol.Counts{Emitted: 9001, Transferred: 8801, Executed: 1501},
+		AllTime: protocol.Counts{Emitted: 9002, Transferred: 8802, Executed: 1502,
+			ExecuteLatency: protocol.Latency{Samples: 100, SumNanos: 3_000_000_000}, Capacity: 0.1},
 		Errors: []protocol.TaskError{
 			{Component: "split", Task: 3, Error: "newest", TimeNs: core.Time(1_700_000_000_500_000_000)},
 			{Component: "split", Task: 3, Error: "older", TimeNs: core.Time(1_600_000_000_000_000_000)},
 		}}
 	spout := protocol.ComponentSummary{Name: "sentences", Tasks: 2,
-		Last10m: protocol.Counts{Emitted: 150, Transferred: 150, Acked: 140, Failed: 3},
+		Last10m: protocol.Counts{Emitted: 150, Transferred: 150, Acked: 140, Failed: 3,
+			CompleteLatency: protocol.Latency{Samples: 4, SumNanos: 40_000_000}},
 		Last3h:  protocol.Counts{Emitted: 1500, Transferred: 1500, Acked: 1400, Failed: 30},
 		Last1d:  protocol.Counts{Emitted: 1501, Transferred: 1501, Acked: 1401, Failed: 31},
 		AllTime: protocol.Counts{Emitted: 1502, Transferred: 1502, Acked: 1402, Failed: 32}}
@@ -162,6 +166,17 @@ func TestNimbusCollectorLeader(t *testing.T) {
 		{"squall_component_emitted_tuples_total", "component=split,topology=wc", 9002},
 		{"squall_component_failed_tuples_total", "component=sentences,topology=wc", 32},
 		{"squall_component_executed_tuples_total", "component=split,topology=wc", 1502},
+		{"squall_component_complete_latency_seconds", "component=sentences,topology=wc,window=600", 0.01},
+		{"squall_component_execute_latency_seconds", "component=split,topology=wc,window=600", 0.0005},
+		{"squall_component_process_latency_seconds", "component=split,topology=wc,window=600", 0.002},
+		{"squall_component_execute_latency_seconds", "component=split,topology=wc,window=:all-time", 0.03},
+		{"squall_component_execute_latency_seconds_total", "component=split,topology=wc", 3},
+		{"squall_component_execute_latency_samples_total", "component=split,topology=wc", 100},
+		{"squall_component_complete_latency_samples_total", "component=split,topology=wc", 0},
+		{"squall_component_capacity_ratio", "component=split,topology=wc,window=600", 0.25},
+		{"squall_component_capacity_ratio", "component=split,topology=wc,window=:all-time", 0.1},
+		{"squall_topology_complete_latency_seconds", "topology=wc,window=600", 0.01},
+		{"squall_topology_capacity_ratio", "topology=wc,window=600", 0.25},
 		{"squall_component_recent_errors", "component=split,topology=wc", 2},
 		{"squall_component_recent_errors", "component=sentences,topology=wc", 0},
 		{"squall_component_last_error_timestamp_seconds", "component=split,topology=wc", 1_700_000_000.5},
@@ -174,6 +189,11 @@ func TestNimbusCollectorLeader(t *testing.T) {
 		}
 		if v != w.value {
 			t.Errorf("%s{%s}: got %v, want %v", w.name, w.labels, v, w.value)
+		}
+	}
+	for _, series := range []string{"component=split,topology=wc,window=600", "component=sentences,topology=wc,window=10800"} {
+		if v, ok := got["squall_component_complete_latency_seconds"][series]; ok {
+			t.Errorf("complete latency {%s} without samples: got %v, want no series", series, v)
 		}
 	}
 	if _, ok := got["squall_component_last_error_timestamp_seconds"]["component=sentences,topology=wc"]; ok {

@@ -2,6 +2,7 @@ package promexport
 
 import (
 	"slices"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -75,10 +76,28 @@ var counts = []count{
 	{"executed", "tuples a bolt's tasks executed", func(c protocol.Counts) int64 { return c.Executed }},
 }
 
+// latency is one latency of protocol.Counts, a sum of sampled latencies
+// with its sample count.
+type latency struct {
+	name, help string
+	of         func(protocol.Counts) protocol.Latency
+}
+
+var latencies = []latency{
+	{"complete", "a spout's trees, from emit to completion", func(c protocol.Counts) protocol.Latency { return c.CompleteLatency }},
+	{"execute", "a bolt's Execute calls", func(c protocol.Counts) protocol.Latency { return c.ExecuteLatency }},
+	{"process", "a bolt's inputs, from the start of Execute to their ack",
+		func(c protocol.Counts) protocol.Latency { return c.ProcessLatency }},
+}
+
 // countDescs are one scope's descriptors of counts: per window (gauges)
-// and all time (counters), in the order of counts.
+// and all time (counters), in the order of counts; of latencies, the
+// average per window (gauges) and the all-time sum and samples (counters),
+// in the order of latencies; and of capacity per window.
 type countDescs struct {
-	window, total []*prometheus.Desc
+	window, total                 []*prometheus.Desc
+	latency, latencySum, latencyN []*prometheus.Desc
+	capacity                      *prometheus.Desc
 }
 
 func newCountDescs(scope, what string, labels ...string) countDescs {
@@ -91,7 +110,28 @@ func newCountDescs(scope, what string, labels ...string) countDescs {
 			what+": "+c.help+" since the topology's submission (the :all-time window as a counter, for rate()); sampled estimates",
 			labels, nil))
 	}
+	windowLabels := append(slices.Clone(labels), "window")
+	for _, l := range latencies {
+		base := "squall_" + scope + "_" + l.name + "_latency_"
+		d.latency = append(d.latency, prometheus.NewDesc(base+"seconds",
+			what+": average latency of "+l.help+" over the window, as Storm UI shows it (sampled tuples; no series without samples)",
+			windowLabels, nil))
+		d.latencySum = append(d.latencySum, prometheus.NewDesc(base+"seconds_total",
+			what+": sum of the sampled latencies of "+l.help+" since the submission (divide rates by "+base+"samples_total)",
+			labels, nil))
+		d.latencyN = append(d.latencyN, prometheus.NewDesc(base+"samples_total",
+			what+": latencies of "+l.help+" sampled since the submission", labels, nil))
+	}
+	d.capacity = prometheus.NewDesc("squall_"+scope+"_capacity_ratio",
+		what+": the busiest bolt task's capacity over the window, the fraction of it spent executing "+
+			"(executed × average execute latency / window, as Storm UI; near 1: add parallelism)", windowLabels, nil)
 	return d
+}
+
+// all lists the scope's descriptors.
+func (d countDescs) all() []*prometheus.Desc {
+	out := slices.Concat(d.window, d.total, d.latency, d.latencySum, d.latencyN)
+	return append(out, d.capacity)
 }
 
 var (
@@ -110,7 +150,7 @@ func nimbusDescs() []*prometheus.Desc {
 		supervisorSlots, supervisorSlotsUsed, topologyInfo, topologyStatus, topologyWorkers, topologyTasks,
 		topologyEpoch, componentTasks, componentErrors, componentLastError}
 	for _, d := range []countDescs{topologyCounts, componentCounts} {
-		out = append(append(out, d.window...), d.total...)
+		out = append(out, d.all()...)
 	}
 	return out
 }
@@ -181,6 +221,20 @@ func emitCounts(ch chan<- prometheus.Metric, d countDescs, ws [4]protocol.Counts
 			gauge(ch, d.window[i], float64(c.of(ws[j])), append(slices.Clone(labels), w)...)
 		}
 		ch <- prometheus.MustNewConstMetric(d.total[i], prometheus.CounterValue, float64(c.of(ws[3])), labels...)
+	}
+	for i, l := range latencies {
+		for j, w := range windowLabels {
+			if lat := l.of(ws[j]); lat.Samples > 0 {
+				avg := float64(lat.SumNanos) / float64(lat.Samples) / float64(time.Second)
+				gauge(ch, d.latency[i], avg, append(slices.Clone(labels), w)...)
+			}
+		}
+		all := l.of(ws[3])
+		ch <- prometheus.MustNewConstMetric(d.latencySum[i], prometheus.CounterValue, float64(all.SumNanos)/float64(time.Second), labels...)
+		ch <- prometheus.MustNewConstMetric(d.latencyN[i], prometheus.CounterValue, float64(all.Samples), labels...)
+	}
+	for j, w := range windowLabels {
+		gauge(ch, d.capacity, ws[j].Capacity, append(slices.Clone(labels), w)...)
 	}
 }
 
