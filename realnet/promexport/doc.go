@@ -40,5 +40,6 @@
 // read route of the API; without one it gets 401, as JSON. A cluster that
 // wants an open /metrics (a Prometheus without credentials on a private
 // network) sets metrics.public: true. Without tokens the endpoint is open,
-// like the API.
+// like the API. With TLS configured the daemons' ports speak only TLS, so
+// /metrics is HTTPS.
 package promexport
