@@ -5,7 +5,6 @@ import (
 
 	"github.com/squall/squall/core"
 	"github.com/squall/squall/core/protocol"
-	"github.com/squall/squall/core/task"
 	"github.com/squall/squall/core/worker"
 	"github.com/squall/squall/sim"
 )
@@ -22,30 +21,37 @@ const BreakIgnoreStatus = "ignore-status"
 const statusLearnGrace = 2 * time.Second
 
 // spoutCalls is what the activation checks remember of a worker between
-// polls: its executor (a new one counts from zero), the epoch and status
-// it held, and its spouts' NextTuple calls so far.
+// polls: its plane (a new one counts from zero), the epoch and status it
+// held, and its spouts' NextTuple calls so far.
 type spoutCalls struct {
-	exec   *task.Executor
+	plane  worker.Plane
 	epoch  uint64
 	status string
 	calls  int64
 }
 
-// spoutCallsOf samples a live worker's data plane; ok is false for a
-// worker without one.
+// spoutCallsOf samples a live worker's data plane, single or lanes (the
+// calls of all its executors); ok is false for a worker without one.
 func spoutCallsOf(n *sim.Node) (spoutCalls, bool) {
 	wm, _ := n.Machine().(*worker.Machine)
-	if wm == nil || wm.Executor() == nil {
+	if wm == nil {
 		return spoutCalls{}, false
 	}
-	return spoutCalls{exec: wm.Executor(), epoch: wm.Epoch(), status: wm.Status(),
-		calls: wm.Executor().Stats().NextTuples}, true
+	execs := executorsOf(wm)
+	if len(execs) == 0 {
+		return spoutCalls{}, false
+	}
+	sc := spoutCalls{plane: wm.Plane(), epoch: wm.Epoch(), status: wm.Status()}
+	for _, e := range execs {
+		sc.calls += e.Stats().NextTuples
+	}
+	return sc, true
 }
 
 // armInactiveNoEmits is the safety half of "INACTIVE means no spout
 // emits", valid under any faults: a worker that holds an assignment whose
 // topology is not ACTIVE calls no NextTuple. Two polls of one worker with
-// the same executor and the same inactive epoch must show the same calls.
+// the same plane and the same inactive epoch must show the same calls.
 // A worker that never learns the status is caught by converged, which
 // requires every worker to hold its assignment's status.
 func armInactiveNoEmits(e *engine) {
@@ -58,7 +64,7 @@ func armInactiveNoEmits(e *engine) {
 				continue
 			}
 			prev, had := last[n]
-			if had && prev.exec == now.exec && prev.epoch == now.epoch &&
+			if had && prev.plane == now.plane && prev.epoch == now.epoch &&
 				!protocol.SpoutsActive(now.status) && now.calls != prev.calls {
 				e.violatef("worker %s of %s called NextTuple %d times in %s while its topology was %s (epoch %d)",
 					n.ID(), n.Spec().Topology, now.calls-prev.calls, pollPeriod, now.status, now.epoch)
@@ -150,10 +156,10 @@ func (pw *pauseWatch) count(nodes []*sim.Node, name, status string) bool {
 			continue
 		}
 		prev, had := pw.workers[n]
-		if had && prev.exec == now.exec {
+		if had && prev.plane == now.plane {
 			pw.total += now.calls - prev.calls
 		} else {
-			pw.total += now.calls // a new executor counts from zero
+			pw.total += now.calls // a new plane counts from zero
 		}
 		learned = learned && now.status == status
 		seen[n] = now

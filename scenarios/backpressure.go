@@ -65,8 +65,8 @@ func runBackpressureCycle(opts Options) Result {
 func (c *cluster) executors() []*task.Executor {
 	var out []*task.Executor
 	for _, w := range c.w.Workers() {
-		if wm, ok := w.Machine().(*worker.Machine); ok && wm.Executor() != nil {
-			out = append(out, wm.Executor())
+		if wm, ok := w.Machine().(*worker.Machine); ok {
+			out = append(out, executorsOf(wm)...)
 		}
 	}
 	return out

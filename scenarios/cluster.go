@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/squall/squall/core"
+	"github.com/squall/squall/core/lanes"
 	"github.com/squall/squall/core/nimbus"
 	"github.com/squall/squall/core/protocol"
 	"github.com/squall/squall/core/supervisor"
@@ -27,7 +28,14 @@ type clusterShape struct {
 	// dataPlane makes workers run their tasks (tuples flow); without it
 	// they run their control half only, which the control-plane scenarios need.
 	dataPlane bool
+	// lanes runs each worker's tasks one lane per task (core/lanes) with
+	// laneBounds, instead of one executor.
+	lanes      bool
+	laneBounds lanes.Bounds
 }
+
+// laneQueueMaxMin is the smallest hard queue bound a spec may give lanes.
+const laneQueueMaxMin = 16
 
 // Break options of the control-plane scenarios (test-only).
 const (
@@ -125,6 +133,9 @@ func newCluster(opts Options, shape clusterShape) *cluster {
 			cfg.TestOnlyAckAtInit = opts.Break == BreakAckAtInit
 			cfg.TestOnlyIgnoreStatus = opts.Break == BreakIgnoreStatus
 			cfg.TestOnlyNoMetricsRestore = c.noMetricsRestore
+			if shape.lanes {
+				cfg.Plane = lanes.SteppedFactory(shape.laneBounds)
+			}
 		}
 		return worker.New(cfg)
 	})

@@ -9,7 +9,6 @@ import (
 	"github.com/squall/squall/core/examples"
 	"github.com/squall/squall/core/protocol"
 	"github.com/squall/squall/core/topology"
-	"github.com/squall/squall/core/worker"
 )
 
 func init() {
@@ -38,10 +37,8 @@ func (c *cluster) submitTopology(t *topology.Topology, err error) *clientCall {
 // executed sums the tuples executed by every live worker's tasks.
 func (c *cluster) executed() int64 {
 	var n int64
-	for _, w := range c.w.Workers() {
-		if wm, ok := w.Machine().(*worker.Machine); ok && wm.Executor() != nil {
-			n += wm.Executor().Stats().Executed
-		}
+	for _, e := range c.executors() {
+		n += e.Stats().Executed
 	}
 	return n
 }
@@ -49,13 +46,9 @@ func (c *cluster) executed() int64 {
 // wordCounts sums the counts of every live count task.
 func (c *cluster) wordCounts() map[string]int64 {
 	out := map[string]int64{}
-	for _, w := range c.w.Workers() {
-		wm, ok := w.Machine().(*worker.Machine)
-		if !ok || wm.Executor() == nil {
-			continue
-		}
-		for _, id := range wm.Executor().Tasks() {
-			if cb, ok := wm.Executor().Bolt(id).(*examples.Count); ok {
+	for _, e := range c.executors() {
+		for _, id := range e.Tasks() {
+			if cb, ok := e.Bolt(id).(*examples.Count); ok {
 				for word, n := range cb.Counts {
 					out[word] += n
 				}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/squall/squall/core"
 	"github.com/squall/squall/core/examples"
+	"github.com/squall/squall/core/lanes"
 	"github.com/squall/squall/core/protocol"
 	"github.com/squall/squall/core/topology"
 	"github.com/squall/squall/sim"
@@ -105,6 +106,10 @@ func (s *Spec) shape(opts Options) clusterShape {
 	sh := defaultShape()
 	sh.nimbuses, sh.supervisors, sh.slots = s.Cluster.Nimbuses, s.Cluster.Supervisors, s.Cluster.Slots
 	sh.dataPlane = s.Cluster.DataPlane
+	sh.lanes, sh.laneBounds = s.Cluster.Lanes, lanes.DefaultBounds
+	if s.Cluster.LaneQueueMax > 0 {
+		sh.laneBounds = lanes.TightBounds(int64(s.Cluster.LaneQueueMax))
+	}
 	if s.Cluster.CPU > 0 {
 		sh.capacity.CPU = core.CPUPercent(s.Cluster.CPU)
 	}
@@ -526,6 +531,9 @@ func (e *engine) measure() {
 	e.measures["zk_lost_replies"] = float64(lost)
 	e.measures["zk_session_expirations"] = float64(expired)
 	e.effects.measure(e.measures)
+	if e.spec.Cluster.DataPlane {
+		e.c.measureLanes(e.spec.Cluster.Lanes, e.measures)
+	}
 }
 
 // goBody finds a scenario registered in Go.

@@ -249,8 +249,8 @@ func persistedEmitted(n *sim.Node) map[core.TaskID]int64 {
 // liveEmitted is a running task's all-time emitted count, 0 if not running.
 func liveEmitted(n *sim.Node, id core.TaskID) int64 {
 	wm, ok := n.Machine().(*worker.Machine)
-	if !ok || wm.Executor() == nil || wm.Executor().Metrics(id) == nil {
+	if !ok || wm.Plane() == nil || wm.Plane().Metrics(id) == nil {
 		return 0
 	}
-	return wm.Executor().Metrics(id).Snapshot(0, metrics.AllTime).Total().Emitted
+	return wm.Plane().Metrics(id).Snapshot(0, metrics.AllTime).Total().Emitted
 }

@@ -43,6 +43,13 @@ type ClusterSpec struct {
 	Slots       int // per supervisor
 	DataPlane   bool
 	CPU         int // per supervisor, in percent of a core; 0: the default 400
+	// Lanes runs the data plane as real workers do, one lane per task
+	// (core/lanes, stepped in an order drawn from the seed), instead of
+	// one executor per worker; LaneQueueMax, when set, is the lanes' hard
+	// queue bound (water marks under it), tight enough to reach the drop
+	// path.
+	Lanes        bool
+	LaneQueueMax int
 }
 
 // TopologySpec is one topology a client submits, built by an example builder.
@@ -154,6 +161,11 @@ func (c *ClusterSpec) parse(n *yaml.Node) error {
 	f.Int("slots", &c.Slots)
 	f.Bool("data_plane", &c.DataPlane)
 	f.Int("cpu", &c.CPU)
+	f.Bool("lanes", &c.Lanes)
+	f.Int("lane_queue_max", &c.LaneQueueMax)
+	if c.LaneQueueMax != 0 && c.LaneQueueMax < laneQueueMaxMin {
+		f.Failf("lane_queue_max", "want at least %d, got %d", laneQueueMaxMin, c.LaneQueueMax)
+	}
 	bounds := []struct {
 		key      string
 		v        int

@@ -31,6 +31,13 @@ const (
 	swarmEnabledP       = 0.8                 // chance each fault kind is enabled
 	swarmLostReplyP     = 0.7                 // chance replies are lost at all
 	swarmDataPlaneOneIn = 4
+	// A data-plane seed runs lanes one in swarmLanesOneIn, and those one in
+	// swarmTightOneIn with a hard queue bound of laneQueueMaxMin times 2^k,
+	// k < swarmTightSteps.
+	swarmLanesSalt  = 0x6c616e65_735f7631 // "lanes_v1"
+	swarmLanesOneIn = 2
+	swarmTightOneIn = 3
+	swarmTightSteps = 5
 )
 
 // SwarmSpec derives a swarm seed's scenario from the seed alone: the
@@ -57,6 +64,7 @@ func SwarmSpec(seed uint64) *Spec {
 		}
 		s.Topologies = append(s.Topologies, t)
 	}
+	s.Cluster.Lanes, s.Cluster.LaneQueueMax = swarmLanes(seed, s.Cluster.DataPlane)
 	if s.Cluster.DataPlane && len(s.Topologies) > 0 {
 		// The last topology runs the reliable sequence spout, so the
 		// swarm checks at-least-once through its faults. No draw: the
@@ -110,6 +118,23 @@ func swarmActivation(seed uint64, s *Spec) {
 	s.Timeline = append(s.Timeline, Step{At: off, Do: "deactivate", Topology: t.Name},
 		Step{At: off + pause, Do: "activate", Topology: t.Name})
 	s.Expect = append(s.Expect, Expectation{Check: "inactive_no_emits"})
+}
+
+// swarmLanes draws whether a data-plane seed runs the lanes plane, and
+// then whether with a tight hard bound, from a generator of its own so
+// that the rest of every seed's shape stays as it was.
+func swarmLanes(seed uint64, dataPlane bool) (lanes bool, queueMax int) {
+	if !dataPlane {
+		return false, 0
+	}
+	r := rand.New(rand.NewPCG(seed, swarmLanesSalt))
+	if r.IntN(swarmLanesOneIn) != 0 {
+		return false, 0
+	}
+	if r.IntN(swarmTightOneIn) == 0 {
+		queueMax = laneQueueMaxMin << r.IntN(swarmTightSteps)
+	}
+	return true, queueMax
 }
 
 func round3(v float64) float64 { return float64(int(v*1000+0.5)) / 1000 }
@@ -202,6 +227,12 @@ func (s *Spec) Format() []byte {
 	c := s.Cluster
 	fmt.Fprintf(&b, "cluster:\n  nimbuses: %d\n  supervisors: %d\n  slots: %d\n  data_plane: %v\n",
 		c.Nimbuses, c.Supervisors, c.Slots, c.DataPlane)
+	if c.Lanes {
+		fmt.Fprintf(&b, "  lanes: true\n")
+	}
+	if c.LaneQueueMax > 0 {
+		fmt.Fprintf(&b, "  lane_queue_max: %d\n", c.LaneQueueMax)
+	}
 	if c.CPU > 0 {
 		fmt.Fprintf(&b, "  cpu: %d\n", c.CPU)
 	}

@@ -75,6 +75,8 @@ func checkFaultsHappen(t *testing.T, seeds uint64, sum map[string]float64) {
 		{"pause_resumes", "pause (a paused process resumed)"},
 		{"clock_rate_changes", "clock drift (a node's clock rate changed)"},
 		{"converge_s", "liveness (runs converged after the heal)"},
+		{"lanes", "lanes plane (seeds whose workers run core/lanes)"},
+		{"lane_drops", "lanes' hard bound (batches dropped at a tight bound)"},
 	}
 	for _, e := range effects {
 		if sum[e.measure] == 0 {

@@ -13,9 +13,10 @@ const storeDir = "/data"
 
 // openStore opens the node's store on its disk; an error (a corrupt or
 // faulty disk) is an operating error: the node runs without a store and every
-// Persist reports the error.
+// Persist reports the error. The store quiesces after each call, so that
+// pebble's goroutines cannot make a seed's disk differ between replays.
 func (n *Node) openStore() {
-	s, err := storage.Open(n.disk.FS(), storeDir, storage.Options{})
+	s, err := storage.Open(n.disk.FS(), storeDir, storage.Options{Quiesce: true})
 	if err != nil {
 		n.storeErr = fmt.Errorf("sim: %s: open store: %w", n.cfg.ID, err)
 		n.w.trace.record(n.w.now, string(n.cfg.ID), "store-open-failed", err.Error())

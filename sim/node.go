@@ -274,11 +274,7 @@ func (n *Node) deliver(ev core.Event) {
 		core.Assert(n.up && !n.paused, "deliver to %s while down or paused", n.cfg.ID)
 		core.Assert(!n.stepping, "reentrant deliver to %s", n.cfg.ID)
 	}
-	if _, ok := ev.(core.Tick); ok {
-		n.w.trace.record(n.w.now, string(n.cfg.ID), "tick", "")
-	} else {
-		n.w.trace.record(n.w.now, string(n.cfg.ID), "event", ev.String())
-	}
+	n.w.trace.recordEvent(n.w.now, string(n.cfg.ID), ev)
 	n.stepping = true
 	n.m.Step(n.localNow(), ev)
 	effs := n.m.Ready()
@@ -292,7 +288,7 @@ func (n *Node) deliver(ev core.Event) {
 }
 
 func (n *Node) execute(e core.Effect) {
-	n.w.trace.record(n.w.now, string(n.cfg.ID), "effect", e.String())
+	n.w.trace.recordEffect(n.w.now, string(n.cfg.ID), "effect", e)
 	switch e := e.(type) {
 	case core.Coord:
 		core.Assert(n.zk != nil, "%s has no ZooKeeper client for %s", n.cfg.ID, e)

@@ -235,3 +235,63 @@ func TestTraceHashCoversContent(t *testing.T) {
 		t.Errorf("hashes: payload x %#x and %#x, payload y %#x; want x twice equal, y different", x, x2, y)
 	}
 }
+
+// TestTraceHashCoversWholePayloads: payloads that differ only past the 48
+// bytes a trace line prints of them must hash differently, for every kind of
+// payload a machine sees or makes: a message (Send, Recv), a store write
+// (Persist) and what a restart reads back (Restored), znode data (Coord) and
+// what a read returns (CoordResult).
+func TestTraceHashCoversWholePayloads(t *testing.T) {
+	payload := func(last byte) []byte {
+		p := bytes.Repeat([]byte("p"), 100)
+		p[90] = last
+		return p
+	}
+	once := func(at core.Time, fn func(r *recorder)) func(*recorder, core.Event) {
+		done := false
+		return func(r *recorder, ev core.Event) {
+			if _, ok := ev.(core.Tick); ok && r.w.Now() >= at && !done {
+				done = true
+				fn(r)
+			}
+		}
+	}
+	tests := []struct {
+		name string
+		run  func(w *World, p []byte)
+	}{
+		{"send and recv", func(w *World, p []byte) {
+			addTestNode(w, NodeConfig{ID: "a"}, once(ms(5), func(r *recorder) { r.send("b", string(p)) }))
+			addTestNode(w, NodeConfig{ID: "b"}, nil)
+		}},
+		{"persist and restored", func(w *World, p []byte) {
+			n := addTestNode(w, NodeConfig{ID: "a", Disk: true}, once(ms(5), func(r *recorder) {
+				r.opNext++
+				r.out = append(r.out, core.Persist{Op: r.opNext, Key: p, Value: p})
+			}))
+			w.At(ms(10), "crash a", func() { w.Crash(n.n) })
+			w.At(ms(11), "restart a", func() { w.Restart(n.n) })
+		}},
+		{"coord and coord-result", func(w *World, p []byte) {
+			zkNode(w, "a", onConnectedOnce(func(r *recorder) {
+				r.coord(core.Create{Path: "/p", Data: p})
+				r.coord(core.GetData{Path: "/p"})
+			}))
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			hash := func(p []byte) uint64 {
+				w := New(Config{Seed: 9})
+				tt.run(w, p)
+				run(t, w, ms(3000))
+				return w.TraceHash()
+			}
+			x, x2, y := hash(payload('x')), hash(payload('x')), hash(payload('y'))
+			if x != x2 || x == y {
+				t.Errorf("payloads differing at byte 90: hashes %#x and %#x for x, %#x for y; "+
+					"want x twice equal, y different", x, x2, y)
+			}
+		})
+	}
+}

@@ -216,7 +216,7 @@ func (s *zkServer) onRequest(m *message, e core.Coord) {
 	}
 	if s.cfg.LostReplyRate > 0 && s.w.rng.Float64() < s.cfg.LostReplyRate {
 		s.LostReplies++
-		s.w.trace.record(s.w.now, "zk", "lost-reply", e.String())
+		s.w.trace.recordEffect(s.w.now, "zk", "lost-reply", e)
 		s.w.net.reset(m.c)
 		return
 	}

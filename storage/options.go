@@ -21,6 +21,15 @@ type Options struct {
 	// MemTableBytes is the largest size of one memtable; a full memtable is
 	// flushed to an sstable in the background. Zero means MemTableBytesDefault.
 	MemTableBytes uint64
+
+	// Quiesce makes every call wait, before it returns, for the background
+	// work pebble started (flushes, the compactions they trigger and the
+	// deletion of the files they made obsolete), as Open always does. A
+	// simulator sets it: the files on disk and which of them an injected fault
+	// lands on then depend on the calls alone, not on how far pebble's
+	// goroutines got before the next crash or read. It costs a few
+	// microseconds per call, plus the flush a full memtable needs.
+	Quiesce bool
 }
 
 // Bounds and defaults for Options.

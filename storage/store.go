@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/vfs"
 )
 
 // Bounds on what a Store accepts. A caller with more (an artifact of many
@@ -61,6 +62,11 @@ type Store struct {
 	// changes after Open.
 	faults     faultSource
 	faultsSeen uint64
+
+	// quiesceDir is the store's directory, open when Options.Quiesce is set:
+	// each call then settles (waits for pebble's background work and syncs
+	// it) before it returns.
+	quiesceDir vfs.File
 }
 
 // Set sets key to value and syncs it. A nil value sets an empty value.
@@ -158,6 +164,9 @@ func (s *Store) Close() error {
 	}
 	failedBefore := s.failureCause() != nil
 	err := closePebble(s.db)
+	if s.quiesceDir != nil {
+		err = errors.Join(err, s.quiesceDir.Close())
+	}
 	if failedBefore {
 		return nil // the caller already knows; pebble's complaints add nothing
 	}
@@ -191,6 +200,9 @@ func (s *Store) call(op string, key []byte, fn func() error) (err error) {
 		}
 	}()
 	err = fn()
+	if s.quiesceDir != nil {
+		s.settle()
+	}
 	if ferr := s.failed(); ferr != nil {
 		return ferr
 	}

@@ -155,3 +155,52 @@ func TestSubmitRefusesUnregisteredType(t *testing.T) {
 		})
 	}
 }
+
+// check-types answers whether this program registers a spec's types: 0
+// yes, 3 no (with the reason), 2 for a spec it cannot read.
+func TestCheckTypesCommand(t *testing.T) {
+	tests := []struct {
+		spec string
+		code int
+		want string
+	}{
+		{`{"version":1,"name":"x","spouts":[{"name":"s","type":"examples.Numbers","parallelism":1}]}`, 0, ""},
+		{`{"version":1,"name":"x","spouts":[{"name":"s","type":"nope.Spout","parallelism":1}]}`, checkTypesRefused, `unregistered type "nope.Spout"`},
+		{`{not json`, 2, "topology"},
+	}
+	for _, tt := range tests {
+		var out, errb testWriter
+		code := Main([]string{"check-types"}, Env{Stdout: &out, Stderr: &errb, Ctx: context.Background(),
+			Stdin: strings.NewReader(tt.spec)})
+		if code != tt.code || !strings.Contains(string(errb), tt.want) {
+			t.Errorf("check-types %s: got exit %d, stderr %q; want %d and %q", tt.spec, code, errb, tt.code, tt.want)
+		}
+	}
+}
+
+// submit --artifact asks the artifact: a refusal stops the submit, a
+// program that cannot answer is warned about and the submit goes on.
+func TestCheckArtifactTypes(t *testing.T) {
+	dir := t.TempDir()
+	script := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	refuses := script("refuses", `cat >/dev/null; echo 'task: component "s" has unregistered type "nope.Spout"' >&2; exit 3`)
+	accepts := script("accepts", `cat >/dev/null; exit 0`)
+	foreign := script("foreign", `echo 'unknown command "check-types"' >&2; exit 2`)
+	ctx := context.Background()
+	var warn testWriter
+	if err := checkArtifactTypes(ctx, refuses, []byte("{}"), &warn); err == nil || !strings.Contains(err.Error(), "nope.Spout") {
+		t.Errorf("refusing program: got %v, want the refusal", err)
+	}
+	if err := checkArtifactTypes(ctx, accepts, []byte("{}"), &warn); err != nil || len(warn) != 0 {
+		t.Errorf("accepting program: got %v, warning %q; want nil and none", err, warn)
+	}
+	if err := checkArtifactTypes(ctx, foreign, []byte("{}"), &warn); err != nil || !strings.Contains(string(warn), "submitting anyway") {
+		t.Errorf("program that cannot answer: got %v, warning %q; want nil and a warning", err, warn)
+	}
+}

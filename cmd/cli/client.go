@@ -1,12 +1,15 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -36,6 +39,7 @@ func runSubmit(args []string, env Env) int {
 	specFile := fs.String("spec", "", "submit this JSON spec instead of a registered topology")
 	artifactPath := fs.String("artifact", "", "the program that runs the components (default: this program)")
 	noArtifact := fs.Bool("no-artifact", false, "no artifact: supervisors run their own squall binary")
+	skipCheck := fs.Bool("skip-type-check", false, "do not ask --artifact whether it registers the spec's types")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -51,12 +55,18 @@ func runSubmit(args []string, env Env) int {
 	if err != nil {
 		return fail(env, "submit", err)
 	}
-	if *artifactPath == "" {
+	switch {
+	case *artifactPath == "":
 		// The components run in this program (or, with --no-artifact, in
 		// the supervisors' squall, built as this one is): a type it does not
-		// register would start workers that can run nothing. Another
-		// program's registrations are unknown here; its workers say so.
+		// register would start workers that can run nothing.
 		if err := checkTypes(spec); err != nil {
+			return fail(env, "submit", err)
+		}
+	case !*skipCheck:
+		// Another program: it knows its registrations (every topology
+		// program runs cli.Main, which answers check-types).
+		if err := checkArtifactTypes(env.Ctx, *artifactPath, spec, env.Stderr); err != nil {
 			return fail(env, "submit", err)
 		}
 	}
@@ -97,6 +107,57 @@ func checkTypes(spec []byte) error {
 		return fmt.Errorf("%w: this program does not register it (give the program that does with --artifact)", err)
 	}
 	return nil
+}
+
+// checkTypesTimeout bounds the run of an artifact's check-types.
+const checkTypesTimeout = 30 * time.Second
+
+// checkArtifactTypes asks the program at path whether it registers every
+// component type of spec, by running `PROGRAM check-types` with the spec
+// on its standard input. A refusal is an error; a program that cannot be
+// run here (built for another platform, or not a Squall program) is only
+// warned about on warn: its workers will report an unknown type.
+func checkArtifactTypes(ctx context.Context, path string, spec []byte, warn io.Writer) error {
+	ctx, cancel := context.WithTimeout(ctx, checkTypesTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, path, "check-types")
+	cmd.Stdin = bytes.NewReader(spec)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &exit) && exit.ExitCode() == checkTypesRefused:
+		return fmt.Errorf("%s: %s", path, strings.TrimSpace(stderr.String()))
+	}
+	fmt.Fprintf(warn, "squall submit: warning: cannot ask %s for its component types (%v: %s); submitting anyway\n",
+		path, err, strings.TrimSpace(stderr.String()))
+	return nil
+}
+
+// checkTypesRefused is check-types' exit code for a spec naming a type the
+// program does not register (2 is a usage or input error, as elsewhere).
+const checkTypesRefused = 3
+
+// runCheckTypes is `check-types`: read a JSON spec on standard input and
+// exit 0 when this program registers every component type it names.
+func runCheckTypes(env Env) int {
+	data, err := io.ReadAll(io.LimitReader(env.Stdin, topology.SpecBytesMax+1))
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "squall check-types: %v\n", err)
+		return 2
+	}
+	if err := checkTypes(data); err != nil {
+		fmt.Fprintf(env.Stderr, "%v\n", err)
+		var unknown task.ErrUnknownType
+		if errors.As(err, &unknown) {
+			return checkTypesRefused
+		}
+		return 2
+	}
+	return 0
 }
 
 // submitSpec builds the JSON spec to submit.

@@ -19,6 +19,7 @@ var Version = "dev"
 type Env struct {
 	Stdout, Stderr io.Writer
 	Ctx            context.Context
+	Stdin          io.Reader // nil: os.Stdin (read by check-types only)
 }
 
 const usage = `usage: squall <command> [arguments]
@@ -76,6 +77,11 @@ func Main(args []string, env Env) int {
 		return runClient(cmd, rest, env)
 	case "get-errors":
 		return runGetErrors(rest, env)
+	case "check-types": // asked by another program's submit (see checkArtifactTypes)
+		if env.Stdin == nil {
+			env.Stdin = os.Stdin
+		}
+		return runCheckTypes(env)
 	case "local":
 		return runLocal(rest, env)
 	case "config":

@@ -107,9 +107,10 @@ func dialZK(t *testing.T, addr string) *zk.Conn {
 }
 
 // TestEndToEndUnregisteredType submits, with a program of its own as the
-// artifact (so the submitting CLI cannot judge its types), a spec naming a
-// type no program registers: its workers exit with that error in their log,
-// rather than run nothing while the topology shows ACTIVE.
+// artifact, a spec naming a type no program registers: the submit asks the
+// artifact (check-types) and is refused; told not to ask, it goes through,
+// and the workers exit with that error in their log rather than run
+// nothing while the topology shows ACTIVE.
 func TestEndToEndUnregisteredType(t *testing.T) {
 	zkAddr := os.Getenv("SQUALL_ZK")
 	if zkAddr == "" {
@@ -131,7 +132,14 @@ func TestEndToEndUnregisteredType(t *testing.T) {
 	if err := os.Link(c.bin, artifact); err != nil {
 		t.Fatal(err)
 	}
-	c.squall("submit", "--spec", spec, "--artifact", artifact)
+	// Asked, the artifact says it does not register the type: refused.
+	args := append([]string{"submit", "--spec", spec, "--artifact", artifact}, c.common()...)
+	out, err := exec.Command(c.bin, args...).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), `unregistered type "nope.Spout"`) {
+		t.Fatalf("submit of an unregistered type with --artifact: got %v, %q; want it refused naming the type", err, out)
+	}
+	// Not asked, it is submitted: its workers exit with the error logged.
+	c.squall("submit", "--spec", spec, "--artifact", artifact, "--skip-type-check")
 	c.waitFor("a worker logs the unregistered type", e2eStartBound, func() (bool, string) {
 		logs, _ := filepath.Glob(filepath.Join(c.dir, "sup-*", "procs", "logs", "worker-*.log"))
 		for _, p := range logs {

@@ -63,10 +63,12 @@ func FuzzDecodeRecords(f *testing.F) {
 		{Supervisor: "a", Port: 1, Tasks: []core.TaskID{1}}, {Supervisor: "a", Port: 2, Tasks: []core.TaskID{2}}}}))
 	f.Add([]byte(`{"id":"t","status":"WEIRD"}`))
 	f.Add([]byte(`{"topology":"t","workers":[{"supervisor":"b","port":1},{"supervisor":"a","port":2}]}`))
+	f.Add([]byte(`{"components":{"split":[{"component":"split","error":"boom","host":"h","port":6700}]}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkRecord(t, "supervisor", data, func(b []byte) (any, error) { return DecodeSupervisor(b) })
 		checkRecord(t, "topology", data, func(b []byte) (any, error) { return DecodeTopology(b) })
 		checkRecord(t, "assignment", data, func(b []byte) (any, error) { return DecodeAssignment(b) })
+		checkRecord(t, "errors", data, func(b []byte) (any, error) { return DecodeErrors(b) })
 	})
 }
 

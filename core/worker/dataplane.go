@@ -240,6 +240,15 @@ func (m *Machine) Executor() *task.Executor {
 	return nil
 }
 
+// Plane returns the running plane, nil before the first assignment: for
+// checkers that read what its tasks recorded.
+func (m *Machine) Plane() Plane {
+	if m.dp == nil {
+		return nil
+	}
+	return m.dp.plane
+}
+
 // Close stops the data plane; a driver calls it when it stops stepping
 // the machine. It is idempotent.
 func (m *Machine) Close() {

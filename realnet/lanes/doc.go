@@ -1,16 +1,22 @@
 // Package lanes runs a real worker's tasks one goroutine per task, as
 // JStorm runs one thread per task, behind the worker machine's Plane
-// interface; the simulator keeps its single stepped executor.
-//
-// Every task (spout, bolt or acker) owns a one-task task.Executor, its
-// lane. A lane steps its executor whenever input arrives, while it has
-// work, and on a ticker (timeouts, tick tuples, idle spouts); nothing else
-// touches that executor, so core/task stays single-threaded.
+// interface. It is the thin runner of core/lanes: the lanes' logic (taking
+// input, stepping, routing, encoding, water marks, the hard bound) is that
+// package's, the same code the simulator's Stepped plane runs a lane at a
+// time in an order drawn from the seed; this package adds only the
+// goroutines, the locks and the wakeups.
 //
 //	                      ┌──────── lane queue (batches of Remotes) ◄──────┐
 //	machine.Deliver ─► recv goroutine: decode, split by Dest ─► lane ─► lane ─┘
 //	                                                               │ encode
 //	machine.Flush   ◄── outgoing batches (one per peer, ≤ FramesMax) ◄─┘
+//
+// Every task (spout, bolt or acker) owns a core lane with a one-task
+// task.Executor. A lane's goroutine runs rounds of it while it has work,
+// whenever input arrives, and on a ticker (timeouts, tick tuples, idle
+// spouts); nothing else touches that lane, so core/task stays
+// single-threaded. The Plane is the lanes' Hub: per-lane queues under a
+// mutex with atomic depths, the outgoing queue, and pooled batches.
 //
 // Tuples and acking messages between lanes of one worker are handed over as
 // batches of task.Remote, never encoded: values and roots are immutable
@@ -19,20 +25,10 @@
 // lanes; one receive goroutine decodes incoming batches and routes them by
 // destination task. The machine's goroutine only moves bytes.
 //
-// Backpressure never blocks a lane on another (a cycle of lanes waiting on
-// each other's full queues is the deadlock of STORM-3637). Lane queues and
-// the outgoing queue have water marks: past queueHighMessages on any of
-// them the worker is congested (its spouts wait, and its peers' spouts
-// too, through the machine's pressure messages) until all are below
-// queueLowMessages. Bolts and ackers always run, so a cycle drains. The
-// hard bound is QueueMaxMessages per queue: a batch that would pass it is
-// dropped and counted, as a tuple sent to a dead worker is, and its trees
-// time out and replay; with spouts stopped at the high mark only a bolt
-// that fans out enormously can reach it.
-//
-// A lane takes input from its queue only while its executor's inbox holds
-// fewer than laneInboxMax tuples, so a slow bolt's backlog stays in its
-// queue, where the water marks see it.
+// Backpressure and the hard bound QueueMaxMessages are core/lanes' (see its
+// doc): spouts stop past the high water mark, bolts always run, and a
+// batch that would pass the hard bound is dropped and counted; its trees
+// time out and replay.
 //
 // The machine reads metrics through snapshots each lane publishes every
 // metricsPublishPeriod (and when it stops): never the windows a lane is

@@ -2,36 +2,26 @@ package lanes
 
 import (
 	"math/rand/v2"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/squall/squall/core"
+	lanecore "github.com/squall/squall/core/lanes"
 	"github.com/squall/squall/core/metrics"
 	"github.com/squall/squall/core/task"
 	"github.com/squall/squall/core/worker"
 )
 
-// Bounds of a plane.
+// Bounds of a plane; the queues' bounds are core/lanes' defaults.
 const (
-	// queueHighMessages and queueLowMessages are the water marks of every
-	// lane queue and of the outgoing queue; QueueMaxMessages is the hard
-	// bound past which a batch is dropped (see doc.go).
-	queueHighMessages = 1 << 13
-	queueLowMessages  = 1 << 11
-	QueueMaxMessages  = 1 << 18
+	// QueueMaxMessages is the hard bound of every queue (see doc.go).
+	QueueMaxMessages  = lanecore.QueueMaxMessages
+	queueHighMessages = lanecore.QueueHighMessages
 	// recvBatchesMax bounds the incoming batches waiting to be decoded;
 	// when it is full the machine waits for the receive goroutine, which
 	// itself never waits.
 	recvBatchesMax = 256
-	// laneStepBudget bounds the units one Step of a lane spends; the lane
-	// steps again at once while it has work.
-	laneStepBudget = 2048
-	// laneInboxMax bounds the tuples a lane moves from its queue into its
-	// executor's inbox ahead of execution: at most the executor's
-	// tuple-reuse delay, so that its free ring recycles tuples.
-	laneInboxMax = 1024
 	// spoutIdle and boltIdle are the lanes' ticker periods: how long an idle
 	// spout waits before calling NextTuple again, and how often a quiet
 	// bolt or acker steps for tick tuples and timeouts.
@@ -48,10 +38,9 @@ const (
 // Its methods are called from the worker machine's goroutine only.
 type Plane struct {
 	cfg    task.ExecutorConfig
-	lanes  []*lane
-	laneOf []*lane // by task id; nil for tasks of other workers
-	tasks  []core.TaskID
-	comp   map[core.TaskID]string
+	set    *lanecore.Set
+	bounds lanecore.Bounds
+	lanes  []*lane // by the set's lane index
 	clock  func() core.Time
 
 	stop    chan struct{} // closed by Close: goroutines end
@@ -87,43 +76,30 @@ func Factory() worker.PlaneFactory {
 // first Step.
 func New(cfg task.ExecutorConfig) (*Plane, error) {
 	anchor, base := time.Now(), cfg.Now
-	p := &Plane{cfg: cfg, comp: map[core.TaskID]string{}, stop: make(chan struct{}),
+	p := &Plane{cfg: cfg, bounds: lanecore.DefaultBounds, stop: make(chan struct{}),
 		recv: make(chan []byte, recvBatchesMax), snapRand: rand.New(rand.NewPCG(1, 2)),
 		clock: func() core.Time { return base.Add(time.Since(anchor)) }}
 	p.active.Store(!cfg.Inactive) // each lane's executor opens so too
-	ids := slices.Sorted(slices.Values(cfg.Tasks))
-	for _, id := range ids {
-		one := cfg
-		one.Tasks = []core.TaskID{id}
-		one.Rand = rand.New(rand.NewPCG(cfg.Rand.Uint64(), cfg.Rand.Uint64()))
-		if one.Clock == nil {
-			one.Clock = p.clock // lanes run in real time: time sampled tuples by it
-		}
-		exec, err := task.NewExecutor(one)
-		if err != nil {
-			return nil, err
-		}
-		l := newLane(p, id, exec)
-		l.index = len(p.lanes)
-		p.lanes = append(p.lanes, l)
-		for int(id) >= len(p.laneOf) {
-			p.laneOf = append(p.laneOf, nil)
-		}
-		p.laneOf[id] = l
-		if exec.Metrics(id) != nil {
-			p.tasks = append(p.tasks, id)
-			p.comp[id] = exec.Component(id)
-		}
+	if cfg.Clock == nil {
+		cfg.Clock = p.clock // lanes run in real time: time sampled tuples by it
+	}
+	set, err := lanecore.NewSet(cfg, p)
+	if err != nil {
+		return nil, err
+	}
+	p.set = set
+	for i := range set.Len() {
+		p.lanes = append(p.lanes, &lane{p: p, c: set.Lane(i), wakeC: make(chan struct{}, 1)})
 	}
 	return p, nil
 }
 
 // lane returns the lane of a task of this worker, nil for any other id.
 func (p *Plane) lane(id core.TaskID) *lane {
-	if id < 0 || int(id) >= len(p.laneOf) {
-		return nil
+	if i := p.set.LaneOf(id); i >= 0 {
+		return p.lanes[i]
 	}
-	return p.laneOf[id]
+	return nil
 }
 
 // Step starts the lanes on its first call; they run on their own after.
@@ -190,10 +166,10 @@ func (p *Plane) SetThrottled(on bool) {
 func (p *Plane) Congested() bool { return p.pressure.Load() }
 
 // Tasks returns the spout and bolt tasks, ascending.
-func (p *Plane) Tasks() []core.TaskID { return slices.Clone(p.tasks) }
+func (p *Plane) Tasks() []core.TaskID { return p.set.Tasks() }
 
 // Component names a task's component; "" for tasks of other workers.
-func (p *Plane) Component(id core.TaskID) string { return p.comp[id] }
+func (p *Plane) Component(id core.TaskID) string { return p.set.Component(id) }
 
 // Metrics returns a task's metric windows: the live ones before the first
 // Step, then a snapshot the lane published at most metricsPublishPeriod ago.
@@ -203,7 +179,7 @@ func (p *Plane) Metrics(id core.TaskID) *metrics.TaskStats {
 		return nil
 	}
 	if !p.started {
-		return l.exec.Metrics(id)
+		return l.c.Executor().Metrics(id)
 	}
 	return l.snapshot(p)
 }
@@ -213,7 +189,7 @@ func (p *Plane) Metrics(id core.TaskID) *metrics.TaskStats {
 func (p *Plane) Errors(dst []task.Error) []task.Error {
 	for _, l := range p.lanes {
 		if !p.started {
-			dst = l.exec.Errors(dst)
+			dst = l.c.Executor().Errors(dst)
 			continue
 		}
 		dst = l.errors(dst)
@@ -277,7 +253,7 @@ type Stats struct {
 // Bolt returns a local bolt instance; read it only after Close.
 func (p *Plane) Bolt(id core.TaskID) task.Bolt {
 	if l := p.lane(id); l != nil {
-		return l.exec.Bolt(id)
+		return l.c.Executor().Bolt(id)
 	}
 	return nil
 }
@@ -285,7 +261,7 @@ func (p *Plane) Bolt(id core.TaskID) task.Bolt {
 // Spout returns a local spout instance; read it only after Close.
 func (p *Plane) Spout(id core.TaskID) task.Spout {
 	if l := p.lane(id); l != nil {
-		return l.exec.Spout(id)
+		return l.c.Executor().Spout(id)
 	}
 	return nil
 }
@@ -296,15 +272,34 @@ func (p *Plane) wakeAll() {
 	}
 }
 
-// emit queues an encoded batch for Flush, or drops it at the hard bound.
-func (p *Plane) emit(b outBatch) {
-	if p.outPending.Load()+int64(b.n) > QueueMaxMessages {
+// Next implements lanecore.Hub.
+func (p *Plane) Next(i int) []task.Remote { return p.lanes[i].next() }
+
+// Taken implements lanecore.Hub.
+func (p *Plane) Taken(i, n int) { p.lanes[i].depth.Add(-int64(n)) }
+
+// Push implements lanecore.Hub.
+func (p *Plane) Push(i int, rs []task.Remote) { p.lanes[i].push(rs) }
+
+// Batch implements lanecore.Hub.
+func (p *Plane) Batch() []task.Remote { return getBatch() }
+
+// Release implements lanecore.Hub.
+func (p *Plane) Release(rs []task.Remote) { putBatch(rs) }
+
+// Refused implements lanecore.Hub.
+func (p *Plane) Refused(n int) { p.errs.Add(int64(n)) }
+
+// Send implements lanecore.Hub: it queues an encoded batch for Flush, or
+// drops it at the hard bound.
+func (p *Plane) Send(w, n int, payload []byte) {
+	if !p.bounds.Admit(p.outPending.Load(), int64(n)) {
 		p.dropped.Add(1)
 		return
 	}
-	p.outPending.Add(int64(b.n))
+	p.outPending.Add(int64(n))
 	p.outMu.Lock()
-	p.out = append(p.out, b)
+	p.out = append(p.out, outBatch{w: w, payload: payload, n: n})
 	p.outMu.Unlock()
 }
 
@@ -319,12 +314,14 @@ func (p *Plane) updatePressure() {
 	if deepest > p.queueMax.Load() {
 		p.queueMax.Store(deepest) // racy max: a statistic
 	}
+	was := p.pressure.Load()
+	now := p.bounds.Pressure(was, deepest)
 	switch {
-	case deepest > queueHighMessages:
+	case now && !was:
 		p.pressure.Store(true)
-	case deepest < queueLowMessages && p.pressure.CompareAndSwap(true, false):
+	case !now && was && p.pressure.CompareAndSwap(true, false):
 		for _, l := range p.lanes {
-			if l.spout {
+			if l.c.Spout() {
 				l.wake()
 			}
 		}
@@ -332,11 +329,10 @@ func (p *Plane) updatePressure() {
 }
 
 // receive decodes incoming batches and hands their messages to the lanes
-// of their destination tasks, one batch per lane and incoming batch.
+// of their destination tasks.
 func (p *Plane) receive() {
 	defer p.wg.Done()
-	var dec task.Decoder
-	split := make([][]task.Remote, len(p.lanes))
+	r := p.set.NewReceiver()
 	for {
 		var batch []byte
 		select {
@@ -344,25 +340,8 @@ func (p *Plane) receive() {
 		case <-p.stop:
 			return
 		}
-		rs, err := dec.DecodeBatch(batch)
-		if err != nil {
+		if r.Receive(batch) != nil {
 			p.errs.Add(1)
-			continue
-		}
-		for _, r := range rs {
-			if l := p.lane(r.Dest); l != nil {
-				if split[l.index] == nil {
-					split[l.index] = getBatch()
-				}
-				split[l.index] = append(split[l.index], r)
-			} // else not ours (any more) or corrupt: its tree times out
-		}
-		dec.Reset()
-		for i, rs := range split {
-			if len(rs) > 0 {
-				p.lanes[i].push(rs)
-				split[i] = nil
-			}
 		}
 	}
 }
