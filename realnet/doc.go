@@ -1,8 +1,8 @@
 // Package realnet runs core machines for real: a TCP Transport that carries
 // their Send effects between processes, and a Driver that owns one machine,
 // steps it in real time and executes its effects. The simulator in package
-// sim is the other driver of the same machines; the two keep the same
-// contract (core/effect.go): effects run in order, a Persist is durable
+// sim is the other driver of the same machines; both route effects through
+// one dispatcher (core/dispatch) and keep its contract: effects run in order, a Persist is durable
 // before the next effect, messages to one destination arrive in order or
 // not at all, a connection reset may lose a suffix of them.
 //
@@ -67,21 +67,29 @@
 //	     ▼
 //	┌─ Run, one goroutine ──────────────────────────────────────────────┐
 //	│ Restored (if Store) ─► pending                                    │
-//	│ loop: pending event? ── yes ─► step                               │
+//	│ loop: pending, then queued event? ── yes ─► step                  │
 //	│           │ no                                                    │
 //	│           ▼                                                       │
 //	│       select: ctx done ─► return ctx.Err()                        │
-//	│               inbox event ─► step                                 │
+//	│               outcome lane ─► step (a start's WorkerStarted)      │
+//	│               inbox event ─► step (outcomes waiting go first)     │
 //	│               ticker ─► step(Tick)                                │
 //	│               Do(fn) ─► fn(machine), execute Ready()              │
 //	│ step: Machine.Step(now, ev); for e in Ready(), in order:          │
 //	│   Coord ─► Coord.Submit      Send ─► Net.Send (errors counted)    │
 //	│   Persist ─► Store write+sync, Persisted ─► pending               │
-//	│   StartWorker/StopWorker ─► Procs      Exit ─► OnExit, return nil │
+//	│   StartWorker ─► goroutine of its port ─► Procs.Start ─► lane     │
+//	│   StopWorker ─► Procs.Stop (after the port's start in flight)     │
+//	│   Log ─► slog                Exit ─► OnExit, return nil           │
 //	└───────────────────────────────────────────────────────────────────┘
 //
 // Persisted events go to the pending queue, which is stepped before any
 // inbox event: a machine learns its write is durable before anything that
-// happened after it. Results of Coord and process effects come back through
-// the inbox from their executors. Time given to the machine never decreases.
+// happened after it. Results of Coord come back through the inbox, as do
+// WorkerExited events. A start runs off Run's goroutine (it may download an
+// artifact), at most StartsConcurrentMax at once; its WorkerStarted comes
+// back on the outcome lane, which has room reserved for StartsInFlightMax
+// and so never blocks on a full inbox; past that bound a start is refused
+// at once with a failed WorkerStarted. Time given to the machine never
+// decreases.
 package realnet

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/squall/squall/core"
+	"github.com/squall/squall/core/dispatch"
 	"github.com/squall/squall/storage"
 )
 
@@ -35,10 +36,15 @@ type Coordinator interface{ Submit(core.Coord) }
 // Sender executes Send effects without blocking; Transport is one.
 type Sender interface{ Send(core.Send) error }
 
-// Processes executes StartWorker and StopWorker effects; their outcomes
-// (WorkerStarted, WorkerExited) come back through the inbox.
+// Processes executes StartWorker and StopWorker effects. Start may take
+// long (it may download an artifact): the driver calls it off its own
+// goroutine, at most StartsConcurrentMax at once, never two of one port at
+// once. Start hands its WorkerStarted to done exactly once, before it
+// returns and before any WorkerExited of the process it started goes to the
+// inbox. Stop must not block; the end it causes comes back through the
+// inbox as a WorkerExited.
 type Processes interface {
-	Start(core.StartWorker)
+	Start(e core.StartWorker, done func(core.WorkerStarted))
 	Stop(core.StopWorker)
 }
 
@@ -78,11 +84,17 @@ type DriverStats struct {
 	SendErrors    uint64 // Sends the Net refused, backpressure included
 	Backpressured uint64 // of which ErrBackpressure
 	PersistErrors uint64
-	InboxLen      int // events waiting now
+	StartsRefused uint64 // StartWorkers refused at once: too many in flight
+	StopsDropped  uint64 // StopWorkers dropped: too many effects held on the port
+	InboxLen      int    // events waiting now
 }
 
 // Driver runs one machine in real time: one goroutine (Run's) steps it with
-// inbox events and ticks and executes its effects in order.
+// inbox events and ticks and executes its effects in order, through the
+// shared dispatcher (core/dispatch, whose contract it keeps). Starts run
+// off that goroutine; their outcomes come back on an outcome lane that
+// bypasses the inbox bound (room for StartsInFlightMax is reserved), so a
+// full inbox never blocks or loses them.
 type Driver struct {
 	cfg DriverConfig
 	log *slog.Logger
@@ -91,8 +103,14 @@ type Driver struct {
 	stopped chan struct{} // closed when Run returns
 	running atomic.Bool
 
+	starts *starts // nil without Procs
+
 	// Owned by Run's goroutine.
 	pending []core.Event // driver-made events, stepped before the inbox's
+	// queued are events taken out of order: outcomes drained ahead of the
+	// inbox event that follows them, and refused starts. Stepped after
+	// pending, before anything new; at most StartsInFlightMax+1.
+	queued  []core.Event
 	last    core.Time
 	exited  bool
 	sendRun uint64 // consecutive failed Sends
@@ -121,19 +139,25 @@ func NewDriver(cfg DriverConfig) *Driver {
 	if cfg.Now == nil {
 		cfg.Now = NewClock()
 	}
-	return &Driver{
+	d := &Driver{
 		cfg:     cfg,
 		log:     cfg.Logger.With("node", string(cfg.ID)),
 		do:      make(chan doRequest),
 		stopped: make(chan struct{}),
 	}
+	if cfg.Procs != nil {
+		d.starts = newStarts(cfg.Procs, d.log)
+	}
+	return d
 }
 
 // Run drives the machine until ctx is done (it returns ctx's error) or the
 // machine executes an Exit (it returns nil). With a Store, the first event is
 // Restored. After each step the effects run in order; a Persist is synced and
-// its Persisted stepped before any inbox event. Run may be called once; when
-// it returns it closes the inbox.
+// its Persisted stepped before any inbox event. A start's outcome is stepped
+// before any inbox event delivered after it. Run may be called once; when
+// it returns it closes the inbox. It does not wait for starts in flight:
+// they end with their Processes, their outcomes unread.
 func (d *Driver) Run(ctx context.Context) error {
 	core.Assert(d.running.CompareAndSwap(false, true), "realnet: driver %s: Run called twice", d.cfg.ID)
 	defer close(d.stopped)
@@ -143,19 +167,30 @@ func (d *Driver) Run(ctx context.Context) error {
 	if d.cfg.Store != nil {
 		d.pending = append(d.pending, d.restored())
 	}
+	var outcomes chan core.Event // nil without Procs: never ready
+	if d.starts != nil {
+		outcomes = d.starts.outcomes
+	}
 	for !d.exited {
-		if len(d.pending) > 0 {
-			ev := d.pending[0]
-			d.pending[0] = nil
-			d.pending = d.pending[1:]
+		if ev, ok := d.next(); ok {
 			d.step(ev)
 			continue
 		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
+		case ev := <-outcomes:
+			d.starts.taken()
+			d.step(ev)
 		case ev := <-d.cfg.Inbox.ch:
 			d.stats.inbox.Add(1)
+			if len(outcomes) > 0 {
+				// An outcome may have been queued before ev (a worker's
+				// exit follows its start): step the outcomes first.
+				d.takeOutcomes()
+				d.queued = append(d.queued, ev)
+				continue
+			}
 			d.step(ev)
 		case <-ticker.C:
 			d.stats.ticks.Add(1)
@@ -167,6 +202,37 @@ func (d *Driver) Run(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// next takes the first driver-made event: pending, then queued.
+func (d *Driver) next() (core.Event, bool) {
+	switch {
+	case len(d.pending) > 0:
+		return takeFirst(&d.pending), true
+	case len(d.queued) > 0:
+		return takeFirst(&d.queued), true
+	}
+	return nil, false
+}
+
+func takeFirst(q *[]core.Event) core.Event {
+	ev := (*q)[0]
+	(*q)[0] = nil
+	*q = (*q)[1:]
+	return ev
+}
+
+// takeOutcomes moves the outcomes waiting on the lane to queued.
+func (d *Driver) takeOutcomes() {
+	for {
+		select {
+		case ev := <-d.starts.outcomes:
+			d.starts.taken()
+			d.queued = append(d.queued, ev)
+		default:
+			return
+		}
+	}
 }
 
 // Do runs fn with the machine on the driver's goroutine, between steps, and
@@ -188,11 +254,15 @@ func (d *Driver) Do(ctx context.Context, fn func(core.Machine)) error {
 // Stats returns the driver's counters; safe from any goroutine.
 func (d *Driver) Stats() DriverStats {
 	s := &d.stats
-	return DriverStats{
+	st := DriverStats{
 		Steps: s.steps.Load(), Ticks: s.ticks.Load(), InboxEvents: s.inbox.Load(),
 		Effects: s.effects.Load(), SendErrors: s.sendErrors.Load(), Backpressured: s.backpressured.Load(),
 		PersistErrors: s.persistErrors.Load(), InboxLen: d.cfg.Inbox.Len(),
 	}
+	if d.starts != nil {
+		st.StartsRefused, st.StopsDropped = d.starts.refused.Load(), d.starts.stopsDropped.Load()
+	}
+	return st
 }
 
 // step steps the machine with ev and executes the effects it produces.
@@ -207,44 +277,52 @@ func (d *Driver) step(ev core.Event) {
 	d.execute(d.cfg.Machine.Ready())
 }
 
-// execute runs effects in order; after an Exit the rest are moot.
-func (d *Driver) execute(effs []core.Effect) {
-	for _, e := range effs {
-		if d.exited {
-			return
-		}
-		d.stats.effects.Add(1)
-		d.executeOne(e)
+// execute runs effects in order through the shared dispatcher; after an
+// Exit the rest are moot.
+func (d *Driver) execute(effs []core.Effect) { dispatch.Execute((*executor)(d), effs) }
+
+// executor is the driver as the dispatcher sees it: its effect executors.
+type executor Driver
+
+func (x *executor) Live() bool          { return !x.exited }
+func (x *executor) Begin(e core.Effect) { x.stats.effects.Add(1) }
+
+func (x *executor) Send(e core.Send) {
+	core.Assert(x.cfg.Net != nil, "realnet: driver %s has no Net for %s", x.cfg.ID, e)
+	(*Driver)(x).send(e)
+}
+
+func (x *executor) Coord(e core.Coord) {
+	core.Assert(x.cfg.Coord != nil, "realnet: driver %s has no Coord for %s", x.cfg.ID, e)
+	x.cfg.Coord.Submit(e)
+}
+
+func (x *executor) Persist(e core.Persist) {
+	core.Assert(x.cfg.Store != nil, "realnet: driver %s has no Store for %s", x.cfg.ID, e)
+	(*Driver)(x).persist(e)
+}
+
+// StartWorker begins the start off the driver's goroutine; a refusal is
+// stepped as the start's outcome, after the events already taken.
+func (x *executor) StartWorker(e core.StartWorker) {
+	core.Assert(x.starts != nil, "realnet: driver %s has no Procs for %s", x.cfg.ID, e)
+	if ev, refused := x.starts.start(e); refused {
+		x.queued = append(x.queued, ev)
 	}
 }
 
-func (d *Driver) executeOne(e core.Effect) {
-	switch e := e.(type) {
-	case core.Send:
-		core.Assert(d.cfg.Net != nil, "realnet: driver %s has no Net for %s", d.cfg.ID, e)
-		d.send(e)
-	case core.Coord:
-		core.Assert(d.cfg.Coord != nil, "realnet: driver %s has no Coord for %s", d.cfg.ID, e)
-		d.cfg.Coord.Submit(e)
-	case core.Persist:
-		core.Assert(d.cfg.Store != nil, "realnet: driver %s has no Store for %s", d.cfg.ID, e)
-		d.persist(e)
-	case core.StartWorker:
-		core.Assert(d.cfg.Procs != nil, "realnet: driver %s has no Procs for %s", d.cfg.ID, e)
-		d.cfg.Procs.Start(e)
-	case core.StopWorker:
-		core.Assert(d.cfg.Procs != nil, "realnet: driver %s has no Procs for %s", d.cfg.ID, e)
-		d.cfg.Procs.Stop(e)
-	case core.Log:
-		d.writeLog(e)
-	case core.Exit:
-		d.log.Info("realnet: machine exits", "reason", e.Reason)
-		d.exited = true
-		if d.cfg.OnExit != nil {
-			d.cfg.OnExit(e.Reason)
-		}
-	default:
-		core.Assert(false, "realnet: driver %s: unknown effect %T", d.cfg.ID, e)
+func (x *executor) StopWorker(e core.StopWorker) {
+	core.Assert(x.starts != nil, "realnet: driver %s has no Procs for %s", x.cfg.ID, e)
+	x.starts.stop(e)
+}
+
+func (x *executor) Log(e core.Log) { (*Driver)(x).writeLog(e) }
+
+func (x *executor) Exit(e core.Exit) {
+	x.log.Info("realnet: machine exits", "reason", e.Reason)
+	x.exited = true
+	if x.cfg.OnExit != nil {
+		x.cfg.OnExit(e.Reason)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -233,11 +234,30 @@ func TestDriverNilExecutorPanics(t *testing.T) {
 	}
 }
 
-// procsLog records the process effects it is given.
-type procsLog struct{ got []string }
+// procsLog records the process effects it is given and reports every start
+// a success. Starts run off the driver's goroutine, hence the lock.
+type procsLog struct {
+	mu  sync.Mutex
+	got []string
+}
 
-func (p *procsLog) Start(e core.StartWorker) { p.got = append(p.got, e.String()) }
-func (p *procsLog) Stop(e core.StopWorker)   { p.got = append(p.got, e.String()) }
+func (p *procsLog) Start(e core.StartWorker, done func(core.WorkerStarted)) {
+	p.add(e.String())
+	done(core.WorkerStarted{Op: e.Op, Port: e.Spec.Port})
+}
+func (p *procsLog) Stop(e core.StopWorker) { p.add(e.String()) }
+
+func (p *procsLog) add(s string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.got = append(p.got, s)
+}
+
+func (p *procsLog) log() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.got...)
+}
 
 type coordLog struct{ got []string }
 
@@ -254,7 +274,7 @@ func TestDriverExecutesEffectsInOrder(t *testing.T) {
 	d := NewDriver(DriverConfig{ID: "s", Machine: m, Inbox: inbox, Procs: procs, Coord: coord, Tick: time.Hour, Logger: quietLogger()})
 	stop := runDriver(t, d)
 	inbox.Deliver(recv("go"))
-	waitSteps(t, d, 1)
+	waitSteps(t, d, 2) // the recv, then the start's outcome
 	// Do runs between steps, so once it returns the effects of "go" ran.
 	var log []string
 	if err := d.Do(context.Background(), func(core.Machine) { log = append(log, m.events()...) }); err != nil {
@@ -264,12 +284,17 @@ func TestDriverExecutesEffectsInOrder(t *testing.T) {
 	if len(coord.got) != 1 || !strings.HasPrefix(coord.got[0], "coord op=1") {
 		t.Fatalf("coord: got %q, want coord op=1", coord.got)
 	}
+	// The start runs on a goroutine of its own; the stop, of another port,
+	// at once: their relative order is not fixed.
+	got := procs.log()
+	slices.Sort(got)
 	want := []string{"start-worker op=2 t@s:6700/e1", "stop-worker port=6701"}
-	if strings.Join(procs.got, "|") != strings.Join(want, "|") {
-		t.Fatalf("procs: got %q, want %q", procs.got, want)
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("procs: got %q, want %q", got, want)
 	}
-	if len(log) != 1 || log[0] != `recv from=peer "go"` {
-		t.Fatalf("events seen by Do: got %q, want the one recv", log)
+	wantLog := []string{`recv from=peer "go"`, "worker-started op=2 port=6700"}
+	if strings.Join(log, "|") != strings.Join(wantLog, "|") {
+		t.Fatalf("events seen by Do: got %q, want %q", log, wantLog)
 	}
 }
 

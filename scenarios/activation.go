@@ -148,7 +148,7 @@ func (pw *pauseWatch) count(nodes []*sim.Node, name, status string) bool {
 	learned := true
 	seen := make(map[*sim.Node]spoutCalls, len(pw.workers))
 	for _, n := range nodes {
-		if string(n.Spec().Topology) != name {
+		if protocol.TopologyName(n.Spec().Topology) != name {
 			continue
 		}
 		now, ok := spoutCallsOf(n)

@@ -112,7 +112,7 @@ func checkNames(instant bool) []string {
 func measureNames() []string {
 	out := []string{"nimbus_failover_s", "supervisor_loss_reassign_s", "worker_restart_s", "converge_s",
 		"faults", "zk_lost_replies", "zk_session_expirations", "persist_failures", "disk_crashes",
-		"steps_skipped", "lost_reply_rate", "status_learn_s"}
+		"steps_skipped", "lost_reply_rate", "status_learn_s", "slow_starts", "fetch_failures"}
 	for _, k := range faultNames {
 		out = append(out, "fault_"+k)
 	}
@@ -173,11 +173,11 @@ func checkAtLeastOnce(e *engine) {
 func checkRemoved(e *engine) {
 	for _, name := range e.killed {
 		// Its znode, readable or not: a corrupt record left behind leaks too.
-		if _, _, ok := e.c.w.ZK().Lookup(e.c.layout.Topology(core.TopologyID(name))); ok {
+		if _, _, ok := e.c.w.ZK().Lookup(e.c.layout.Topology(e.c.idOf(name))); ok {
 			e.violatef("topology %s still recorded after its kill", name)
 		}
 		for _, n := range e.c.w.Workers() {
-			if string(n.Spec().Topology) == name {
+			if protocol.TopologyName(n.Spec().Topology) == name {
 				e.violatef("worker %s of killed %s still runs", n.ID(), name)
 			}
 		}
@@ -193,7 +193,7 @@ func checkRebalanced(e *engine) {
 			continue
 		}
 		for _, a := range e.c.assignments() {
-			if string(a.Topology) == name && want > 0 && len(a.Workers) != want {
+			if protocol.TopologyName(a.Topology) == name && want > 0 && len(a.Workers) != want {
 				e.violatef("got %d workers of %s after rebalancing to %d", len(a.Workers), name, want)
 			}
 		}
@@ -294,6 +294,8 @@ type effectCounts struct {
 	// connection, paused processes that resumed with what they held, and
 	// clock rates changed.
 	partitionDrops, deadConnDrops, resumes, clockRates uint64
+	// Worker starts that took a drawn latency, and that failed to fetch.
+	slowStarts, fetchFailures uint64
 }
 
 func (c *effectCounts) see(r sim.Record) {
@@ -320,11 +322,17 @@ func (c *effectCounts) see(r sim.Record) {
 		c.resumes++
 	case "clock-rate":
 		c.clockRates++
+	case "start-begun":
+		c.slowStarts++
+	case "fetch-failed":
+		c.fetchFailures++
 	}
 }
 
 func (c *effectCounts) measure(m map[string]float64) {
 	m["persist_failures"] = float64(c.persistFailures)
+	m["slow_starts"] = float64(c.slowStarts)
+	m["fetch_failures"] = float64(c.fetchFailures)
 	m["disk_crashes"] = float64(c.diskCrashes)
 	m["store_open_failures"] = float64(c.storeOpenFailures)
 	m["partition_drops"] = float64(c.partitionDrops)

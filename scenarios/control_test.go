@@ -10,7 +10,7 @@ var controlScenarios = []string{
 	"kill-with-wait-across-nimbus-restart", "nimbus-leader-crash", "nimbus-partitioned-from-zk",
 	"rebalance-during-failover", "rebalance-grow", "scale-out-supervisors", "supervisor-crash-restart",
 	"supervisor-loss", "supervisor-session-expiry", "worker-crash-loop", "worker-hang", "zk-outage",
-	"corrupt-topology-record",
+	"corrupt-topology-record", "worker-start-faults",
 }
 
 // controlSeeds is how many seeds each control-plane scenario must pass.

@@ -77,6 +77,7 @@ func RunSpec(s *Spec, opts Options) Result {
 		}
 	}
 	e.c = newCluster(opts, s.shape(opts))
+	e.c.w.SetProcessFaults(sim.ProcessFaults{StartLatencyMax: s.Cluster.StartLatencyMax, FetchFailure: s.Cluster.FetchFailure})
 	if s.usesSequence() {
 		e.led = newLedger()
 		e.c.useLedger(e.led)
@@ -86,10 +87,10 @@ func RunSpec(s *Spec, opts Options) Result {
 	if errors.Is(err, errConverged) {
 		err = nil
 	}
+	e.measure() // first: the expectations may bound the measures
 	if err == nil {
 		e.checkFinal()
 	}
-	e.measure()
 	return e.c.finish(s.Name, opts, start, err, e.measures)
 }
 
@@ -389,7 +390,7 @@ func (e *engine) clusterStep(st Step) {
 	case "corrupt_record":
 		// By hand, as an operator's slip or a buggy tool would: no fix of
 		// the cluster's can heal it; only a kill removes it.
-		if w.OperatorWrite(c.layout.Topology(core.TopologyID(st.Topology)), []byte("{corrupt")) != core.CodeOK {
+		if w.OperatorWrite(c.layout.Topology(c.idOf(st.Topology)), []byte("{corrupt")) != core.CodeOK {
 			e.measures["steps_skipped"]++
 		}
 	case "run":
@@ -443,6 +444,8 @@ func (e *engine) heal(healAt core.Time) {
 		e.chaos.heal()
 	}
 	w.SetLostReplyRate(0)
+	// Fetches succeed again; starts stay as slow as they were.
+	w.SetProcessFaults(sim.ProcessFaults{StartLatencyMax: e.spec.Cluster.StartLatencyMax})
 	w.Net().HealAll()
 	for _, n := range append(slices.Clone(e.c.nimbuses), e.c.sups...) {
 		if !n.Up() {

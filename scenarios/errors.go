@@ -71,7 +71,7 @@ func (c *cluster) crashLeaderThenExpectErrors(measures map[string]float64) {
 // ZooKeeper (written at most errorsWritePeriod after the errors came),
 // then kills the topology: the record must go with it.
 func (c *cluster) checkErrorsRecordThenKill() {
-	path := c.layout.Errors(errorsTopology)
+	path := c.layout.Errors(c.idOf(errorsTopology))
 	c.waitFor(c.w.Now(), "errors record", func() bool {
 		_, _, ok := c.w.ZK().Lookup(path)
 		return ok
@@ -159,7 +159,7 @@ func (c *cluster) checkErrors(errs []protocol.TaskError) {
 func (c *cluster) runsComplain(e protocol.TaskError) bool {
 	for _, n := range c.w.Workers() {
 		spec := n.Spec()
-		if spec.Topology != errorsTopology || spec.Port != e.Port || c.supInfo[spec.Supervisor].Host != e.Host {
+		if protocol.TopologyName(spec.Topology) != errorsTopology || spec.Port != e.Port || c.supInfo[spec.Supervisor].Host != e.Host {
 			continue
 		}
 		if slices.Contains(workerTasks(n), e.Task) {

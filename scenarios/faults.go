@@ -84,9 +84,29 @@ func (c *cluster) nimbusMachine(n *sim.Node) *nimbus.Machine {
 	return m
 }
 
-// record reads a topology's record from ZooKeeper.
+// idOf is the id of the topology named name, as its record in ZooKeeper
+// says (nimbus names topologies name-N-secs, as Storm's): name itself when
+// it is an id, or when no record has that name.
+func (c *cluster) idOf(name string) core.TopologyID {
+	zk := c.w.ZK()
+	if _, _, ok := zk.Lookup(c.layout.Topology(core.TopologyID(name))); ok {
+		return core.TopologyID(name)
+	}
+	for _, id := range zk.ChildrenOf(c.layout.Topologies()) {
+		data, _, _ := zk.Lookup(c.layout.Topology(core.TopologyID(id)))
+		if rec, err := protocol.DecodeTopology(data); err == nil && rec.Name == name {
+			return rec.ID
+		}
+		if protocol.TopologyName(core.TopologyID(id)) == name {
+			return core.TopologyID(id) // unreadable: the name is in the id
+		}
+	}
+	return core.TopologyID(name)
+}
+
+// record reads a topology's record from ZooKeeper, by its name or id.
 func (c *cluster) record(name string) (protocol.TopologyRecord, bool) {
-	data, _, ok := c.w.ZK().Lookup(c.layout.Topology(core.TopologyID(name)))
+	data, _, ok := c.w.ZK().Lookup(c.layout.Topology(c.idOf(name)))
 	if !ok {
 		return protocol.TopologyRecord{}, false
 	}

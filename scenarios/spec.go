@@ -50,7 +50,19 @@ type ClusterSpec struct {
 	// path.
 	Lanes        bool
 	LaneQueueMax int
+	// Worker starts as the real ones behave (sim.ProcessFaults): each takes
+	// a latency drawn from [0, StartLatencyMax) and fails to fetch its
+	// artifact with probability FetchFailure, until the heal.
+	StartLatencyMax time.Duration
+	FetchFailure    float64
 }
+
+// Bounds of the worker start faults a spec may ask for: latencies stay
+// below the supervisor's start timeout (10 s), and some starts succeed.
+const (
+	specStartLatencyMax = 8 * time.Second
+	specFetchFailureMax = 0.9
+)
 
 // TopologySpec is one topology a client submits, built by an example builder.
 type TopologySpec struct {
@@ -165,6 +177,14 @@ func (c *ClusterSpec) parse(n *yaml.Node) error {
 	f.Int("lane_queue_max", &c.LaneQueueMax)
 	if c.LaneQueueMax != 0 && c.LaneQueueMax < laneQueueMaxMin {
 		f.Failf("lane_queue_max", "want at least %d, got %d", laneQueueMaxMin, c.LaneQueueMax)
+	}
+	f.Duration("start_latency_max", &c.StartLatencyMax)
+	f.Float("fetch_failure", &c.FetchFailure)
+	if c.StartLatencyMax < 0 || c.StartLatencyMax > specStartLatencyMax {
+		f.Failf("start_latency_max", "want 0 to %s, got %s", specStartLatencyMax, c.StartLatencyMax)
+	}
+	if c.FetchFailure < 0 || c.FetchFailure > specFetchFailureMax {
+		f.Failf("fetch_failure", "want a probability in [0, %g], got %v", specFetchFailureMax, c.FetchFailure)
 	}
 	bounds := []struct {
 		key      string

@@ -87,6 +87,7 @@ func SwarmSpec(seed uint64) *Spec {
 		c.LostReply = round3(r.Float64() * lostReplyMax)
 	}
 	s.Chaos = c
+	swarmStartFaults(seed, s)
 	s.Liveness = swarmLiveness
 	s.StopAfterConverged = swarmSettle
 	s.Expect = []Expectation{{Check: "leader"}, {Check: "capacity"}}
@@ -135,6 +136,29 @@ func swarmLanes(seed uint64, dataPlane bool) (lanes bool, queueMax int) {
 		queueMax = laneQueueMaxMin << r.IntN(swarmTightSteps)
 	}
 	return true, queueMax
+}
+
+// Swarm worker start faults: some seeds make starts slow (an artifact
+// download and a fork take time), some make fetches fail.
+const (
+	swarmStartSalt       = 0x73746172_74666c74 // "startflt"
+	swarmStartSlowP      = 0.5
+	swarmStartLatencyMax = 4 * time.Second // below the supervisor's 10 s start timeout
+	swarmFetchFailP      = 0.5
+	swarmFetchFailureMax = 0.4
+)
+
+// swarmStartFaults draws the seed's start latency and fetch failure rate,
+// from a generator of their own, so the seeds' shapes and faults stay as
+// they were.
+func swarmStartFaults(seed uint64, s *Spec) {
+	r := rand.New(rand.NewPCG(seed, swarmStartSalt))
+	if r.Float64() < swarmStartSlowP {
+		s.Cluster.StartLatencyMax = time.Duration(1+r.Int64N(int64(swarmStartLatencyMax/time.Millisecond))) * time.Millisecond
+	}
+	if r.Float64() < swarmFetchFailP {
+		s.Cluster.FetchFailure = round3(r.Float64() * swarmFetchFailureMax)
+	}
 }
 
 func round3(v float64) float64 { return float64(int(v*1000+0.5)) / 1000 }
@@ -235,6 +259,12 @@ func (s *Spec) Format() []byte {
 	}
 	if c.CPU > 0 {
 		fmt.Fprintf(&b, "  cpu: %d\n", c.CPU)
+	}
+	if c.StartLatencyMax > 0 {
+		fmt.Fprintf(&b, "  start_latency_max: %s\n", c.StartLatencyMax)
+	}
+	if c.FetchFailure > 0 {
+		fmt.Fprintf(&b, "  fetch_failure: %g\n", c.FetchFailure)
 	}
 	if len(s.Topologies) > 0 {
 		b.WriteString("topologies:\n")

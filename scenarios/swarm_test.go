@@ -77,6 +77,8 @@ func checkFaultsHappen(t *testing.T, seeds uint64, sum map[string]float64) {
 		{"converge_s", "liveness (runs converged after the heal)"},
 		{"lanes", "lanes plane (seeds whose workers run core/lanes)"},
 		{"lane_drops", "lanes' hard bound (batches dropped at a tight bound)"},
+		{"slow_starts", "start latency (a worker start took its drawn time)"},
+		{"fetch_failures", "fetch failure (a worker start failed to fetch its artifact)"},
 	}
 	for _, e := range effects {
 		if sum[e.measure] == 0 {

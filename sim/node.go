@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/squall/squall/core"
+	"github.com/squall/squall/core/dispatch"
 	"github.com/squall/squall/storage"
 )
 
@@ -59,6 +60,10 @@ type Node struct {
 	lastLocal    core.Time
 
 	zk *zkClient
+
+	// starts sequences the process effects of a supervisor per port while
+	// a start takes its drawn latency (see ProcessFaults).
+	starts dispatch.Ports
 
 	// Worker processes: the supervisor that started it and its spec.
 	parent *Node
@@ -149,6 +154,7 @@ func (w *World) Crash(n *Node) {
 	if n.disk != nil {
 		n.crashDisk()
 	}
+	n.starts.Forget() // starts under way die with the process, outcomes and all
 	w.net.closeEndpointConns(n.ep)
 	n.reportExit()
 }
@@ -279,35 +285,37 @@ func (n *Node) deliver(ev core.Event) {
 	n.m.Step(n.localNow(), ev)
 	effs := n.m.Ready()
 	n.stepping = false
-	for _, e := range effs {
-		n.execute(e)
-		if !n.up {
-			return
-		}
-	}
+	dispatch.Execute((*nodeExec)(n), effs)
 }
 
-func (n *Node) execute(e core.Effect) {
-	n.w.trace.recordEffect(n.w.now, string(n.cfg.ID), "effect", e)
-	switch e := e.(type) {
-	case core.Coord:
-		core.Assert(n.zk != nil, "%s has no ZooKeeper client for %s", n.cfg.ID, e)
-		n.zk.submit(e)
-	case core.Send:
-		n.w.net.sendFrom(n, e)
-	case core.Persist:
-		core.Assert(n.disk != nil, "%s has no disk for %s", n.cfg.ID, e)
-		n.persist(e)
-	case core.StartWorker:
-		n.startWorker(e)
-	case core.StopWorker:
-		n.stopWorker(e)
-	case core.Exit:
-		n.exitSelf(e)
-	case core.Log:
-		// Recorded above, in the trace, like every effect: the trace is the
-		// simulated cluster's log, and its hash covers the decisions too.
-	default:
-		core.Assert(false, "unknown effect %T", e)
-	}
+// nodeExec is the node as the shared dispatcher sees it: the executors of
+// its machine's effects in the simulated world.
+type nodeExec Node
+
+func (x *nodeExec) node() *Node { return (*Node)(x) }
+
+// Live: a crash (or an Exit) drops the rest of the effects.
+func (x *nodeExec) Live() bool { return x.up }
+
+// Begin traces every effect, Log included: the trace is the simulated
+// cluster's log, and its hash covers the decisions too.
+func (x *nodeExec) Begin(e core.Effect) {
+	x.w.trace.recordEffect(x.w.now, string(x.cfg.ID), "effect", e)
 }
+
+func (x *nodeExec) Coord(e core.Coord) {
+	core.Assert(x.zk != nil, "%s has no ZooKeeper client for %s", x.cfg.ID, e)
+	x.zk.submit(e)
+}
+
+func (x *nodeExec) Send(e core.Send) { x.w.net.sendFrom(x.node(), e) }
+
+func (x *nodeExec) Persist(e core.Persist) {
+	core.Assert(x.disk != nil, "%s has no disk for %s", x.cfg.ID, e)
+	x.node().persist(e)
+}
+
+func (x *nodeExec) StartWorker(e core.StartWorker) { x.node().startWorker(e) }
+func (x *nodeExec) StopWorker(e core.StopWorker)   { x.node().stopWorker(e) }
+func (x *nodeExec) Exit(e core.Exit)               { x.node().exitSelf(e) }
+func (x *nodeExec) Log(core.Log)                   {} // traced by Begin

@@ -7,25 +7,27 @@ import "github.com/squall/squall/core"
 type kind uint8
 
 const (
-	kindNone     kind = iota
-	kindTick          // a node's periodic Tick
-	kindDeliver       // a network message arrives (p: *message)
-	kindMachine       // a core.Event for a node's machine (p: core.Event)
-	kindZKClient      // a node's ZooKeeper client timer
-	kindZKServer      // the ZooKeeper server's session-expiry check
-	kindCall          // a scheduled action of the scenario (p: func())
-	kindResume        // a paused node resumes
+	kindNone      kind = iota
+	kindTick           // a node's periodic Tick
+	kindDeliver        // a network message arrives (p: *message)
+	kindMachine        // a core.Event for a node's machine (p: core.Event)
+	kindZKClient       // a node's ZooKeeper client timer
+	kindZKServer       // the ZooKeeper server's session-expiry check
+	kindCall           // a scheduled action of the scenario (p: func())
+	kindResume         // a paused node resumes
+	kindStartDone      // a worker start's latency passed (p: *pendingStart)
 )
 
 var kindNames = [...]string{
-	kindNone:     "none",
-	kindTick:     "tick",
-	kindDeliver:  "deliver",
-	kindMachine:  "machine",
-	kindZKClient: "zk-client-timer",
-	kindZKServer: "zk-server-timer",
-	kindCall:     "call",
-	kindResume:   "resume",
+	kindNone:      "none",
+	kindTick:      "tick",
+	kindDeliver:   "deliver",
+	kindMachine:   "machine",
+	kindZKClient:  "zk-client-timer",
+	kindZKServer:  "zk-server-timer",
+	kindCall:      "call",
+	kindResume:    "resume",
+	kindStartDone: "start-done",
 }
 
 func (k kind) String() string { return kindNames[k] }

@@ -55,6 +55,7 @@ type World struct {
 
 	workers    WorkerFactory
 	workerTick time.Duration
+	procFaults ProcessFaults
 }
 
 // New returns an empty world at virtual time zero.
@@ -186,6 +187,8 @@ func (w *World) dispatch(it *item) {
 		c.fn()
 	case kindResume:
 		w.nodes[it.node].onResume(it.inc)
+	case kindStartDone:
+		w.nodes[it.node].onStartDone(it.inc, it.p.(*pendingStart))
 	default:
 		core.Assert(false, "unknown item kind %d", it.kind)
 	}

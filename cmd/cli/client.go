@@ -82,7 +82,8 @@ func runSubmit(args []string, env Env) int {
 	if err != nil {
 		return fail(env, "submit", err)
 	}
-	fmt.Fprintf(env.Stdout, "submitted %s: %s, %d workers, %d tasks, artifact %s\n", s.Name, s.Status, s.Workers, s.Tasks, short(s.Artifact))
+	fmt.Fprintf(env.Stdout, "submitted %s (id %s): %s, %d workers, %d tasks, artifact %s\n", s.Name, s.ID, s.Status,
+		s.WorkersTotal, s.TasksTotal, short(s.Artifact))
 	return 0
 }
 
@@ -223,7 +224,7 @@ func runClient(cmd string, args []string, env Env) int {
 	ctx, cancel := context.WithTimeout(env.Ctx, clientTimeout)
 	defer cancel()
 	api := newAPIClient(c)
-	var s protocol.TopologySummary
+	var s httpapi.TopologySummary
 	switch cmd {
 	case "kill":
 		s, err = api.Kill(ctx, name, waitArg)
@@ -261,7 +262,7 @@ func waitOf(fs *flag.FlagSet, wait time.Duration) (time.Duration, error) {
 
 // writeChange prints a lifecycle change's outcome and, when nimbus gave
 // one, why the topology is not (or, for a rebalance, cannot now be) placed.
-func writeChange(w io.Writer, cmd string, s protocol.TopologySummary) {
+func writeChange(w io.Writer, cmd string, s httpapi.TopologySummary) {
 	fmt.Fprintf(w, "%s %s: %s\n", cmd, s.Name, s.Status)
 	if s.Reason != "" {
 		fmt.Fprintf(w, "  not fully scheduled: %s\n", s.Reason)
@@ -293,9 +294,10 @@ func printList(ctx context.Context, api *httpapi.Client, env Env, asJSON bool) i
 		return printJSON(env, "list", list)
 	}
 	tw := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "TOPOLOGY\tSTATUS\tWORKERS\tTASKS\tEPOCH\tARTIFACT")
+	fmt.Fprintln(tw, "TOPOLOGY\tID\tSTATUS\tUPTIME\tWORKERS\tTASKS\tEPOCH\tARTIFACT")
 	for _, s := range list {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%s\n", s.Name, s.Status, s.Workers, s.Tasks, s.Epoch, short(s.Artifact))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%d\t%s\n", s.Name, s.ID, s.Status, s.Uptime, s.WorkersTotal,
+			s.TasksTotal, s.Epoch, short(s.Artifact))
 	}
 	tw.Flush()
 	return 0
@@ -314,26 +316,81 @@ func printStatus(ctx context.Context, api *httpapi.Client, env Env, name, window
 }
 
 func writeStatus(w io.Writer, t httpapi.Topology) {
-	fmt.Fprintf(w, "%s: %s, %d workers, %d tasks, epoch %d, artifact %s; counts over window %s\n",
-		t.Name, t.Status, t.Workers, t.Tasks, t.Epoch, short(t.Artifact), t.Window)
+	fmt.Fprintf(w, "%s (id %s): %s, up %s, %d workers, %d tasks, epoch %d, artifact %s; counts over window %s\n",
+		t.Name, t.ID, t.Status, t.Uptime, t.WorkersTotal, t.TasksTotal, t.Epoch, short(t.Artifact), t.Window)
 	switch {
 	case t.Status == protocol.StatusCorrupt:
 		fmt.Fprintf(w, "  %s; only kill applies: it removes the record and the assignment\n", t.Reason)
 	case t.Reason != "":
 		fmt.Fprintf(w, "  not fully scheduled: %s\n", t.Reason)
 	}
+	writeComponents(w, statusRows(t))
+}
+
+// componentRow is one line of the component table of status and of local
+// mode's summary: Storm UI's spout and bolt columns in one table.
+type componentRow struct {
+	name, kind                              string
+	executors, tasks                        int
+	emitted, transferred, executed          int64
+	acked, failed                           int64
+	completeMs, executeMs, processMs, capac string
+	lastError                               httpapi.LastError
+}
+
+func statusRows(t httpapi.Topology) []componentRow {
+	var rows []componentRow
+	for _, s := range t.Spouts {
+		rows = append(rows, componentRow{name: s.SpoutID, kind: "spout", executors: s.Executors, tasks: s.Tasks,
+			emitted: s.Emitted, transferred: s.Transferred, acked: s.Acked, failed: s.Failed,
+			completeMs: s.CompleteLatency, lastError: s.LastError})
+	}
+	for _, b := range t.Bolts {
+		rows = append(rows, componentRow{name: b.BoltID, kind: "bolt", executors: b.Executors, tasks: b.Tasks,
+			emitted: b.Emitted, transferred: b.Transferred, executed: b.Executed, acked: b.Acked, failed: b.Failed,
+			executeMs: b.ExecuteLatency, processMs: b.ProcessLatency, capac: b.Capacity, lastError: b.LastError})
+	}
+	return rows
+}
+
+// writeComponents prints the rows as a table, then each component's last
+// error. A latency or capacity that does not apply or was not measured
+// is "-".
+func writeComponents(w io.Writer, rows []componentRow) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, componentHeader)
-	for _, c := range t.Components {
-		writeComponent(tw, c.Name, c.Tasks, c.Stats)
+	fmt.Fprintln(tw, "component\ttype\ttasks\temitted\ttransferred\texecuted\tacked\tfailed\tcomplete ms\texecute ms\tprocess ms\tcapacity\t")
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t\n", r.name, r.kind, r.tasks, r.emitted,
+			r.transferred, r.executed, r.acked, r.failed, dash(r.completeMs), dash(r.executeMs), dash(r.processMs), dash(r.capac))
 	}
 	tw.Flush()
-	for _, c := range t.Components {
-		if len(c.Errors) > 0 {
-			e := c.Errors[0]
-			fmt.Fprintf(w, "  last error of %s (%ds ago, %s:%d, task %d): %s\n", c.Name, e.LapsedSecs, e.Host, e.Port, e.Task, oneLine(e.Error))
+	for _, r := range rows {
+		if e := r.lastError; e.LastError != "" {
+			fmt.Fprintf(w, "  last error of %s (%s): %s\n", r.name, errorWhere(e), oneLine(e.LastError))
 		}
 	}
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// errorWhere says when and where an error was reported.
+func errorWhere(e httpapi.LastError) string {
+	var parts []string
+	if e.ErrorLapsedSecs != nil {
+		parts = append(parts, fmt.Sprintf("%ds ago", *e.ErrorLapsedSecs))
+	}
+	if e.ErrorPort != nil {
+		parts = append(parts, fmt.Sprintf("%s:%d", e.ErrorHost, *e.ErrorPort))
+	}
+	if e.ErrorTask != nil {
+		parts = append(parts, fmt.Sprintf("task %d", *e.ErrorTask))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // oneLine keeps an error's first line, so a stack trace fits a listing.
@@ -342,23 +399,6 @@ func oneLine(s string) string {
 		return s[:i] + " ..."
 	}
 	return s
-}
-
-// componentHeader heads the component tables of status and local mode.
-const componentHeader = "component\ttasks\temitted\ttransferred\texecuted\tacked\tfailed\tcomplete ms\texecute ms\tprocess ms\tcapacity\t"
-
-// writeComponent writes one component's row: counts, average latencies
-// (weighted by samples, "-" without any) and capacity, as Storm UI's table.
-func writeComponent(w io.Writer, name string, tasks int, s protocol.Counts) {
-	fmt.Fprintf(w, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%.3f\t\n", name, tasks, s.Emitted, s.Transferred,
-		s.Executed, s.Acked, s.Failed, ms(s.CompleteLatency), ms(s.ExecuteLatency), ms(s.ProcessLatency), s.Capacity)
-}
-
-func ms(l protocol.Latency) string {
-	if l.Samples == 0 {
-		return "-"
-	}
-	return strconv.FormatFloat(l.Ms(), 'f', 3, 64)
 }
 
 func printJSON(env Env, cmd string, v any) int {

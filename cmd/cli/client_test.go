@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/squall/squall/core/protocol"
+	"github.com/squall/squall/realnet/httpapi"
 )
 
 // kill and rebalance without --wait ask for the default wait (the route
@@ -61,12 +62,12 @@ func TestClientWaitDefault(t *testing.T) {
 // on the command's own output, not only in a later status.
 func TestWriteChangeShowsReason(t *testing.T) {
 	tests := []struct {
-		s    protocol.TopologySummary
+		s    httpapi.TopologySummary
 		want string
 	}{
-		{protocol.TopologySummary{Name: "wc", Status: protocol.StatusRebalancing},
+		{httpapi.TopologySummary{Name: "wc", Status: protocol.StatusRebalancing},
 			"rebalance wc: REBALANCING\n"},
-		{protocol.TopologySummary{Name: "wc", Status: protocol.StatusRebalancing,
+		{httpapi.TopologySummary{Name: "wc", Status: protocol.StatusRebalancing,
 			Reason: "the rebalance cannot be placed now: needs 8 workers but only 6 free slots"},
 			"rebalance wc: REBALANCING\n  not fully scheduled: the rebalance cannot be placed now: needs 8 workers but only 6 free slots\n"},
 	}

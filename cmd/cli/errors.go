@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -44,17 +45,43 @@ func runGetErrors(args []string, env Env) int {
 	if err != nil {
 		return fail(env, "get-errors", err)
 	}
-	entries := []ErrorsEntry{}
-	for _, comp := range t.Components {
-		for _, e := range comp.Errors {
-			entries = append(entries, ErrorsEntry{Component: comp.Name, ComponentError: e})
-		}
+	entries, err := topologyErrors(ctx, newAPIClient(c), t)
+	if err != nil {
+		return fail(env, "get-errors", err)
 	}
 	if *asJSON {
 		return printJSON(env, "get-errors", entries)
 	}
 	writeErrors(env.Stdout, t.Name, entries)
 	return 0
+}
+
+// topologyErrors reads the errors of each component that has any, as Storm
+// UI's component pages list them.
+func topologyErrors(ctx context.Context, api *httpapi.Client, t httpapi.Topology) ([]ErrorsEntry, error) {
+	var names []string
+	for _, s := range t.Spouts {
+		if s.LastError.LastError != "" {
+			names = append(names, s.SpoutID)
+		}
+	}
+	for _, b := range t.Bolts {
+		if b.LastError.LastError != "" {
+			names = append(names, b.BoltID)
+		}
+	}
+	slices.Sort(names)
+	entries := []ErrorsEntry{}
+	for _, name := range names {
+		comp, err := api.Component(ctx, string(t.ID), name, "")
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range comp.Errors {
+			entries = append(entries, ErrorsEntry{Component: name, ComponentError: e})
+		}
+	}
+	return entries, nil
 }
 
 // writeErrors prints the errors as a table; times are UTC.

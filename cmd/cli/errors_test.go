@@ -19,13 +19,15 @@ import (
 type errorsNimbus struct{}
 
 func (errorsNimbus) Request(_ context.Context, req protocol.ClientRequest) (protocol.ClientReply, error) {
-	if req.Op != protocol.OpStatus || req.Topology != "wc" {
+	if req.Op != protocol.OpStatus || (req.Topology != "wc" && req.Topology != "wc-1-1") {
 		return protocol.ClientReply{ID: req.ID, Error: "nimbus: unknown topology " + req.Topology}, nil
 	}
 	at := core.Time(time.Date(2026, 12, 7, 23, 0, 0, 0, time.UTC).UnixNano())
 	return protocol.ClientReply{ID: req.ID, OK: true, Topologies: []protocol.TopologySummary{{
-		ID: "wc", Name: "wc", Status: protocol.StatusActive,
-		Components: []protocol.ComponentSummary{{Name: "count"}, {Name: "split", Tasks: 2, Errors: []protocol.TaskError{
+		ID: "wc-1-1", Name: "wc", Status: protocol.StatusActive,
+		Components: []protocol.ComponentSummary{{Name: "count", Tasks: 1, AllTime: protocol.Counts{Executed: 8, Acked: 8,
+			ExecuteLatency: protocol.Latency{Samples: 2, SumNanos: 5_000_000}, ProcessLatency: protocol.Latency{Samples: 2, SumNanos: 7_000_000},
+			Capacity: 0.25}}, {Name: "split", Tasks: 2, Errors: []protocol.TaskError{
 			{Component: "split", Task: 3, Error: "split: bad line\nsecond line", TimeNs: at, Seq: 2, Host: "h1", Port: 6701, AgeSecs: 5},
 			{Component: "split", Task: 4, Error: "split: older", TimeNs: at - core.Time(time.Minute), Seq: 1, Host: "h2", Port: 6700, AgeSecs: 65},
 		}}}}}}, nil
@@ -85,5 +87,12 @@ func TestStatusShowsLastError(t *testing.T) {
 	want := "  last error of split (5s ago, h1:6701, task 3): split: bad line ..."
 	if !strings.Contains(out, want) || strings.Contains(out, "last error of count") {
 		t.Errorf("got\n%s\nwant a line %q and none for count", out, want)
+	}
+	// Latencies and capacity, as Storm UI's bolt table.
+	for _, want := range []string{"complete ms  execute ms  process ms  capacity",
+		"count  bolt      1        0            0         8      8       0            -       2.500       3.500     0.250"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("got\n%s\nwant a line containing %q", out, want)
+		}
 	}
 }

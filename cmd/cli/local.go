@@ -11,7 +11,6 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"sync"
-	"text/tabwriter"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
@@ -23,6 +22,7 @@ import (
 	"github.com/squall/squall/core/topology"
 	"github.com/squall/squall/core/worker"
 	"github.com/squall/squall/realnet"
+	"github.com/squall/squall/realnet/httpapi"
 	"github.com/squall/squall/storage"
 	"github.com/squall/squall/zkadapter"
 )
@@ -104,17 +104,16 @@ type localSummary struct {
 	SampleRate  float64                     `json:"sample_rate"`
 	TuplesPerS  float64                     `json:"executed_per_s"`
 	Supervisors int                         `json:"supervisors"`
+	// Spouts and Bolts are the components as Storm UI shows them (all
+	// time): counts, latencies, capacity and the last error.
+	Spouts []httpapi.Spout `json:"spouts"`
+	Bolts  []httpapi.Bolt  `json:"bolts"`
 }
 
 func printLocal(w io.Writer, s localSummary) {
 	fmt.Fprintf(w, "topology %s ran %.1fs on %d workers under %d supervisors: %s\n",
 		s.Topology, s.Seconds, s.Workers, s.Supervisors, s.Status)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, componentHeader)
-	for _, c := range s.Components {
-		writeComponent(tw, c.Name, c.Tasks, c.AllTime)
-	}
-	tw.Flush()
+	writeComponents(w, statusRows(httpapi.Topology{Spouts: s.Spouts, Bolts: s.Bolts}))
 	fmt.Fprintf(w, "executed %.0f tuples/s (counts sampled at rate %g, as Storm's UI)\n", s.TuplesPerS, s.SampleRate)
 }
 
@@ -125,7 +124,7 @@ type localCluster struct {
 	zk   *zkadapter.MemoryServer
 	net  *memNet
 	log  *slog.Logger
-	topo map[core.TopologyID]*topology.Topology
+	topo map[string]*topology.Topology // by name: nimbus gives the id
 	// plane builds the workers' data planes (nil: one executor each).
 	plane worker.PlaneFactory
 	wg    sync.WaitGroup
@@ -135,7 +134,7 @@ type localCluster struct {
 func runLocalCluster(ctx context.Context, t *topology.Topology, la localArgs, log *slog.Logger) (localSummary, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	lc := &localCluster{zk: zkadapter.NewMemoryServer(), net: newMemNet(), log: log,
-		topo: map[core.TopologyID]*topology.Topology{core.TopologyID(t.Name): t}, errs: make(chan error, 64)}
+		topo: map[string]*topology.Topology{t.Name: t}, errs: make(chan error, 64)}
 	lc.plane, _ = planeFactory(la.lanes) // runLocal checked it
 	defer func() {
 		cancel()
@@ -167,9 +166,11 @@ func runLocalCluster(ctx context.Context, t *topology.Topology, la localArgs, lo
 		return localSummary{}, err
 	}
 	secs := time.Since(start).Seconds()
+	page := httpapi.NewTopology(ts, httpapi.WindowAllTime, false)
 	return localSummary{Topology: t.Name, Seconds: secs, Workers: ts.Workers, Status: ts.Status,
 		Components: ts.Components, Total: ts.AllTime, SampleRate: t.Config.StatsSampleRate,
-		TuplesPerS: float64(ts.AllTime.Executed) / secs, Supervisors: la.supervisors}, nil
+		TuplesPerS: float64(ts.AllTime.Executed) / secs, Supervisors: la.supervisors,
+		Spouts: page.Spouts, Bolts: page.Bolts}, nil
 }
 
 // localStatusWait bounds the wait for the first metrics after the run: they
@@ -284,20 +285,20 @@ type localRunner struct {
 	stores  map[core.Port]*storage.Store
 }
 
-func (r *localRunner) Start(e core.StartWorker) {
+func (r *localRunner) Start(e core.StartWorker, done func(core.WorkerStarted)) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	port := e.Spec.Port
 	if r.running[port] != nil {
-		r.deliver(core.WorkerStarted{Op: e.Op, Port: port, Err: "port in use"})
+		done(core.WorkerStarted{Op: e.Op, Port: port, Err: "port in use"})
 		return
 	}
-	t := r.lc.topo[e.Spec.Topology]
+	t := r.lc.topo[protocol.TopologyName(e.Spec.Topology)]
 	store := r.stores[port]
 	if store == nil {
 		s, err := storage.Open(vfs.NewMem(), "worker", storage.Options{})
 		if err != nil {
-			r.deliver(core.WorkerStarted{Op: e.Op, Port: port, Err: err.Error()})
+			done(core.WorkerStarted{Op: e.Op, Port: port, Err: err.Error()})
 			return
 		}
 		store, r.stores[port] = s, s
@@ -331,7 +332,7 @@ func (r *localRunner) Start(e core.StartWorker) {
 			r.deliver(core.WorkerExited{Port: port, Topology: e.Spec.Topology, Reason: reason})
 		}
 	}()
-	r.deliver(core.WorkerStarted{Op: e.Op, Port: port})
+	done(core.WorkerStarted{Op: e.Op, Port: port})
 }
 
 func (r *localRunner) Stop(e core.StopWorker) {

@@ -100,6 +100,8 @@ func serveNimbus(ctx context.Context, c *config, log *slog.Logger) error {
 		Coord: zk, Net: bridgedNet{b: br, net: tr}, Logger: log})
 	api := httpapi.NewServer(httpapi.ServerConfig{Nimbus: br, Artifacts: store, UploadBytesMax: int64(uploadMax),
 		Logger: log, RequestTimeout: apiRequestTimeout, Auth: tokens, TLS: tlsCfg != nil,
+		Version: Version, Now: time.Now, Started: time.Now(),
+		Configuration: func() map[string]any { return clusterConfiguration(c) },
 		Members: func(ctx context.Context) ([]httpapi.NimbusSummary, error) {
 			return electionMembers(ctx, reader, layout)
 		}})

@@ -12,10 +12,10 @@ import (
 // scheduled".
 func TestWriteStatusCorrupt(t *testing.T) {
 	var b strings.Builder
-	writeStatus(&b, httpapi.Topology{Name: "wc", Status: protocol.StatusCorrupt, Workers: 2,
-		Reason: "record unreadable: protocol: bad record"})
+	writeStatus(&b, httpapi.Topology{TopologySummary: httpapi.TopologySummary{ID: "wc-1-2", Name: "wc",
+		Status: protocol.StatusCorrupt, Uptime: "5m 0s", WorkersTotal: 2, Reason: "record unreadable: protocol: bad record"}})
 	got := b.String()
-	for _, want := range []string{"wc: CORRUPT, 2 workers", "record unreadable: protocol: bad record; only kill applies"} {
+	for _, want := range []string{"wc (id wc-1-2): CORRUPT, up 5m 0s, 2 workers", "record unreadable: protocol: bad record; only kill applies"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("status: got %q, want it to contain %q", got, want)
 		}

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/go-zookeeper/zk"
+
+	"github.com/squall/squall/core/protocol"
 )
 
 // TestEndToEndBadInput runs real processes (as TestEndToEnd) and feeds them
@@ -40,7 +42,7 @@ func TestEndToEndBadInput(t *testing.T) {
 		if err != nil {
 			return false, err.Error()
 		}
-		return s.Workers == 2 && len(c.workers()) == 2, fmt.Sprintf("%+v, %d processes", s, len(c.workers()))
+		return s.WorkersTotal == 2 && len(c.workers()) == 2, fmt.Sprintf("%+v, %d processes", s, len(c.workers()))
 	})
 
 	// kill --wait -5s: a usage error, and the topology runs on.
@@ -55,7 +57,11 @@ func TestEndToEndBadInput(t *testing.T) {
 	}
 
 	conn := dialZK(t, zkAddr)
-	record := c.root + "/topologies/" + e2eTopology
+	id := c.statusMust().ID // name-N-secs, as Storm's
+	if string(id) == e2eTopology || protocol.TopologyName(id) != e2eTopology {
+		t.Fatalf("topology id: got %q, want %s-N-<secs>, distinct from the name", id, e2eTopology)
+	}
+	record := c.root + "/topologies/" + string(id)
 	if _, err := conn.Set(record, []byte("{corrupt"), -1); err != nil {
 		t.Fatalf("overwrite %s: %v", record, err)
 	}
@@ -65,7 +71,7 @@ func TestEndToEndBadInput(t *testing.T) {
 		if err != nil {
 			return false, err.Error()
 		}
-		return s.Status == "CORRUPT" && s.Workers == 2, fmt.Sprintf("%+v", s)
+		return s.Status == "CORRUPT" && s.WorkersTotal == 2, fmt.Sprintf("%+v", s)
 	})
 	if !strings.Contains(s.Reason, "bad record") {
 		t.Errorf("reason of the corrupt topology: got %q, want it to say bad record", s.Reason)
@@ -84,7 +90,7 @@ func TestEndToEndBadInput(t *testing.T) {
 		return n == 0, fmt.Sprintf("%d workers", n)
 	})
 	t.Logf("kill of a corrupt topology → workers gone: %.1fs", time.Since(killed).Seconds())
-	for _, p := range []string{record, c.root + "/assignments/" + e2eTopology} {
+	for _, p := range []string{record, c.root + "/assignments/" + string(id)} {
 		if ok, _, err := conn.Exists(p); err != nil || ok {
 			t.Errorf("%s after the kill: got exists=%v (%v), want gone", p, ok, err)
 		}

@@ -16,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/squall/squall/core/protocol"
 	"github.com/squall/squall/realnet/auth"
 	"github.com/squall/squall/realnet/httpapi"
 )
@@ -91,7 +90,7 @@ func TestEndToEnd(t *testing.T) {
 		if err != nil {
 			return false, err.Error()
 		}
-		return executed(s, "count") > 0 && s.Workers == e2eTopologyWorker, fmt.Sprintf("%+v", s)
+		return executed(s, "count") > 0 && s.WorkersTotal == e2eTopologyWorker, fmt.Sprintf("%+v", s)
 	})
 	t.Logf("submit → counts flowing: %.1fs", time.Since(start).Seconds())
 	c.waitFor("metrics measured", e2eStartBound, c.metricsMeasured)
@@ -168,7 +167,7 @@ func TestEndToEnd(t *testing.T) {
 				on++
 			}
 		}
-		return s.Epoch > epoch && len(ws) == e2eTopologyWorker && on == 0 && s.Workers == e2eTopologyWorker,
+		return s.Epoch > epoch && len(ws) == e2eTopologyWorker && on == 0 && s.WorkersTotal == e2eTopologyWorker,
 			fmt.Sprintf("epoch %d, %d workers, %d on %s", s.Epoch, len(ws), on, host)
 	})
 	t.Logf("supervisor loss → reassigned: %.1fs", time.Since(killed).Seconds())
@@ -349,34 +348,41 @@ func (c *e2eCluster) metricsMeasured() (bool, string) {
 	if err != nil {
 		return false, fmt.Sprintf("list: %v", err)
 	}
-	var list []protocol.TopologySummary
-	if err := json.Unmarshal(out, &list); err != nil || len(list) != 1 {
+	var list []httpapi.TopologySummary
+	if err := json.Unmarshal(out, &list); err != nil || len(list) != 1 || len(list[0].TopologyStats) != 4 {
 		return false, fmt.Sprintf("list json: %v: %s", err, out)
 	}
-	for _, x := range s.Components {
-		if x.Name == "count" {
-			st := x.Stats
-			return st.Acked > 0 && x.Latency.Execute > 0 && st.Capacity > 0 && list[0].AllTime.Executed > 0,
-				fmt.Sprintf("count: acked %d, execute %v ms, capacity %v; list all-time executed %d",
-					st.Acked, x.Latency.Execute, st.Capacity, list[0].AllTime.Executed)
+	allTime := list[0].TopologyStats[3] // Storm UI's order: 600, 10800, 86400, :all-time
+	for _, b := range s.Bolts {
+		if b.BoltID == "count" {
+			execMs, _ := strconv.ParseFloat(b.ExecuteLatency, 64)
+			capacity, _ := strconv.ParseFloat(b.Capacity, 64)
+			return b.Acked > 0 && execMs > 0 && capacity > 0 && allTime.Acked > 0 && allTime.Window == ":all-time",
+				fmt.Sprintf("count: acked %d, execute %s ms, capacity %s; list %s acked %d",
+					b.Acked, b.ExecuteLatency, b.Capacity, allTime.Window, allTime.Acked)
 		}
 	}
-	return false, "no count component"
+	return false, "no count bolt"
 }
 
 func emitted(s httpapi.Topology, comp string) int64 {
-	for _, x := range s.Components {
-		if x.Name == comp {
-			return x.Stats.Emitted
+	for _, x := range s.Spouts {
+		if x.SpoutID == comp {
+			return x.Emitted
+		}
+	}
+	for _, x := range s.Bolts {
+		if x.BoltID == comp {
+			return x.Emitted
 		}
 	}
 	return 0
 }
 
 func executed(s httpapi.Topology, comp string) int64 {
-	for _, x := range s.Components {
-		if x.Name == comp {
-			return x.Stats.Executed
+	for _, x := range s.Bolts {
+		if x.BoltID == comp {
+			return x.Executed
 		}
 	}
 	return 0

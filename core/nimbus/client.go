@@ -1,9 +1,11 @@
 package nimbus
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"slices"
+	"time"
 
 	"github.com/squall/squall/core"
 	"github.com/squall/squall/core/protocol"
@@ -109,21 +111,45 @@ func (m *Machine) onClient(from core.NodeID, req protocol.ClientRequest) {
 }
 
 func (m *Machine) status(w *waiter, name string) {
-	if m.byName(name) == nil {
+	t := m.byName(name)
+	if t == nil {
 		m.fail(w, "nimbus: unknown topology %q", name)
 		return
 	}
-	sums := m.summaries(name)
+	sums := m.summaries(string(t.rec.ID))
 	for i := range sums {
+		m.addDetail(&sums[i])
 		m.addMetrics(&sums[i], true)
 		m.addErrors(&sums[i])
 	}
 	m.reply(w.from, protocol.ClientReply{ID: w.id, OK: true, Topologies: sums})
 }
 
+// addDetail puts the spec and the workers, with how long each has held its
+// slot, in a status summary.
+func (m *Machine) addDetail(s *protocol.TopologySummary) {
+	t := m.topos[s.ID]
+	if t == nil {
+		return
+	}
+	s.Spec = t.rec.Spec
+	if t.assign == nil {
+		return
+	}
+	for _, wa := range t.assign.Workers {
+		s.WorkerList = append(s.WorkerList, protocol.WorkerSummary{WorkerAssignment: wa,
+			UptimeSecs: m.secsSince(t.assignedAt[slot{wa.Supervisor, wa.Port}])})
+	}
+}
+
+// secsSince is how many whole seconds ago at was, by this nimbus's clock.
+func (m *Machine) secsSince(at core.Time) int64 {
+	return int64(max(0, m.now.Sub(at)) / time.Second)
+}
+
 // addMetrics aggregates the metrics the topology's workers last reported,
-// in total and, with components, per component. Heartbeats bring them,
-// never ZooKeeper.
+// in total and, with components, per component with each task's own.
+// Heartbeats bring them, never ZooKeeper.
 func (m *Machine) addMetrics(s *protocol.TopologySummary, components bool) {
 	t := m.topos[s.ID]
 	if t == nil || t.assign == nil {
@@ -131,6 +157,7 @@ func (m *Machine) addMetrics(s *protocol.TopologySummary, components bool) {
 	}
 	byComp := map[string]*protocol.ComponentSummary{}
 	for _, w := range t.assign.Workers {
+		uptime := m.secsSince(t.assignedAt[slot{w.Supervisor, w.Port}])
 		for _, tm := range m.metrics[slot{w.Supervisor, w.Port}] {
 			c := byComp[tm.Component]
 			if c == nil {
@@ -142,46 +169,65 @@ func (m *Machine) addMetrics(s *protocol.TopologySummary, components bool) {
 			c.Last3h, c.Last1d = c.Last3h.Add(tm.Last3h), c.Last1d.Add(tm.Last1d)
 			s.Last10m, s.AllTime = s.Last10m.Add(tm.Last10m), s.AllTime.Add(tm.AllTime)
 			s.Last3h, s.Last1d = s.Last3h.Add(tm.Last3h), s.Last1d.Add(tm.Last1d)
+			c.TaskStats = append(c.TaskStats, protocol.TaskStats{Task: tm.Task, Supervisor: w.Supervisor,
+				Host: w.Host, Port: w.Port, UptimeSecs: uptime, Last10m: tm.Last10m, Last3h: tm.Last3h,
+				Last1d: tm.Last1d, AllTime: tm.AllTime})
 		}
 	}
 	if !components {
 		return
 	}
 	for _, name := range sortedKeys(byComp) {
-		s.Components = append(s.Components, *byComp[name])
+		c := byComp[name]
+		slices.SortFunc(c.TaskStats, func(a, b protocol.TaskStats) int { return cmp.Compare(a.Task, b.Task) })
+		s.Components = append(s.Components, *c)
 	}
 }
 
-// byName finds a topology by its name (ids are names in Squall).
-func (m *Machine) byName(name string) *topo {
-	t := m.topos[core.TopologyID(name)]
-	if t == nil || t.rec.ID == "" || (t.corrupt && m.cfg.TestOnly.HideCorrupt) {
-		return nil
-	}
-	return t
-}
-
-// summaries lists topologies sorted by id, all or the one named.
-func (m *Machine) summaries(name string) []protocol.TopologySummary {
+// summaries lists topologies sorted by id, all or the one with this id.
+func (m *Machine) summaries(id string) []protocol.TopologySummary {
 	ids := m.topologyIDs()
 	out := []protocol.TopologySummary{}
-	for _, id := range ids {
-		t := m.topos[id]
-		if t.rec.ID == "" || (name != "" && string(id) != name) || (t.corrupt && m.cfg.TestOnly.HideCorrupt) {
+	for _, tid := range ids {
+		t := m.topos[tid]
+		if t.rec.ID == "" || (id != "" && string(tid) != id) || (t.corrupt && m.cfg.TestOnly.HideCorrupt) {
 			continue
 		}
-		s := protocol.TopologySummary{ID: id, Name: t.rec.Name, Status: t.rec.Status, Reason: t.reason,
-			Artifact: t.rec.Artifact, Owner: t.rec.Owner}
-		if t.assign != nil {
-			s.Epoch = t.assign.Epoch
-			s.Workers = len(t.assign.Workers)
-			for _, wa := range t.assign.Workers {
-				s.Tasks += len(wa.Tasks)
-			}
-		}
-		out = append(out, s)
+		out = append(out, m.summary(t))
 	}
 	return out
+}
+
+// summary is one topology's line: its state, size and resources.
+func (m *Machine) summary(t *topo) protocol.TopologySummary {
+	s := protocol.TopologySummary{ID: t.rec.ID, Name: t.rec.Name, Status: t.rec.Status, Reason: t.reason,
+		Artifact: t.rec.Artifact, Owner: t.rec.Owner}
+	if t.rec.SubmittedNs != 0 {
+		s.UptimeSecs = m.secsSince(t.rec.SubmittedNs)
+	}
+	if t.spec != nil {
+		s.Executors, s.Requested = demandOf(t.spec)
+	}
+	if t.assign != nil {
+		s.Epoch = t.assign.Epoch
+		s.Workers = len(t.assign.Workers)
+		for _, wa := range t.assign.Workers {
+			s.Tasks += len(wa.Tasks)
+			s.Assigned = protocol.Resources(topology.Resources(s.Assigned).Add(topology.Resources(wa.Resources)))
+		}
+	}
+	return s
+}
+
+// demandOf is a topology's executors (every component's parallelism,
+// ackers included) and what its tasks ask for.
+func demandOf(spec *topology.Topology) (executors int, demand protocol.Resources) {
+	executors = len(topology.Executors(spec))
+	var sum topology.Resources
+	for _, task := range topology.Tasks(spec) {
+		sum = sum.Add(task.Resources)
+	}
+	return executors, protocol.Resources(sum)
 }
 
 func (m *Machine) topologyIDs() []core.TopologyID {
@@ -200,7 +246,8 @@ func (m *Machine) clusterSummary() protocol.ClusterSummary {
 	for _, id := range slices.Sorted(maps.Keys(m.supervisors)) {
 		info := m.supervisors[id]
 		c.Supervisors = append(c.Supervisors, protocol.SupervisorSummary{ID: id, Host: info.Host,
-			Address: info.Address, Slots: len(info.Slots), Capacity: info.Capacity})
+			Address: info.Address, Slots: len(info.Slots), Capacity: info.Capacity,
+			UptimeSecs: m.secsSince(m.supSince[id])})
 		c.Slots += len(info.Slots)
 	}
 	for i := range c.Supervisors {
@@ -212,10 +259,15 @@ func (m *Machine) clusterSummary() protocol.ClusterSummary {
 			continue
 		}
 		c.Topologies++
+		if t.spec != nil {
+			n, _ := demandOf(t.spec)
+			c.Executors += n
+		}
 		if t.assign == nil {
 			continue
 		}
 		for _, wa := range t.assign.Workers {
+			c.Tasks += len(wa.Tasks)
 			if s := byID[wa.Supervisor]; s != nil {
 				s.UsedSlots++
 				s.Used = protocol.Resources(topology.Resources(s.Used).Add(topology.Resources(wa.Resources)))

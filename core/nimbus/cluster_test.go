@@ -100,9 +100,29 @@ func (h *harness) plant(path string, data []byte) {
 	h.route()
 }
 
+// idOf is the id of the topology named name, as its record in ZooKeeper
+// says (nimbus names topologies name-N-secs); name itself when it is an id
+// or no record has that name.
+func (h *harness) idOf(name string) core.TopologyID {
+	if _, _, ok := h.zk.Lookup(h.layout.Topology(core.TopologyID(name))); ok {
+		return core.TopologyID(name)
+	}
+	for _, id := range h.zk.ChildrenOf(h.layout.Topologies()) {
+		data, _, _ := h.zk.Lookup(h.layout.Topology(core.TopologyID(id)))
+		if rec, err := protocol.DecodeTopology(data); err == nil && rec.Name == name {
+			return rec.ID
+		}
+		if protocol.TopologyName(core.TopologyID(id)) == name {
+			return core.TopologyID(id) // a corrupt record: its name is in its id
+		}
+	}
+	return core.TopologyID(name)
+}
+
 // assignment reads a topology's assignment from ZooKeeper.
 func (h *harness) assignment(id core.TopologyID) (protocol.Assignment, bool) {
 	h.t.Helper()
+	id = h.idOf(string(id))
 	data, _, ok := h.zk.Lookup(h.layout.Assignment(id))
 	if !ok {
 		return protocol.Assignment{}, false
@@ -117,6 +137,7 @@ func (h *harness) assignment(id core.TopologyID) (protocol.Assignment, bool) {
 // record reads a topology's record from ZooKeeper.
 func (h *harness) record(id core.TopologyID) (protocol.TopologyRecord, bool) {
 	h.t.Helper()
+	id = h.idOf(string(id))
 	data, _, ok := h.zk.Lookup(h.layout.Topology(id))
 	if !ok {
 		return protocol.TopologyRecord{}, false

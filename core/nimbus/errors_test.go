@@ -86,11 +86,11 @@ func TestKillDropsErrors(t *testing.T) {
 		t.Fatalf("got %+v, want one error of src", got)
 	}
 	h.do("run 6s") // written to ZooKeeper
-	if _, _, ok := h.zk.Lookup(h.layout.Errors("wc")); !ok {
+	if _, _, ok := h.zk.Lookup(h.layout.Errors(h.idOf("wc"))); !ok {
 		t.Fatal("got no errors record before the kill, want one")
 	}
 	h.do("kill a wc", "run 2s")
-	if _, _, ok := h.zk.Lookup(h.layout.Errors("wc")); ok {
+	if _, _, ok := h.zk.Lookup(h.layout.Errors(h.idOf("wc"))); ok {
 		t.Error("got an errors record after the kill, want it deleted with the topology")
 	}
 	h.do("submit a wc workers=1", "run 1s")
@@ -112,7 +112,7 @@ func TestErrorsSurviveFailover(t *testing.T) {
 		h.send(h.peer("a"), "s1", heartbeatWithErrors(t, h, []protocol.TaskError{e}))
 		h.do("run 100ms")
 	}
-	data, stat, ok := h.zk.Lookup(h.layout.Errors("wc"))
+	data, stat, ok := h.zk.Lookup(h.layout.Errors(h.idOf("wc")))
 	if !ok {
 		t.Fatal("got no errors record, want the leader to write one")
 	}

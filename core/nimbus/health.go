@@ -92,6 +92,7 @@ func (m *Machine) checkHealth() {
 		if at, ok := m.vanished[id]; ok && m.now.Sub(at) >= m.cfg.SupervisorGrace {
 			delete(m.supervisors, id) // its slots are lost
 			delete(m.vanished, id)
+			delete(m.supSince, id)
 			m.dirty = true
 			m.log(core.LogInfo, "nimbus: supervisor lost", "supervisor", string(id),
 				"grace", m.cfg.SupervisorGrace.String())

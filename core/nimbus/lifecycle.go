@@ -14,19 +14,18 @@ func (m *Machine) submit(w *waiter, req protocol.ClientRequest) {
 		m.fail(w, "nimbus: submit: %v", err)
 		return
 	}
-	id := core.TopologyID(spec.Name)
 	if req.Topology != "" && req.Topology != spec.Name {
 		m.fail(w, "nimbus: submit: request names %q but the spec names %q", req.Topology, spec.Name)
 		return
 	}
-	if t := m.topos[id]; t != nil && t.rec.ID == "" {
+	if t := m.named(spec.Name); t != nil && t.rec.ID == "" {
 		// Another submit's create is in flight, or its outcome is being
 		// re-read: "already exists" would claim a topology that might never
 		// exist.
 		m.fail(w, "nimbus: submit: topology %q has an operation in flight; retry", spec.Name)
 		return
 	}
-	if m.topos[id] != nil {
+	if m.named(spec.Name) != nil {
 		m.fail(w, "nimbus: submit: topology %q already exists", spec.Name)
 		return
 	}
@@ -44,11 +43,13 @@ func (m *Machine) submit(w *waiter, req protocol.ClientRequest) {
 		m.fail(w, "nimbus: submit: artifact digest %q is not a lower-case hex sha256", req.Artifact)
 		return
 	}
+	id := m.newTopologyID(spec.Name)
 	rec := protocol.TopologyRecord{ID: id, Name: spec.Name, Spec: data, Status: protocol.StatusActive,
-		Artifact: req.Artifact, Owner: req.Owner}
+		Artifact: req.Artifact, Owner: req.Owner, SubmittedNs: m.now}
 	if m.fenced(op{kind: opTopoWrite, id: string(id), what: protocol.OpSubmit, client: w, rec: &rec},
 		core.Create{Path: m.cfg.Layout.Topology(id), Data: protocol.Encode(rec), Mode: core.Persistent}) {
-		m.topo(id).writing = true // a placeholder until the record is written
+		t := m.topo(id) // a placeholder until the record is written
+		t.writing, t.creating = true, spec.Name
 	}
 }
 
@@ -301,7 +302,7 @@ func (m *Machine) onRemove(o op, r core.Reply) {
 	m.log(core.LogInfo, "nimbus: topology removed", "topology", o.id)
 	if o.client != nil {
 		m.reply(o.client.from, protocol.ClientReply{ID: o.client.id, OK: true, Topologies: []protocol.TopologySummary{
-			{ID: core.TopologyID(o.id), Name: o.id, Status: protocol.StatusKilled}}})
+			{ID: core.TopologyID(o.id), Name: protocol.TopologyName(core.TopologyID(o.id)), Status: protocol.StatusKilled}}})
 	}
 }
 

@@ -199,6 +199,9 @@ func (m *Machine) onSupervisorRead(id string, r core.Reply) {
 		return
 	}
 	m.supervisors[info.ID] = info
+	if _, ok := m.supSince[info.ID]; !ok {
+		m.supSince[info.ID] = m.now
+	}
 	m.dirty = true
 }
 
@@ -240,7 +243,7 @@ func decodeRecord(id core.TopologyID, data []byte) (protocol.TopologyRecord, *to
 func (m *Machine) markCorrupt(t *topo, id core.TopologyID, version int32, err error) {
 	m.stats.Corrupt++
 	t.corrupt, t.version, t.spec, t.deadline = true, version, nil, 0
-	t.rec = protocol.TopologyRecord{ID: id, Name: string(id), Status: protocol.StatusCorrupt}
+	t.rec = protocol.TopologyRecord{ID: id, Name: protocol.TopologyName(id), Status: protocol.StatusCorrupt}
 	t.reason = "record unreadable: " + err.Error()
 	m.dirty = true
 	m.log(core.LogWarn, "nimbus: topology record unreadable; shown as CORRUPT, its slots kept until a kill",

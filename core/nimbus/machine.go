@@ -119,6 +119,9 @@ type topo struct {
 	// unknown until a read or a later write settles it: their slots may
 	// be taken, so no other topology may be given them meanwhile.
 	doubt []protocol.WorkerAssignment
+	// creating is the name of the topology whose record a submit is
+	// creating under this id (the placeholder, while rec.ID is "").
+	creating string
 }
 
 // Machine is one nimbus.
@@ -141,10 +144,14 @@ type Machine struct {
 
 	supervisors map[core.SupervisorID]protocol.SupervisorInfo
 	vanished    map[core.SupervisorID]core.Time // when its ephemeral was last seen missing
+	supSince    map[core.SupervisorID]core.Time // when this leader first read its registration
 	topos       map[core.TopologyID]*topo
 	seen        map[slot]core.Time              // last time a supervisor reported the worker alive
 	metrics     map[slot][]protocol.TaskMetrics // what each assigned worker last reported
 	stats       Stats
+	// submitted counts this nimbus's submits: the N of topology ids
+	// name-N-secs, as Storm's nimbus counts them.
+	submitted int
 }
 
 // New returns a nimbus that starts as a candidate.
@@ -233,6 +240,7 @@ func (m *Machine) resetLeader(why string) {
 	m.loadFailed, m.relist = false, false
 	m.supervisors = map[core.SupervisorID]protocol.SupervisorInfo{}
 	m.vanished = map[core.SupervisorID]core.Time{}
+	m.supSince = map[core.SupervisorID]core.Time{}
 	m.topos = map[core.TopologyID]*topo{}
 	m.seen = map[slot]core.Time{}
 	m.metrics = map[slot][]protocol.TaskMetrics{}

@@ -19,6 +19,7 @@ func (h *harness) reportMetrics(p *peer, id core.TopologyID, emitted int64) {
 	if !ok {
 		h.t.Fatalf("%s has no assignment", id)
 	}
+	id = a.Topology // the name's id
 	c := protocol.Counts{Emitted: emitted, ExecuteLatency: protocol.Latency{Samples: 2, SumNanos: int64(6 * time.Millisecond)}}
 	bySup := map[core.SupervisorID][]protocol.WorkerStatus{}
 	for _, w := range a.Workers {

@@ -83,7 +83,7 @@ func TestLostWriteReplyUnknownAfterRereads(t *testing.T) {
 	if rec, _ := h.record("wc"); rec.Status != protocol.StatusInactive {
 		t.Errorf("record: got %s, want INACTIVE (the write applied)", rec.Status)
 	}
-	if got := h.peer("a").m.topos["wc"].rec.Status; got != protocol.StatusInactive {
+	if got := h.peer("a").m.topos[h.idOf("wc")].rec.Status; got != protocol.StatusInactive {
 		t.Errorf("leader's view after the re-reads: got %s, want INACTIVE", got)
 	}
 }

@@ -137,6 +137,32 @@ type ComponentSummary struct {
 	// Errors are the component's last errors as nimbus keeps them, at most
 	// ErrorsPerComponentMax, the newest first (status answers only).
 	Errors []TaskError `json:"errors,omitempty"`
+	// TaskStats are its reporting tasks' own counters, by task id (status
+	// answers only).
+	TaskStats []TaskStats `json:"task_stats,omitempty"`
+}
+
+// TaskStats is one task's counters and where it runs.
+type TaskStats struct {
+	Task       core.TaskID       `json:"task"`
+	Supervisor core.SupervisorID `json:"supervisor"`
+	Host       string            `json:"host"`
+	Port       core.Port         `json:"port"`
+	// UptimeSecs is how long its worker has held the slot, by nimbus's
+	// clock (since this nimbus leads, at most).
+	UptimeSecs int64  `json:"uptime_secs"`
+	Last10m    Counts `json:"last_10m"`
+	Last3h     Counts `json:"last_3h"`
+	Last1d     Counts `json:"last_1d"`
+	AllTime    Counts `json:"all_time"`
+}
+
+// WorkerSummary is one assigned worker of a topology (status answers).
+type WorkerSummary struct {
+	WorkerAssignment
+	// UptimeSecs is how long it has held its slot, by nimbus's clock
+	// (since this nimbus leads, at most).
+	UptimeSecs int64 `json:"uptime_secs"`
 }
 
 // WorkerAssign: supervisor → worker, at start and on every change. A worker
@@ -222,6 +248,17 @@ type TopologySummary struct {
 	// Artifact is the sha256 of the topology's program ("" for none).
 	Artifact string `json:"artifact,omitempty"`
 	Owner    string `json:"owner,omitempty"` // who submitted it ("" when unknown)
+	// UptimeSecs is how long ago it was submitted, by nimbus's clock.
+	UptimeSecs int64 `json:"uptime_secs"`
+	// Executors sums its components' parallelism, ackers included.
+	Executors int `json:"executors"`
+	// Requested is what its tasks ask for; Assigned, what its workers got.
+	Requested Resources `json:"requested"`
+	Assigned  Resources `json:"assigned"`
+	// Spec is the topology's JSON spec and WorkerList its assigned workers
+	// (status answers only).
+	Spec       json.RawMessage `json:"spec,omitempty"`
+	WorkerList []WorkerSummary `json:"worker_list,omitempty"`
 	// Components and the totals aggregate the metrics workers report
 	// through their supervisors' heartbeats (status answers only).
 	Components []ComponentSummary `json:"components,omitempty"`
@@ -251,6 +288,8 @@ type ClusterSummary struct {
 	Topologies  int                 `json:"topologies"`
 	Slots       int                 `json:"slots"`
 	UsedSlots   int                 `json:"used_slots"`
+	Tasks       int                 `json:"tasks"`     // assigned, of every topology
+	Executors   int                 `json:"executors"` // of every topology
 }
 
 // SupervisorSummary is one registered supervisor.
@@ -262,6 +301,8 @@ type SupervisorSummary struct {
 	UsedSlots int               `json:"used_slots"`
 	Capacity  Resources         `json:"capacity"`
 	Used      Resources         `json:"used"`
+	// UptimeSecs is how long the leader has seen it registered.
+	UptimeSecs int64 `json:"uptime_secs"`
 }
 
 // ArtifactsReady: a nimbus's driver → its own nimbus machine (From

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/squall/squall/core"
@@ -69,6 +70,9 @@ type TopologyRecord struct {
 	// authenticates its callers ("" otherwise): with role user it may
 	// operate only its own topologies.
 	Owner string `json:"owner,omitempty"`
+	// SubmittedNs is when it was submitted, by the submitting leader's
+	// clock (Unix nanoseconds in real mode); 0 in records older than it.
+	SubmittedNs core.Time `json:"submitted_ns,omitempty"`
 }
 
 // WorkerAssignment is one worker of an assignment.
@@ -221,6 +225,33 @@ func ValidDigest(d string) bool {
 	}
 	for i := 0; i < len(d); i++ {
 		if c := d[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// TopologyName is the name in a topology id of Storm's form
+// name-N-<submit time secs> (what nimbus gives a topology at submit); an
+// id of another form is its own name (records older than such ids).
+func TopologyName(id core.TopologyID) string {
+	s := string(id)
+	for range 2 {
+		i := strings.LastIndexByte(s, '-')
+		if i <= 0 || !allDigits(s[i+1:]) {
+			return string(id)
+		}
+		s = s[:i]
+	}
+	return s
+}
+
+func allDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := range len(s) {
+		if s[i] < '0' || s[i] > '9' {
 			return false
 		}
 	}

@@ -17,7 +17,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/squall/squall/core/protocol"
 	"github.com/squall/squall/storage/artifact"
 )
 
@@ -240,7 +239,7 @@ func (c *Client) Cluster(ctx context.Context) (ClusterSummary, error) {
 }
 
 // Supervisors returns the registered supervisors, sorted by id.
-func (c *Client) Supervisors(ctx context.Context) ([]protocol.SupervisorSummary, error) {
+func (c *Client) Supervisors(ctx context.Context) ([]Supervisor, error) {
 	var out SupervisorList
 	_, err := c.do(ctx, get("/api/v1/supervisor/summary"), &out)
 	return out.Supervisors, err
@@ -254,7 +253,7 @@ func (c *Client) Nimbuses(ctx context.Context) ([]NimbusSummary, error) {
 }
 
 // List returns every topology, sorted by id.
-func (c *Client) List(ctx context.Context) ([]protocol.TopologySummary, error) {
+func (c *Client) List(ctx context.Context) ([]TopologySummary, error) {
 	var out TopologyList
 	_, err := c.do(ctx, get("/api/v1/topology/summary"), &out)
 	return out.Topologies, err
@@ -282,19 +281,19 @@ func windowQuery(window string) string {
 	return "?window=" + url.QueryEscape(window)
 }
 
-func (c *Client) change(ctx context.Context, k call) (protocol.TopologySummary, error) {
+func (c *Client) change(ctx context.Context, k call) (TopologySummary, error) {
 	var out Operation
 	_, err := c.do(ctx, k, &out)
 	return out.Topology, err
 }
 
 // Activate resumes a topology's spouts.
-func (c *Client) Activate(ctx context.Context, name string) (protocol.TopologySummary, error) {
+func (c *Client) Activate(ctx context.Context, name string) (TopologySummary, error) {
 	return c.change(ctx, call{method: http.MethodPost, path: topologyPath(name, "activate"), idempotent: true})
 }
 
 // Deactivate pauses a topology's spouts.
-func (c *Client) Deactivate(ctx context.Context, name string) (protocol.TopologySummary, error) {
+func (c *Client) Deactivate(ctx context.Context, name string) (TopologySummary, error) {
 	return c.change(ctx, call{method: http.MethodPost, path: topologyPath(name, "deactivate"), idempotent: true})
 }
 
@@ -319,10 +318,10 @@ func waitPath(name, op string, wait time.Duration) (string, error) {
 
 // Kill kills a topology after wait, or WaitDefault (its spouts are
 // deactivated meanwhile).
-func (c *Client) Kill(ctx context.Context, name string, wait time.Duration) (protocol.TopologySummary, error) {
+func (c *Client) Kill(ctx context.Context, name string, wait time.Duration) (TopologySummary, error) {
 	path, err := waitPath(name, "kill", wait)
 	if err != nil {
-		return protocol.TopologySummary{}, err
+		return TopologySummary{}, err
 	}
 	return c.change(ctx, call{method: http.MethodPost, path: path})
 }
@@ -331,10 +330,10 @@ func (c *Client) Kill(ctx context.Context, name string, wait time.Duration) (pro
 // spouts are deactivated meanwhile); workers 0 and a nil parallelism keep
 // the current values.
 func (c *Client) Rebalance(ctx context.Context, name string, wait time.Duration, workers int,
-	parallelism map[string]int) (protocol.TopologySummary, error) {
+	parallelism map[string]int) (TopologySummary, error) {
 	path, err := waitPath(name, "rebalance", wait)
 	if err != nil {
-		return protocol.TopologySummary{}, err
+		return TopologySummary{}, err
 	}
 	k := jsonCall(http.MethodPost, path, RebalanceRequest{Workers: workers, Parallelism: parallelism})
 	return c.change(ctx, k)
@@ -344,12 +343,12 @@ func (c *Client) Rebalance(ctx context.Context, name string, wait time.Duration,
 // none, the components are built into every worker). The program is
 // uploaded to the leader unless it already holds it.
 func (c *Client) Submit(ctx context.Context, name string, spec []byte,
-	artifactPath string) (protocol.TopologySummary, error) {
+	artifactPath string) (TopologySummary, error) {
 	digest := ""
 	if artifactPath != "" {
 		var err error
 		if digest, err = fileDigest(artifactPath); err != nil {
-			return protocol.TopologySummary{}, err
+			return TopologySummary{}, err
 		}
 	}
 	req := SubmitRequest{Name: name, Spec: spec, Artifact: digest}
@@ -357,7 +356,7 @@ func (c *Client) Submit(ctx context.Context, name string, spec []byte,
 	for range submitAttemptsMax {
 		if digest != "" {
 			if err = c.uploadToLeader(ctx, artifactPath, digest); err != nil {
-				return protocol.TopologySummary{}, err
+				return TopologySummary{}, err
 			}
 		}
 		var out Operation
@@ -368,7 +367,7 @@ func (c *Client) Submit(ctx context.Context, name string, spec []byte,
 		}
 		// Leadership moved after the upload: upload to the new leader.
 	}
-	return protocol.TopologySummary{}, err
+	return TopologySummary{}, err
 }
 
 // Upload uploads the program at path to the leader unless it holds it

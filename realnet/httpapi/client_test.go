@@ -64,24 +64,24 @@ func TestClientCalls(t *testing.T) {
 		t.Errorf("List: got %+v, %v; want wc", list, err)
 	}
 	st, err := c.Status(ctx, "wc", WindowLast10m)
-	if err != nil || st.Window != WindowLast10m || st.Stats.Emitted != 20 || len(st.Components) != 2 {
-		t.Errorf("Status 600: got %+v, %v; want 20 emitted over 600 s, 2 components", st, err)
+	if err != nil || st.Window != WindowLast10m || len(st.Spouts) != 1 || st.Spouts[0].Emitted != 20 || len(st.Bolts) != 1 {
+		t.Errorf("Status 600: got %+v, %v; want spout split with 20 emitted over 600 s, 1 bolt", st, err)
 	}
 	comp, err := c.Component(ctx, "wc", "count", "")
-	if err != nil || comp.Stats.Executed != 100 || comp.Window != WindowAllTime {
+	if err != nil || len(comp.BoltStats) != 4 || comp.BoltStats[3].Executed != 100 || comp.Window != WindowAllTime {
 		t.Errorf("Component: got %+v, %v; want 100 executed over all time", comp, err)
 	}
 	for _, step := range []struct {
 		name string
-		call func() (protocol.TopologySummary, error)
+		call func() (TopologySummary, error)
 		want string
 	}{
-		{"Deactivate", func() (protocol.TopologySummary, error) { return c.Deactivate(ctx, "wc") }, protocol.StatusInactive},
-		{"Activate", func() (protocol.TopologySummary, error) { return c.Activate(ctx, "wc") }, protocol.StatusActive},
-		{"Rebalance", func() (protocol.TopologySummary, error) {
+		{"Deactivate", func() (TopologySummary, error) { return c.Deactivate(ctx, "wc") }, protocol.StatusInactive},
+		{"Activate", func() (TopologySummary, error) { return c.Activate(ctx, "wc") }, protocol.StatusActive},
+		{"Rebalance", func() (TopologySummary, error) {
 			return c.Rebalance(ctx, "wc", 1500*time.Millisecond, 3, map[string]int{"count": 1})
 		}, protocol.StatusRebalancing},
-		{"Kill", func() (protocol.TopologySummary, error) { return c.Kill(ctx, "wc", 0) }, protocol.StatusKilled},
+		{"Kill", func() (TopologySummary, error) { return c.Kill(ctx, "wc", 0) }, protocol.StatusKilled},
 	} {
 		got, err := step.call()
 		if err != nil || got.Status != step.want {
@@ -176,7 +176,7 @@ func TestClientFollowsLeader(t *testing.T) {
 	}
 	// Fresh clients, which do not know the leader yet, are redirected.
 	got, err := NewClient([]string{follower.host}, nil).Rebalance(ctx, "wc", 0, 5, nil) // a POST with a body
-	if err != nil || got.Workers != 5 {
+	if err != nil || got.WorkersTotal != 5 {
 		t.Errorf("Rebalance through a follower: got %+v, %v; want 5 workers", got, err)
 	}
 	if _, err := NewClient([]string{follower.host}, nil).Kill(ctx, "wc", time.Second); err != nil {

@@ -1,6 +1,9 @@
 // Package httpapi is the client API of a nimbus: HTTP with JSON bodies,
-// shaped like Storm UI's REST API under /api/v1/, and its Go client (what
-// `squall submit`, `squall list` and the other commands call).
+// field-compatible with Storm UI's REST API under /api/v1/ (Storm's
+// docs/STORM-UI-REST-API.md: its routes, camelCase names and shapes; a
+// test checks every documented field), and its Go client (what `squall
+// submit`, `squall list` and the other commands call). Topologies are named
+// by id (name-N-<submit secs>, as Storm's) or by name.
 //
 //	client ──HTTP──► Server (any nimbus) ──Nimbus.Request──► nimbus machine
 //	   ▲                │                                       │
@@ -21,17 +24,21 @@
 //	GET  /api/v1/topology/summary                      TopologyList           (OpList)
 //	GET  /api/v1/topology/{id}?window=W                Topology               (OpStatus)
 //	GET  /api/v1/topology/{id}/component/{c}?window=W  Component              (OpStatus)
+//	GET  /api/v1/topology/{id}/visualization           Visualization          (OpStatus)
+//	GET  /api/v1/cluster/configuration                 the settings           (OpCluster, for the leader)
 //	POST /api/v1/topology/{id}/activate                Operation              (OpActivate)
 //	POST /api/v1/topology/{id}/deactivate              Operation              (OpDeactivate)
-//	POST /api/v1/topology/{id}/rebalance[/{wait}]      Operation              (OpRebalance; body RebalanceRequest, optional)
+//	POST /api/v1/topology/{id}/rebalance[/{wait}]      Operation              (OpRebalance; body RebalanceRequest, optional: Storm's rebalanceOptions or Squall's)
 //	POST /api/v1/topology/{id}/kill[/{wait}]           Operation              (OpKill)
 //	POST /api/v1/topology                              Operation, 201         (OpSubmit; body SubmitRequest)
 //	PUT  /api/v1/artifact/{sha256}                     ArtifactInfo, 201/200  (body: the program)
 //	GET  /api/v1/artifact/{sha256}                     the program's bytes    (HEAD: whether it is here)
 //
-// W is 600 or 10m (the last ten minutes) or all or :all-time (the default,
-// as in Storm UI). {wait} is whole seconds, 0 to WaitSecondsMax; without
-// it the wait is the topology's message timeout, as Storm's CLI without -w.
+// W is 600 or 10m (the last ten minutes), 10800 or 3h, 86400 or 1d, or all
+// or :all-time (the default, as in Storm UI); sys=1 adds the system
+// components (__acker), as Storm UI's. {wait} is whole seconds, 0 to
+// WaitSecondsMax; without it the wait is the topology's message timeout, as
+// Storm's CLI without -w.
 // The spouts are deactivated during the wait.
 //
 // # Leaders and followers

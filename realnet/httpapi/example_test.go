@@ -33,7 +33,7 @@ func Example() {
 		panic(err)
 	}
 	for _, t := range list {
-		fmt.Println(t.Name, t.Status, t.Workers)
+		fmt.Println(t.Name, t.Status, t.WorkersTotal)
 	}
 	_, err = client.Kill(context.Background(), "nope", 0)
 	fmt.Println(err)

@@ -17,7 +17,8 @@ func (s *Server) change(r *http.Request, req protocol.ClientRequest) (any, error
 	}
 	out := Operation{Operation: req.Op, Status: "success"}
 	if len(reply.Topologies) > 0 {
-		out.Topology = reply.Topologies[0]
+		out.Topology = newTopologySummary(reply.Topologies[0])
+		out.TopologyID = out.Topology.ID
 	}
 	return out, nil
 }
@@ -62,6 +63,18 @@ func (s *Server) rebalance(w http.ResponseWriter, r *http.Request) (any, error) 
 	var body RebalanceRequest
 	if err := decodeBody(w, r, &body, true); err != nil {
 		return nil, err
+	}
+	if o := body.Options; o != nil {
+		if body.Workers != 0 || body.Parallelism != nil {
+			return nil, errorf(http.StatusBadRequest, "httpapi: rebalance: give rebalanceOptions or workers and parallelism, not both")
+		}
+		body.Workers = o.NumWorkers
+		for comp, n := range o.Executors {
+			if body.Parallelism == nil {
+				body.Parallelism = map[string]int{}
+			}
+			body.Parallelism[comp] = int(n)
+		}
 	}
 	if body.Workers < 0 {
 		return nil, errorf(http.StatusBadRequest, "httpapi: rebalance: workers %d is negative", body.Workers)

@@ -61,6 +61,18 @@ type ServerConfig struct {
 	// Auth authenticates callers by bearer token and authorizes each route
 	// by role; nil lets every caller in as an admin (local mode).
 	Auth *auth.Tokens
+	// Version is Squall's, shown as squallVersion and each daemon's version.
+	Version string
+	// Now is the wall clock, for nimbus uptimes; nil shows them unknown.
+	Now func() time.Time
+	// Started is when this nimbus started: the leader's entry of
+	// nimbus/summary shows its uptime (only the leader answers; the
+	// others' uptimes are shown when Members gives their start).
+	Started time.Time
+	// Configuration answers GET /api/v1/cluster/configuration: the
+	// cluster's settings under Storm's keys where Storm has one; nil
+	// answers {}.
+	Configuration func() map[string]any
 	// TLS says the API is served over TLS (realnet.TransportConfig.TLS):
 	// redirects to the leader then name https.
 	TLS bool
@@ -112,6 +124,8 @@ func (s *Server) routes() {
 	s.route(v1+"/topology", "POST", submit, s.json(s.submit))
 	s.route(v1+"/topology/{id}", "GET", read, s.json(s.topology))
 	s.route(v1+"/topology/{id}/component/{component}", "GET", read, s.json(s.component))
+	s.route(v1+"/topology/{id}/visualization", "GET", read, s.json(s.visualization))
+	s.route(v1+"/cluster/configuration", "GET", read, s.json(s.configuration))
 	s.route(v1+"/topology/{id}/activate", "POST", operate, s.json(s.simpleOp(protocol.OpActivate)))
 	s.route(v1+"/topology/{id}/deactivate", "POST", operate, s.json(s.simpleOp(protocol.OpDeactivate)))
 	s.route(v1+"/topology/{id}/rebalance/{wait}", "POST", operate, s.json(s.rebalance))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -55,41 +56,68 @@ func (x exchange) run(t *testing.T, host string) *http.Response {
 func TestRoutes(t *testing.T) {
 	n := startNimbus(t, ServerConfig{})
 	n.fake.addTopology("wc")
+	id := string(fakeID("wc"))
+	_, port, _ := net.SplitHostPort(n.host)
 	program := "#!/bin/sh\necho wordcount\n"
 	d := sha(program)
 	for _, x := range []exchange{
 		{"GET", "/api/v1/cluster/summary", "", 200,
-			[]string{`"leader":"` + n.host, `"supervisors":2`, `"slots_total":8`, `"slots_used":2`, `"slots_free":6`}},
-		{"GET", "/api/v1/supervisor/summary", "", 200, []string{`"id":"s1"`, `"id":"s2"`}},
-		{"GET", "/api/v1/nimbus/summary", "", 200, []string{`"address":"` + n.host, `"status":"Leader"`}},
-		{"GET", "/api/v1/topology/summary", "", 200,
-			[]string{`"topologies":[{"id":"wc"`, `"last_10m":{"emitted":20`, `"all_time":{"emitted":200`}},
-		{"GET", "/api/v1/topology/wc", "", 200,
-			[]string{`"window":":all-time"`, `"stats":{"emitted":200`, `"name":"count"`, `"executed":100`,
-				`"lastError":"split: bad line"`, `"errorHost":"10.11.1.70"`}},
-		{"GET", "/api/v1/topology/wc?window=600", "", 200, []string{`"window":"600"`, `"stats":{"emitted":20`}},
-		{"GET", "/api/v1/topology/wc?window=10m", "", 200, []string{`"window":"600"`}},
-		{"GET", "/api/v1/topology/wc?window=all", "", 200, []string{`"window":":all-time"`}},
-		{"GET", "/api/v1/topology/wc?window=10800", "", 200, []string{`"window":"10800"`, `"stats":{"emitted":60`}},
-		{"GET", "/api/v1/topology/wc?window=1d", "", 200, []string{`"window":"86400"`, `"stats":{"emitted":140`}},
-		{"GET", "/api/v1/topology/wc/component/count?window=3h", "", 200, []string{`"executed":30`}},
-		{"GET", "/api/v1/topology/wc/component/count", "", 200,
-			[]string{`"latency_ms":{"complete":0,"execute":2.5,"process":0}`}},
-		{"GET", "/api/v1/topology/wc/component/split?window=600", "", 200,
-			[]string{`"name":"split"`, `"tasks":2`, `"emitted":20`, `"lastError":"split: bad line"`,
-				`"componentErrors":[{"error":"split: bad line","errorHost":"10.11.1.70","errorPort":6701,"errorTime":1406006074000,"errorLapsedSecs":16,"errorTask":3},{"error":"split: older"`}},
-		{"GET", "/api/v1/topology/wc/component/count", "", 200, []string{`"lastError":""`, `"componentErrors":[]`}},
-		{"POST", "/api/v1/topology/wc/deactivate", "", 200, []string{`"operation":"deactivate"`, `"status":"INACTIVE"`}},
-		{"POST", "/api/v1/topology/wc/activate", "", 200, []string{`"operation":"activate"`, `"status":"ACTIVE"`}},
+			[]string{`"stormVersion":"` + StormVersion, `"leader":"` + n.host, `"supervisors":2`, `"slotsTotal":8`,
+				`"slotsUsed":2`, `"slotsFree":6`, `"executorsTotal":4`, `"tasksTotal":4`, `"totalMem":4000`,
+				`"availMem":2720`, `"memAssignedPercentUtil":32`}},
+		{"GET", "/api/v1/supervisor/summary", "", 200, []string{`"id":"s1"`, `"id":"s2"`, `"uptime":"5m 58s"`,
+			`"uptimeSeconds":358`, `"slotsTotal":4`, `"totalMem":3000`, `"usedCpu":160`}},
+		{"GET", "/api/v1/nimbus/summary", "", 200, []string{`"host":"127.0.0.1"`, `"port":` + port, `"status":"Leader"`}},
+		{"GET", "/api/v1/topology/summary", "", 200, []string{`"topologies":[{"id":"` + id + `","name":"wc"`,
+			`"uptime":"29m 19s"`, `"uptimeSeconds":1759`, `"tasksTotal":4`, `"workersTotal":2`, `"executorsTotal":4`,
+			`"requestedMemOnHeap":512`, `"requestedCpu":40`, `"assignedTotalMem":512`, `"assignedCpu":40`,
+			`"topologyStats":[{"windowPretty":"10m 0s","window":"600","emitted":20,`,
+			`{"windowPretty":"All time","window":":all-time","emitted":200,"transferred":0,"completeLatency":"0.000"`}},
+		{"GET", "/api/v1/topology/" + id, "", 200,
+			[]string{`"window":":all-time"`, `"windowHint":"All time"`, `"msgTimeout":30`,
+				`{"windowPretty":"10m 0s","window":"600","emitted":20,`, `{"windowPretty":"All time","window":":all-time","emitted":200,`,
+				`"spouts":[{"spoutId":"split","encodedSpoutId":"split","executors":2,"tasks":2,"emitted":200,`,
+				`"bolts":[{"boltId":"count","encodedBoltId":"count","executors":2,"tasks":2,"emitted":0,"transferred":0,"executed":100,` +
+					`"executeLatency":"2.500","processLatency":"3.000","capacity":"0.125"`,
+				`"spoutId":"split","encodedSpoutId":"split","executors":2,"tasks":2,"emitted":200,"transferred":0,"completeLatency":"4.500"`,
+				`"lastError":"split: bad line","errorHost":"10.11.1.70","errorPort":6701,"errorTime":1406006074,"errorLapsedSecs":16`,
+				`"lastError":"","errorHost":"","errorPort":null,"errorTime":null,"errorLapsedSecs":null`,
+				`{"supervisorId":"s1","host":"10.11.1.70","port":6701,"topologyId":"` + id + `","topologyName":"wc","executorsTotal":2,"assignedMemOnHeap":256,`,
+				`"componentNumTasks":{"count":1,"split":1},"uptime":"27m 26s","uptimeSeconds":1646`,
+				`"storm.id":"` + id + `"`, `"topology.message.timeout.secs":30`}},
+		{"GET", "/api/v1/topology/wc", "", 200, []string{`"id":"` + id + `"`}}, // by name, as the CLI
+		{"GET", "/api/v1/topology/" + id + "?window=600", "", 200, []string{`"window":"600"`, `"spoutId":"split","encodedSpoutId":"split","executors":2,"tasks":2,"emitted":20`}},
+		{"GET", "/api/v1/topology/" + id + "?window=10m", "", 200, []string{`"window":"600"`}},
+		{"GET", "/api/v1/topology/" + id + "?window=all", "", 200, []string{`"window":":all-time"`}},
+		{"GET", "/api/v1/topology/" + id + "?window=10800", "", 200, []string{`"window":"10800"`, `"windowHint":"3h 0m 0s"`}},
+		{"GET", "/api/v1/topology/" + id + "?window=1d", "", 200, []string{`"window":"86400"`, `"boltId":"count","encodedBoltId":"count","executors":2,"tasks":2,"emitted":0,"transferred":0,"executed":70`}},
+		{"GET", "/api/v1/topology/" + id + "/component/count?window=3h", "", 200, []string{`"executed":30`, `"componentType":"bolt"`,
+			`"boltStats":[{"windowPretty":"10m 0s","window":"600","emitted":0,"transferred":0,"executed":10,`,
+			`"inputStats":[{"component":"split","encodedComponentId":"split","stream":"default","grouping":"fields"`}},
+		{"GET", "/api/v1/topology/" + id + "/component/split?window=600", "", 200,
+			[]string{`"id":"split"`, `"name":"wc"`, `"topologyId":"` + id + `"`, `"componentType":"spout"`, `"tasks":2`,
+				`"lastError":"split: bad line"`, `"spoutSummary":[{"windowPretty":"10m 0s","window":"600","emitted":20,`,
+				`"componentErrors":[{"error":"split: bad line","errorHost":"10.11.1.70","errorPort":6701,"errorTime":1406006074000,"errorLapsedSecs":16,"errorTask":3,"errorWorkerLogLink":""},{"error":"split: older"`}},
+		{"GET", "/api/v1/topology/" + id + "/component/split", "", 200,
+			[]string{`"executorStats":[{"id":"[3-3]","encodedId":"%5B3-3%5D","host":"10.11.1.70","port":6701,"uptime":"27m 26s","uptimeSeconds":1646,"emitted":120,`}},
+		{"GET", "/api/v1/topology/" + id + "/component/count", "", 200, []string{`"lastError":""`, `"componentErrors":[]`}},
+		{"GET", "/api/v1/topology/" + id + "/component/nope", "", 404, []string{`no component \"nope\"`}},
+		{"GET", "/api/v1/topology/" + id + "/visualization", "", 200,
+			[]string{`"count":{":type":"bolt",":capacity":0.125,":latency":3,`, `":inputs":[{":component":"split",":stream":"default",":sani-stream":"default`,
+				`":grouping":"fields"}]`, `"split":{":type":"spout",`, `":stats":[{":host":"10.11.1.70",":port":6701,":uptime_secs":1646,`}},
+		{"GET", "/api/v1/cluster/configuration", "", 200, []string{`{}`}},
+		{"POST", "/api/v1/topology/" + id + "/deactivate", "", 200,
+			[]string{`"topologyOperation":"deactivate","topologyId":"` + id + `","status":"success"`, `"status":"INACTIVE"`}},
+		{"POST", "/api/v1/topology/" + id + "/activate", "", 200, []string{`"topologyOperation":"activate"`, `"status":"ACTIVE"`}},
 		{"POST", "/api/v1/topology/wc/rebalance/5", `{"workers": 3, "parallelism": {"count": 2}}`, 200,
-			[]string{`"status":"REBALANCING"`, `"workers":3`}},
-		{"PUT", "/api/v1/artifact/" + d, program, 201, []string{`"created":true`, `"size_bytes":25`}},
+			[]string{`"status":"REBALANCING"`, `"workersTotal":3`}},
+		{"PUT", "/api/v1/artifact/" + d, program, 201, []string{`"created":true`, `"sizeBytes":25`}},
 		{"PUT", "/api/v1/artifact/" + d, program, 200, []string{`"created":false`}},
 		{"GET", "/api/v1/artifact/" + d, "", 200, []string{program}},
 		{"HEAD", "/api/v1/artifact/" + d, "", 200, nil},
 		{"POST", "/api/v1/topology", `{"name":"new","spec":{"name":"new"},"artifact":"` + d + `"}`, 201,
-			[]string{`"operation":"submit"`, `"artifact":"` + d}},
-		{"POST", "/api/v1/topology/wc/kill/30", "", 200, []string{`"operation":"kill"`, `"status":"KILLED"`}},
+			[]string{`"topologyOperation":"submit"`, `"artifact":"` + d}},
+		{"POST", "/api/v1/topology/" + id + "/kill/30", "", 200, []string{`"topologyOperation":"kill"`, `"status":"KILLED"`}},
 	} {
 		x.run(t, n.host)
 	}
@@ -98,8 +126,8 @@ func TestRoutes(t *testing.T) {
 	for _, r := range reqs {
 		byOp[r.Op] = r
 	}
-	if r := byOp[protocol.OpKill]; r.Wait != 30*time.Second || r.Topology != "wc" {
-		t.Errorf("kill request: got %+v, want topology wc, wait 30s", r)
+	if r := byOp[protocol.OpKill]; r.Wait != 30*time.Second || r.Topology != string(id) {
+		t.Errorf("kill request: got %+v, want topology %s, wait 30s", r, id)
 	}
 	if r := byOp[protocol.OpRebalance]; r.Wait != 5*time.Second || r.Workers != 3 || r.Parallelism["count"] != 2 {
 		t.Errorf("rebalance request: got %+v, want wait 5s, 3 workers, count=2", r)
@@ -276,15 +304,19 @@ func TestReplyStatus(t *testing.T) {
 func TestNimbusSummaryMembers(t *testing.T) {
 	var fail bool
 	var n *testNimbus
+	now := time.Unix(1_700_000_000, 0)
 	n = startNimbus(t, ServerConfig{Members: func(context.Context) ([]NimbusSummary, error) {
 		if fail {
 			return nil, errors.New("zookeeper down")
 		}
 		return []NimbusSummary{{Address: core.NodeID(n.host), Priority: 2}, {Address: "10.0.0.2:6627", Priority: 1}}, nil
-	}})
+	}, Now: func() time.Time { return now }, Started: now.Add(-213 * time.Second), Version: "1.2.3"})
+	host, port, _ := net.SplitHostPort(n.host)
 	exchange{"GET", "/api/v1/nimbus/summary", "", 200, []string{
-		`{"address":"` + n.host + `","status":"Leader","priority":2}`,
-		`{"address":"10.0.0.2:6627","status":"Not a Leader","priority":1}`}}.run(t, n.host)
+		`{"host":"` + host + `","port":` + port + `,"address":"` + n.host + `","status":"Leader","nimbusUpTime":"3m 33s",` +
+			`"nimbusUpTimeSeconds":"213","nimbusLogLink":"","version":"1.2.3","priority":2`,
+		`{"host":"10.0.0.2","port":6627,"address":"10.0.0.2:6627","status":"Not a Leader","nimbusUpTime":"",` +
+			`"nimbusUpTimeSeconds":"","nimbusLogLink":"","version":"","priority":1}`}}.run(t, n.host)
 	fail = true
 	exchange{"GET", "/api/v1/nimbus/summary", "", 503, []string{"zookeeper down"}}.run(t, n.host)
 }
@@ -325,5 +357,36 @@ func TestDefaultWait(t *testing.T) {
 	}
 	if seen != 4 {
 		t.Errorf("got %d kill and rebalance requests at nimbus, want 4 (the negative wait sends none)", seen)
+	}
+}
+
+// Storm UI's rebalance body, {"rebalanceOptions": {"numWorkers",
+// "executors"}, "callback"}, is accepted (executor counts as numbers or
+// strings, as Storm's curl example sends them); mixing it with Squall's
+// fields, a bad count or an unknown field is a 400.
+func TestRebalanceStormBody(t *testing.T) {
+	n := startNimbus(t, ServerConfig{})
+	n.fake.addTopology("wc")
+	id := string(fakeID("wc"))
+	exchange{"POST", "/api/v1/topology/" + id + "/rebalance/0",
+		`{"rebalanceOptions": {"numWorkers": 2, "executors": {"split": "5", "count": 7}}, "callback": "foo"}`, 200,
+		[]string{`"topologyOperation":"rebalance","topologyId":"` + id + `","status":"success"`}}.run(t, n.host)
+	var got protocol.ClientRequest
+	for _, r := range n.fake.seen() {
+		if r.Op == protocol.OpRebalance {
+			got = r
+		}
+	}
+	if got.Topology != id || got.Workers != 2 || got.Parallelism["split"] != 5 || got.Parallelism["count"] != 7 || got.Wait != 0 {
+		t.Errorf("rebalance request: got %+v, want %s, 2 workers, split=5, count=7, wait 0", got, id)
+	}
+	for _, body := range []string{
+		`{"rebalanceOptions": {"numWorkers": 2}, "workers": 3}`,
+		`{"rebalanceOptions": {"executors": {"split": "five"}}}`,
+		`{"rebalanceOptions": {"executors": {"split": 0}}}`,
+		`{"rebalanceOptions": {"numWorkers": -1}}`,
+		`{"rebalanceOptions": {"numWorkers": 2, "bogus": 1}}`,
+	} {
+		exchange{"POST", "/api/v1/topology/" + id + "/rebalance/0", body, 400, nil}.run(t, n.host)
 	}
 }

@@ -33,7 +33,7 @@ func TestAdoptLiveOrphans(t *testing.T) {
 	if got := r.Running(); !equalPIDs(got, pids) {
 		t.Fatalf("got running %v, want the orphans %v", got, pids)
 	}
-	r.Start(core.StartWorker{Op: 1, Spec: spec(6700, "sleep")})
+	r.Start(core.StartWorker{Op: 1, Spec: spec(6700, "sleep")}, nil)
 	if ev, want := f.await(time.Second), (core.WorkerStarted{Op: 1, Port: 6700, Err: "port in use"}); ev != want {
 		t.Fatalf("got %v, want %v", ev, want)
 	}

@@ -31,7 +31,7 @@ func Example() {
 	}
 	defer r.Close()
 
-	r.Start(core.StartWorker{Op: 1, Spec: core.WorkerSpec{Topology: "wordcount", Supervisor: "s1", Port: 6700, Epoch: 1}})
+	r.Start(core.StartWorker{Op: 1, Spec: core.WorkerSpec{Topology: "wordcount", Supervisor: "s1", Port: 6700, Epoch: 1}}, nil)
 	fmt.Println(<-events)
 	fmt.Println(<-events)
 	log, _ := os.ReadFile(r.LogPath(6700))

@@ -140,7 +140,7 @@ func (f *fixture) quiet(d time.Duration) {
 // start starts a fake worker and returns its pid; it must succeed.
 func (f *fixture) start(r *Runner, op core.OpID, port core.Port, mode string) int {
 	f.t.Helper()
-	r.Start(core.StartWorker{Op: op, Spec: spec(port, mode)})
+	r.Start(core.StartWorker{Op: op, Spec: spec(port, mode)}, nil)
 	want := core.WorkerStarted{Op: op, Port: port}
 	if ev := f.await(time.Second); ev != want {
 		f.t.Fatalf("got %v, want %v", ev, want)

@@ -55,7 +55,7 @@ func TestExitReportedAtOnce(t *testing.T) {
 			f := newFixture(t)
 			r := f.open()
 			begin := time.Now()
-			r.Start(core.StartWorker{Op: 7, Spec: spec(6701, tc.mode)})
+			r.Start(core.StartWorker{Op: 7, Spec: spec(6701, tc.mode)}, nil)
 			if ev, want := f.await(time.Second), (core.WorkerStarted{Op: 7, Port: 6701}); ev != want {
 				t.Fatalf("got %v, want %v", ev, want)
 			}
@@ -89,7 +89,7 @@ func TestExitNeverBeforeStarted(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	go r.Start(core.StartWorker{Op: 1, Spec: spec(6700, "exit-0")})
+	go r.Start(core.StartWorker{Op: 1, Spec: spec(6700, "exit-0")}, nil)
 	if ev, want := f.await(2*time.Second), (core.WorkerStarted{Op: 1, Port: 6700}); ev != want {
 		t.Fatalf("got %v, want %v", ev, want)
 	}
@@ -131,7 +131,7 @@ func TestStartRefusedOnHeldPort(t *testing.T) {
 	f := newFixture(t)
 	r := f.open()
 	pid := f.start(r, 1, 6700, "sleep")
-	r.Start(core.StartWorker{Op: 2, Spec: spec(6700, "sleep")})
+	r.Start(core.StartWorker{Op: 2, Spec: spec(6700, "sleep")}, nil)
 	want := core.WorkerStarted{Op: 2, Port: 6700, Err: "port in use"}
 	if ev := f.await(time.Second); ev != want {
 		t.Fatalf("got %v, want %v", ev, want)
@@ -162,7 +162,7 @@ func TestStartFailures(t *testing.T) {
 			f := newFixture(t)
 			f.cmd = tc.cmd
 			r := f.open()
-			r.Start(core.StartWorker{Op: 1, Spec: spec(6700, "sleep")})
+			r.Start(core.StartWorker{Op: 1, Spec: spec(6700, "sleep")}, nil)
 			want := core.WorkerStarted{Op: 1, Port: 6700, Err: tc.wantErr}
 			if ev := f.await(time.Second); ev != want {
 				t.Fatalf("got %v, want %v", ev, want)
@@ -184,7 +184,7 @@ func TestCloseLeavesWorkersRunning(t *testing.T) {
 	if err := r.Close(); err != nil {
 		t.Fatalf("got second Close %v, want nil", err)
 	}
-	r.Start(core.StartWorker{Op: 2, Spec: spec(6701, "sleep")})
+	r.Start(core.StartWorker{Op: 2, Spec: spec(6701, "sleep")}, nil)
 	want := core.WorkerStarted{Op: 2, Port: 6701, Err: ErrClosed.Error()}
 	if ev := f.await(time.Second); ev != want {
 		t.Fatalf("got %v, want %v", ev, want)
@@ -254,7 +254,7 @@ func BenchmarkStartExit(b *testing.B) {
 	var starting time.Duration // inside Start: fork, exec, synced record
 	for i := 0; b.Loop(); i++ {
 		begin := time.Now()
-		r.Start(core.StartWorker{Op: core.OpID(i + 1), Spec: spec(6700, "exit-0")})
+		r.Start(core.StartWorker{Op: core.OpID(i + 1), Spec: spec(6700, "exit-0")}, nil)
 		starting += time.Since(begin)
 		if ev := <-events; ev.(core.WorkerStarted).Err != "" {
 			b.Fatal(ev)

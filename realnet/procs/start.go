@@ -17,10 +17,18 @@ import (
 // adopted orphan, is refused with Err "port in use", as a second bind of a
 // port would be (and as the simulator does). Any other failure reports
 // WorkerStarted with Err saying what failed and leaves no process behind.
-// Start returns once WorkerStarted was handed to the sink.
-func (r *Runner) Start(e core.StartWorker) {
+// Start returns once WorkerStarted was handed to done, or to the sink when
+// done is nil (a driver passes its outcome lane: see realnet.Processes); any
+// WorkerExited of the process follows it. Start may block for as long as
+// the Command func does (it may download an artifact), so a driver calls it
+// off its own goroutine.
+func (r *Runner) Start(e core.StartWorker, done func(core.WorkerStarted)) {
 	ev, p := r.start(e)
-	r.sink(ev)
+	if done != nil {
+		done(ev)
+	} else {
+		r.sink(ev)
+	}
 	if p != nil {
 		close(p.reported)
 	}
