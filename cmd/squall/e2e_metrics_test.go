@@ -82,20 +82,22 @@ func TestEndToEndMetrics(t *testing.T) {
 	c.startSupervisor(0)
 	leader := c.leader()
 	c.squall("submit", "--topology", "wordcount", "--name", e2eTopology, "--workers", "1")
-	c.waitFor("counts flow", e2eStartBound, func() (bool, string) {
+	s := c.waitFor("counts flow", e2eStartBound, func() (bool, string) {
 		s, err := c.status()
 		if err != nil {
 			return false, err.Error()
 		}
-		return executed(s, "count") > 0 && s.Workers == 1, fmt.Sprintf("%+v", s)
+		return executed(s, "count") > 0 && s.WorkersTotal == 1, fmt.Sprintf("%+v", s)
 	})
+	id := string(s.ID) // name-N-<submit secs>, as Storm's
+	t.Logf("topology %s runs as %s", e2eTopology, id)
 
 	if status, body, err := c.scrapeMetrics(leader.addr, ""); err != nil || status != http.StatusUnauthorized {
 		t.Errorf("nimbus /metrics without a token: got %d %v %s, want 401", status, err, body)
 	}
 	var exp []byte
-	executedSeries := `squall_component_executed_tuples{component="count",topology="` + e2eTopology + `",window=":all-time"}`
-	latencySeries := `squall_component_execute_latency_seconds{component="count",topology="` + e2eTopology + `",window=":all-time"}`
+	executedSeries := `squall_component_executed_tuples{component="count",topology="` + id + `",window=":all-time"}`
+	latencySeries := `squall_component_execute_latency_seconds{component="count",topology="` + id + `",window=":all-time"}`
 	c.waitFor("executed counts in /metrics", e2eStartBound, func() (bool, string) {
 		status, body, err := c.scrapeMetrics(leader.addr, e2eToken)
 		if err != nil || status != http.StatusOK {
@@ -108,13 +110,14 @@ func TestEndToEndMetrics(t *testing.T) {
 			executedSeries, v, ok, latencySeries, lat, latOK)
 	})
 	want := map[string]float64{
-		`squall_nimbus_leader`:                                                   1,
-		`squall_nimbus_scrape_success`:                                           1,
-		`squall_cluster_supervisors`:                                             1,
-		`squall_cluster_slots`:                                                   e2eSlotsPerSup,
-		`squall_cluster_slots_used`:                                              1,
-		`squall_topology_workers{topology="` + e2eTopology + `"}`:                1,
-		`squall_topology_status{status="ACTIVE",topology="` + e2eTopology + `"}`: 1,
+		`squall_nimbus_leader`:                           1,
+		`squall_nimbus_scrape_success`:                   1,
+		`squall_cluster_supervisors`:                     1,
+		`squall_cluster_slots`:                           e2eSlotsPerSup,
+		`squall_cluster_slots_used`:                      1,
+		`squall_topology_workers{topology="` + id + `"}`: 1,
+		`squall_topology_info{name="` + e2eTopology + `",owner="e2e",topology="` + id + `"}`: 1,
+		`squall_topology_status{status="ACTIVE",topology="` + id + `"}`:                      1,
 	}
 	for series, w := range want {
 		if v, ok := sample(exp, series); !ok || v != w {
@@ -122,8 +125,8 @@ func TestEndToEndMetrics(t *testing.T) {
 		}
 	}
 	for _, series := range []string{
-		`squall_component_emitted_tuples{component="sentences",topology="` + e2eTopology + `",window="600"}`,
-		`squall_component_emitted_tuples_total{component="split",topology="` + e2eTopology + `"}`,
+		`squall_component_emitted_tuples{component="sentences",topology="` + id + `",window="600"}`,
+		`squall_component_emitted_tuples_total{component="split",topology="` + id + `"}`,
 	} {
 		if v, ok := sample(exp, series); !ok || v <= 0 {
 			t.Errorf("nimbus %s: got %v (present %v), want > 0", series, v, ok)

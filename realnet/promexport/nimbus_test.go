@@ -60,9 +60,9 @@ func (f *fakeNimbus) Request(_ context.Context, req protocol.ClientRequest) (pro
 }
 
 func fakeCluster() protocol.ClusterSummary {
-	return protocol.ClusterSummary{Leader: "10.0.0.2:6627", Topologies: 2, Slots: 8, UsedSlots: 3,
+	return protocol.ClusterSummary{Leader: "10.0.0.2:6627", Topologies: 2, Slots: 8, UsedSlots: 3, Tasks: 7, Executors: 9,
 		Supervisors: []protocol.SupervisorSummary{
-			{ID: "10.0.0.11", Host: "10.0.0.11", Slots: 4, UsedSlots: 2},
+			{ID: "10.0.0.11", Host: "10.0.0.11", Slots: 4, UsedSlots: 2, UptimeSecs: 3600},
 			{ID: "10.0.0.12", Host: "10.0.0.12", Slots: 4, UsedSlots: 1},
 		}}
 }
@@ -87,7 +87,9 @@ func fakeWC() protocol.TopologySummary {
 		Last1d:  protocol.Counts{Emitted: 1501, Transferred: 1501, Acked: 1401, Failed: 31},
 		AllTime: protocol.Counts{Emitted: 1502, Transferred: 1502, Acked: 1402, Failed: 32}}
 	t := protocol.TopologySummary{ID: "wc", Name: "wc", Status: protocol.StatusActive, Workers: 3, Tasks: 7,
-		Epoch: 5, Owner: "alice", Components: []protocol.ComponentSummary{spout, split}}
+		Epoch: 5, Owner: "alice", UptimeSecs: 120, Executors: 9, Components: []protocol.ComponentSummary{spout, split},
+		WorkerList: []protocol.WorkerSummary{{WorkerAssignment: protocol.WorkerAssignment{Supervisor: "10.0.0.11",
+			Host: "10.0.0.11", Port: 6701}, UptimeSecs: 42}}}
 	for _, c := range t.Components {
 		t.Last10m, t.Last3h = t.Last10m.Add(c.Last10m), t.Last3h.Add(c.Last3h)
 		t.Last1d, t.AllTime = t.Last1d.Add(c.Last1d), t.AllTime.Add(c.AllTime)
@@ -150,6 +152,12 @@ func TestNimbusCollectorLeader(t *testing.T) {
 		{"squall_topology_status", "status=INACTIVE,topology=wc", 0},
 		{"squall_topology_status", "status=INACTIVE,topology=idle", 1},
 		{"squall_topology_workers", "topology=wc", 3},
+		{"squall_topology_uptime_seconds", "topology=wc", 120},
+		{"squall_topology_executors", "topology=wc", 9},
+		{"squall_topology_worker_uptime_seconds", "host=10.0.0.11,port=6701,supervisor=10.0.0.11,topology=wc", 42},
+		{"squall_cluster_tasks", "", 7},
+		{"squall_cluster_executors", "", 9},
+		{"squall_cluster_supervisor_uptime_seconds", "host=10.0.0.11,supervisor=10.0.0.11", 3600},
 		{"squall_topology_tasks", "topology=wc", 7},
 		{"squall_topology_assignment_epoch", "topology=wc", 5},
 		{"squall_topology_emitted_tuples", "topology=wc,window=600", 1050},

@@ -2,6 +2,7 @@ package promexport
 
 import (
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -30,10 +31,14 @@ var (
 	clusterSlots       = desc("squall_cluster_slots", "worker slots of every registered supervisor")
 	clusterSlotsUsed   = desc("squall_cluster_slots_used", "slots assigned a worker")
 	clusterSlotsFree   = desc("squall_cluster_slots_free", "slots not assigned a worker")
+	clusterTasks       = desc("squall_cluster_tasks", "tasks assigned, of every topology")
+	clusterExecutors   = desc("squall_cluster_executors", "executors of every topology (components' parallelism, ackers included)")
 	supervisorSlots    = desc("squall_cluster_supervisor_slots",
 		"worker slots of one supervisor, as registered", "supervisor", "host")
 	supervisorSlotsUsed = desc("squall_cluster_supervisor_slots_used",
 		"slots of one supervisor assigned a worker", "supervisor", "host")
+	supervisorUptime = desc("squall_cluster_supervisor_uptime_seconds",
+		"how long the leader has seen the supervisor registered", "supervisor", "host")
 
 	topologyInfo = desc("squall_topology_info",
 		"a topology's name and owner (the user who submitted it, empty when unknown); always 1", "topology", "name", "owner")
@@ -43,6 +48,12 @@ var (
 	topologyTasks   = desc("squall_topology_tasks", "tasks in the topology's assignment", "topology")
 	topologyEpoch   = desc("squall_topology_assignment_epoch",
 		"the epoch of the topology's assignment: it grows each time nimbus reassigns", "topology")
+	topologyUptime    = desc("squall_topology_uptime_seconds", "how long ago the topology was submitted, by the leader's clock", "topology")
+	topologyExecutors = desc("squall_topology_executors",
+		"executors of the topology: its components' parallelism, ackers included", "topology")
+	workerUptime = desc("squall_topology_worker_uptime_seconds",
+		"how long the worker has held its slot, by the leader's clock (since it leads, at most)",
+		"topology", "supervisor", "host", "port")
 
 	componentTasks = desc("squall_component_tasks",
 		"tasks of the component whose metrics reached nimbus", "topology", "component")
@@ -147,8 +158,9 @@ func desc(name, help string, labels ...string) *prometheus.Desc {
 func nimbusDescs() []*prometheus.Desc {
 	out := []*prometheus.Desc{nimbusLeader, nimbusScrapeSuccess, nimbusScrapeDuration, nimbusScrapeSkipped,
 		clusterLeader, clusterSupervisors, clusterTopologies, clusterSlots, clusterSlotsUsed, clusterSlotsFree,
-		supervisorSlots, supervisorSlotsUsed, topologyInfo, topologyStatus, topologyWorkers, topologyTasks,
-		topologyEpoch, componentTasks, componentErrors, componentLastError}
+		clusterTasks, clusterExecutors, supervisorSlots, supervisorSlotsUsed, supervisorUptime, topologyInfo,
+		topologyStatus, topologyWorkers, topologyTasks, topologyEpoch, topologyUptime, topologyExecutors,
+		workerUptime, componentTasks, componentErrors, componentLastError}
 	for _, d := range []countDescs{topologyCounts, componentCounts} {
 		out = append(out, d.all()...)
 	}
@@ -177,9 +189,12 @@ func emitCluster(ch chan<- prometheus.Metric, c protocol.ClusterSummary) {
 	gauge(ch, clusterSlots, float64(c.Slots))
 	gauge(ch, clusterSlotsUsed, float64(c.UsedSlots))
 	gauge(ch, clusterSlotsFree, float64(c.Slots-c.UsedSlots))
+	gauge(ch, clusterTasks, float64(c.Tasks))
+	gauge(ch, clusterExecutors, float64(c.Executors))
 	for _, s := range c.Supervisors {
 		gauge(ch, supervisorSlots, float64(s.Slots), string(s.ID), s.Host)
 		gauge(ch, supervisorSlotsUsed, float64(s.UsedSlots), string(s.ID), s.Host)
+		gauge(ch, supervisorUptime, float64(s.UptimeSecs), string(s.ID), s.Host)
 	}
 }
 
@@ -192,6 +207,11 @@ func emitTopology(ch chan<- prometheus.Metric, t protocol.TopologySummary) {
 	gauge(ch, topologyWorkers, float64(t.Workers), id)
 	gauge(ch, topologyTasks, float64(t.Tasks), id)
 	gauge(ch, topologyEpoch, float64(t.Epoch), id)
+	gauge(ch, topologyUptime, float64(t.UptimeSecs), id)
+	gauge(ch, topologyExecutors, float64(t.Executors), id)
+	for _, w := range t.WorkerList {
+		gauge(ch, workerUptime, float64(w.UptimeSecs), id, string(w.Supervisor), w.Host, strconv.Itoa(int(w.Port)))
+	}
 	emitCounts(ch, topologyCounts, [4]protocol.Counts{t.Last10m, t.Last3h, t.Last1d, t.AllTime}, id)
 	for _, c := range t.Components {
 		gauge(ch, componentTasks, float64(c.Tasks), id, c.Name)
