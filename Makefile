@@ -16,10 +16,14 @@ build:
 # (installing Debian's package when missing, as root), exports SQUALL_ZK and
 # stops it afterwards; with SQUALL_ZK already set it uses that server.
 # .ci/chromium.sh installs Debian's chromium when missing (as root) for the
-# web UI's browser test, which SQUALL_REQUIRE_BROWSER=1 forbids to skip.
+# web UI's browser test, which SQUALL_REQUIRE_BROWSER=1 forbids to skip;
+# .ci/promtool.sh installs Debian's prometheus package for promtool, and
+# SQUALL_REQUIRE_PROMTOOL=1 makes the /metrics tests fail rather than skip
+# without it.
 test: fmt-check vet
 	./.ci/chromium.sh ensure >/dev/null
-	SQUALL_REQUIRE_BROWSER=1 ./.ci/zk.sh run -- $(GO) test -count=1 -timeout 9m $(PKGS)
+	./.ci/promtool.sh ensure
+	SQUALL_REQUIRE_BROWSER=1 SQUALL_REQUIRE_PROMTOOL=1 ./.ci/zk.sh run -- $(GO) test -count=1 -timeout 9m $(PKGS)
 
 vet:
 	$(GO) vet $(PKGS)

@@ -50,6 +50,7 @@ var settings = []setting{
 	{key: "auth.tokens", def: "", list: true, doc: "nimbus: API tokens, USER:ROLE:TOKEN each (role admin, user or readonly; tokens of 16+ bytes); none: the API is open"},
 	{key: "auth.token", def: "", doc: "token the client commands send (the environment's SQUALL_TOKEN wins)"},
 	{key: "cluster.secret", def: "", doc: "secret shared by the cluster's daemons: authenticates their transport and artifact downloads (16+ bytes)"},
+	{key: "metrics.public", def: "false", doc: "true: nimbuses and supervisors serve /metrics to anyone; false: with auth on, a scrape needs a token of any role"},
 	{key: "tls.cert", def: "", doc: "daemons: PEM certificate of this host; set, every port of the cluster speaks TLS (the API is HTTPS)"},
 	{key: "tls.key", def: "", doc: "daemons: PEM private key of tls.cert"},
 	{key: "tls.ca", def: "", doc: "PEM bundle of the CAs that signed the cluster's certificates (none: the system's roots); set alone, a client speaks TLS"},
@@ -184,6 +185,16 @@ func (c *config) int(key string) (int, error) {
 	return n, nil
 }
 
+func (c *config) bool(key string) (bool, error) {
+	switch c.str(key) {
+	case "true":
+		return true, nil
+	case "false":
+		return false, nil
+	}
+	return false, fmt.Errorf("config: %s = %q (%s): want true or false", key, c.str(key), c.source[key])
+}
+
 func (c *config) duration(key string) (time.Duration, error) {
 	d, err := time.ParseDuration(c.str(key))
 	if err != nil || d <= 0 {
@@ -204,6 +215,9 @@ func (c *config) validate() error {
 		if _, err := c.duration(k); err != nil {
 			return err
 		}
+	}
+	if _, err := c.bool("metrics.public"); err != nil {
+		return err
 	}
 	if _, err := planeFactory(c.str("worker.lanes")); err != nil {
 		return err

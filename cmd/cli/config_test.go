@@ -69,6 +69,7 @@ func TestConfigErrors(t *testing.T) {
 		{"seed without port", "", "nimbus.seeds=10.0.0.1", `"10.0.0.1" is not host:port`},
 		{"bad override", "", "nimbus.port", "want key=value"},
 		{"unknown data plane", "worker.lanes: thread\n", "", `worker.lanes = "thread": want task or single`},
+		{"metrics.public not a bool", "metrics.public: yes\n", "", `metrics.public = "yes" (f.yaml:1): want true or false`},
 		{"unknown override", "", "nope=1", `unknown key "nope"`},
 		{"syntax error", "a: [1, 2\n", "", "line 1"},
 	}

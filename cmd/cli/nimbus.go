@@ -106,7 +106,7 @@ func serveNimbus(ctx context.Context, c *config, log *slog.Logger) error {
 		Members: func(ctx context.Context) ([]httpapi.NimbusSummary, error) {
 			return electionMembers(ctx, reader, layout)
 		}})
-	srv := &http.Server{Handler: webui.With(api), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: withMetrics(webui.With(api), nimbusMetrics(c, tokens, log, br)), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := srv.Serve(tr.HTTPListener()); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("http api stopped", "err", err)

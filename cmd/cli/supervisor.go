@@ -20,6 +20,7 @@ import (
 	"github.com/squall/squall/core/supervisor"
 	"github.com/squall/squall/realnet"
 	"github.com/squall/squall/realnet/procs"
+	"github.com/squall/squall/realnet/promexport"
 	"github.com/squall/squall/storage"
 	"github.com/squall/squall/storage/artifact"
 	"github.com/squall/squall/zkadapter"
@@ -121,9 +122,16 @@ func serveSupervisor(ctx context.Context, c *config, log *slog.Logger) error {
 		Capacity: protocol.Resources{CPU: core.CPUPercent(cpu), MemoryMB: core.MemoryMB(mem), NetworkMbps: 1000, DiskMB: 100_000}})
 	d := realnet.NewDriver(realnet.DriverConfig{ID: addr, Machine: m, Tick: supervisorTick, Inbox: inbox,
 		Coord: zk, Net: tr, Store: store, Procs: runner, Logger: log})
-	log.Info("supervisor started", "id", host, "address", addr, "slots", c.list("supervisor.slots.ports"))
+	tokens, err := c.tokens()
+	if err != nil {
+		return err
+	}
+	log.Info("supervisor started", "id", host, "address", addr, "slots", c.list("supervisor.slots.ports"),
+		"metrics", "http://"+string(addr)+promexport.Path)
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
+	metrics := metricsHandler(c, tokens, log, promexport.NewSupervisorCollector(supervisorState(d), 0, log))
+	go serveSupervisorHTTP(ctx, tr.HTTPListener(), metrics, log)
 	go watchStore(ctx, d, cancel)
 	go watchCorrupt(ctx, d, log)
 	err = d.Run(ctx)

@@ -62,7 +62,7 @@ type e2eCluster struct {
 
 type e2eProc struct {
 	name string
-	addr string // nimbus: host:port of its API
+	addr string // nimbus: host:port of its API; supervisor: of its transport (and /metrics)
 	host string // supervisor: its loopback address
 	cmd  *exec.Cmd
 	log  string
@@ -287,12 +287,14 @@ func (c *e2eCluster) startSupervisor(i int) {
 		slots = append(slots, strconv.Itoa(freePort(c.t, host)))
 	}
 	name := "sup-" + host
+	port := freePort(c.t, host)
 	args := append([]string{"supervisor", "-c", "supervisor.host=" + host,
-		"-c", "supervisor.port=" + strconv.Itoa(freePort(c.t, host)),
+		"-c", "supervisor.port=" + strconv.Itoa(port),
 		"-c", "supervisor.slots.ports=" + strings.Join(slots, ","),
 		"-c", "supervisor.dir=" + filepath.Join(c.dir, name)}, c.common()...)
 	p := c.start(name, args...)
 	p.host = host
+	p.addr = net.JoinHostPort(host, strconv.Itoa(port))
 	c.sups = append(c.sups, p)
 }
 
