@@ -2,16 +2,16 @@
 // test: one goroutine, one event queue ordered by (virtual time, sequence),
 // and one seed from which every choice is drawn.
 //
-//	         ┌──────────── World (seed, virtual clock, trace hash) ────────────┐
-//	         │                                                                  │
-//	 events ─►  queue by (time, seq) ──► Node.Step(now, ev) ──► Ready() effects │
-//	         │        ▲                                            │            │
-//	         │        │         core/dispatch routes each effect:  ▼            │
-//	         │        ├──── Network   (Send: latency, jitter, resets, partitions)│
-//	         │        ├──── ZooKeeper (Coord: sim/zkmodel, sessions, lost replies)
-//	         │        ├──── Disk      (Persist: Pebble on a crashable memory FS) │
-//	         │        └──── Processes (worker starts: latency, fetch failures)   │
-//	         └──────────────────────────────────────────────────────────────────┘
+//	        ┌──────────── World (seed, virtual clock, trace hash) ────────────┐
+//	        │                                                                  │
+//	events ─►  queue by (time, seq) ──► Node.Step(now, ev) ──► Ready() effects │
+//	        │        ▲                                            │            │
+//	        │        │         core/dispatch routes each effect:  ▼            │
+//	        │        ├──── Network   (Send: latency, jitter, resets, partitions)│
+//	        │        ├──── ZooKeeper (Coord: sim/zkmodel, sessions, lost replies)
+//	        │        ├──── Disk      (Persist: Pebble on a crashable memory FS) │
+//	        │        └──── Processes (worker starts: latency, fetch failures)   │
+//	        └──────────────────────────────────────────────────────────────────┘
 //
 // A node hosts a core.Machine; its clock may drift (SetClockRate), and it
 // may crash (its disk reopened on a crash clone: unsynced data partly lost),
