@@ -1,12 +1,19 @@
 package realnet
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
 	"fmt"
+	"math/big"
 	"net"
 	"os"
+	"path/filepath"
 	"time"
 )
 
@@ -86,4 +93,40 @@ func (t *Transport) tlsClient(c net.Conn, addr string) (net.Conn, error) {
 		return nil, fmt.Errorf("realnet: TLS handshake with %s: %w", addr, err)
 	}
 	return tc, nil
+}
+
+// selfSignedValidity is how long a WriteSelfSignedCert certificate is valid.
+const selfSignedValidity = 30 * 24 * time.Hour
+
+// WriteSelfSignedCert writes a self-signed certificate for ips (it is its
+// own CA: give it as tls.ca too) and its key as PEM files in dir, and
+// returns their paths: a cluster on one machine or under test needs no CA
+// of its own.
+func WriteSelfSignedCert(dir string, ips []net.IP) (certFile, keyFile string, err error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return "", "", fmt.Errorf("realnet: certificate key: %w", err)
+	}
+	now := time.Now()
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(now.UnixNano()), Subject: pkix.Name{CommonName: "squall"},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(selfSignedValidity),
+		IPAddresses: ips, IsCA: true, BasicConstraintsValid: true,
+		KeyUsage:    x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return "", "", fmt.Errorf("realnet: certificate: %w", err)
+	}
+	kder, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		return "", "", fmt.Errorf("realnet: certificate key: %w", err)
+	}
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		return "", "", fmt.Errorf("realnet: %w", err)
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600); err != nil {
+		return "", "", fmt.Errorf("realnet: %w", err)
+	}
+	return certFile, keyFile, nil
 }
