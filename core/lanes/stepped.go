@@ -110,10 +110,25 @@ func (p *Stepped) Step(now core.Time, budget int) {
 		}
 		spent += max(1, p.run(a, budget-spent))
 	}
-	for i := range p.set.Len() {
-		p.set.Lane(i).FlushRemote()
-	}
+	p.flushRemote()
 	p.updatePressure()
+}
+
+// flushRemote has every lane encode what it made for other workers,
+// starting from a lane drawn from the seed. The lanes share the outgoing
+// queue's hard bound: flushed always in task order, the first lanes' batches
+// would fill it on a busy Step and the last lanes' be dropped on every one,
+// so that a tree whose acking messages leave from a late lane (a spout's
+// init, a sink's ack) would time out and replay forever (swarm seed 443).
+func (p *Stepped) flushRemote() {
+	n := p.set.Len()
+	if n == 0 {
+		return
+	}
+	from := p.rng.IntN(n)
+	for i := range n {
+		p.set.Lane((from + i) % n).FlushRemote()
+	}
 }
 
 // pick draws an actor with work, -1 when none has.

@@ -42,7 +42,13 @@ type world struct {
 
 func newWorld(t *testing.T, topo *topology.Topology, workers int, seed uint64, b lanes.Bounds, services map[string]any) *world {
 	t.Helper()
-	workerOf := placement(topo, workers)
+	return newWorldAt(t, topo, placement(topo, workers), workers, seed, b, services)
+}
+
+// newWorldAt is newWorld with the tasks placed as workerOf says.
+func newWorldAt(t *testing.T, topo *topology.Topology, workerOf map[core.TaskID]int, workers int, seed uint64,
+	b lanes.Bounds, services map[string]any) *world {
+	t.Helper()
 	w := &world{}
 	for i := range workers {
 		var tasks []core.TaskID
@@ -280,5 +286,41 @@ func TestSteppedCountsBadBatches(t *testing.T) {
 	}
 	if got != 1 {
 		t.Errorf("got %d bad batches counted, want 1", got)
+	}
+}
+
+// Under a hard bound that one Step's flushes overrun, every lane still gets
+// its batches to other workers through on some Steps. Here the whole join
+// runs on worker 0 and its ackers on worker 1, so each tree's acking
+// messages leave in the Step it ran: had the lanes always flushed in task
+// order, the first lanes' batches would fill the outgoing queue and the
+// last lanes' (a spout and a sink late in task order) would be dropped on
+// every Step, and their numbers would time out and replay forever. The
+// swarm found this (seed 443).
+func TestSteppedTightFlushStarvesNoLane(t *testing.T) {
+	const n, workers = 300, 2
+	for seed := range uint64(4) {
+		topo, err := examples.JoinTopology("seq", workers, n, 2*time.Second, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		workerOf := map[core.TaskID]int{}
+		for comp, ids := range topology.ComponentTasks(topo) {
+			for _, id := range ids {
+				workerOf[id] = 0
+				if comp == topology.AckerComponent {
+					workerOf[id] = 1
+				}
+			}
+		}
+		l := &seqLedger{saw: map[int64]int{}, acked: map[int64]int{}}
+		w := newWorldAt(t, topo, workerOf, workers, seed, lanes.TightBounds(16),
+			map[string]any{examples.LedgerService: examples.Ledger(l)})
+		w.pump(t, func() bool { return len(l.acked) == n })
+		for seq := int64(1); seq <= n; seq++ {
+			if l.acked[seq] == 0 {
+				t.Fatalf("seed %d: number %d: got never acked (%d of %d acked), want acked", seed, seq, len(l.acked), n)
+			}
+		}
 	}
 }
