@@ -52,7 +52,5 @@ func (b Bounds) Pressure(was bool, deepest int64) bool {
 }
 
 // Admit reports whether a queue of depth messages may take n more; a batch
-// it refuses is dropped. An empty queue takes any one batch (a batch is
-// itself bounded, by tuple.FramesMax): refusing a batch larger than the
-// bound even then would drop it, and every replay of its trees, forever.
-func (b Bounds) Admit(depth, n int64) bool { return depth == 0 || depth+n <= b.MaxMessages }
+// it refuses is dropped.
+func (b Bounds) Admit(depth, n int64) bool { return depth+n <= b.MaxMessages }
