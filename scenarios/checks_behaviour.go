@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/squall/squall/core"
 	"github.com/squall/squall/core/lanes"
@@ -76,7 +77,9 @@ func init() {
 		"asked or the old plan did not place the whole topology (checked on every assignment write)",
 		arm: armSticky, final: func(*engine) {}}
 	checks["supervisor_keeps_workers"] = checkDef{doc: "no supervisor starts a worker on a port a live, " +
-		"unpaused worker holds: a restarted supervisor adopts its workers from its launch records",
+		"unpaused worker holds, and none stops, in its first keepWindow after a (re)start, a live, unpaused " +
+		"worker its topology's assignment still places there: a restarted supervisor adopts its workers " +
+		"from its launch records",
 		arm: armKeepsWorkers, final: func(*engine) {}}
 }
 
@@ -280,7 +283,18 @@ func writtenPaths(req core.Request) []string {
 // exempt: a failed store may hold no readable launch records, and the
 // supervisor then adopts what its refused starts find.
 func armKeepsWorkers(e *engine) {
+	started := map[string]core.Time{} // each supervisor's last (re)start
 	e.observers = append(e.observers, func(r sim.Record) {
+		switch {
+		case r.What == "start":
+			started[r.Who] = r.At
+			return
+		case r.What == "effect" && strings.HasPrefix(r.Detail, "stop-worker "):
+			if at, ok := started[r.Who]; ok && r.At.Sub(at) < keepWindow {
+				checkKeptStop(e, r, r.At.Sub(at))
+			}
+			return
+		}
 		if r.What != "event" || !strings.HasPrefix(r.Detail, "worker-started ") ||
 			!strings.Contains(r.Detail, `err="port in use"`) {
 			return
@@ -295,6 +309,43 @@ func armKeepsWorkers(e *engine) {
 				r.Who, port, n.ID())
 		}
 	})
+}
+
+// keepWindow is how long after its (re)start a supervisor has no reason to
+// stop a live worker that its assignment still places: less than the
+// worker timeout (a silent worker is stopped after it), with room for
+// clock drift.
+const keepWindow = 2 * time.Second
+
+// checkKeptStop flags a stop-worker of a restarted supervisor whose worker
+// is up, unpaused, and still placed on that port by its topology's
+// assignment: a worker the supervisor should have adopted. A supervisor
+// whose disk had I/O errors is exempt, as for starts.
+func checkKeptStop(e *engine, r sim.Record, since time.Duration) {
+	port, ok := detailInt(r.Detail, "port=")
+	if !ok || e.diskFailed(r.Who) {
+		return
+	}
+	sup := core.SupervisorID(r.Who)
+	n := e.c.w.WorkerProcess(sup, core.Port(port))
+	if n == nil || !n.Up() || n.Paused() {
+		return
+	}
+	wm, _ := n.Machine().(*worker.Machine)
+	if wm == nil || wm.Exited() {
+		return
+	}
+	for _, a := range e.c.assignments() {
+		if a.Topology != wm.Topology() {
+			continue
+		}
+		for _, w := range a.WorkersOn(sup) {
+			if int(w.Port) == port {
+				e.violatef("supervisor_keeps_workers: %s stopped its live worker %s of %s %s after its start, "+
+					"which the assignment still places there", r.Who, n.ID(), a.Topology, since)
+			}
+		}
+	}
 }
 
 // detailInt reads the integer after key in a trace detail.

@@ -198,6 +198,9 @@ func (m *Machine) exit(reason string) {
 	m.out = append(m.out, core.Exit{Reason: reason})
 }
 
+// Topology is the topology the worker was started for.
+func (m *Machine) Topology() core.TopologyID { return m.cfg.Spec.Topology }
+
 // Tasks returns the tasks of the assignment held, sorted.
 func (m *Machine) Tasks() []core.TaskID { return slices.Clone(m.tasks) }
 
