@@ -23,13 +23,7 @@ import (
 // CORRUPT while its workers keep their slots, and a kill removes its
 // znodes and stops its workers.
 func TestEndToEndBadInput(t *testing.T) {
-	zkAddr := os.Getenv("SQUALL_ZK")
-	if zkAddr == "" {
-		t.Skip("SQUALL_ZK not set: the end-to-end test runs under `make test`, which starts a ZooKeeper")
-	}
-	if testing.Short() {
-		t.Skip("end-to-end test skipped in -short mode")
-	}
+	zkAddr := e2eZK(t)
 	c := newE2E(t, zkAddr)
 	c.startNimbus(2)
 	c.startNimbus(1)
@@ -118,13 +112,7 @@ func dialZK(t *testing.T, addr string) *zk.Conn {
 // and the workers exit with that error in their log rather than run
 // nothing while the topology shows ACTIVE.
 func TestEndToEndUnregisteredType(t *testing.T) {
-	zkAddr := os.Getenv("SQUALL_ZK")
-	if zkAddr == "" {
-		t.Skip("SQUALL_ZK not set: the end-to-end test runs under `make test`, which starts a ZooKeeper")
-	}
-	if testing.Short() {
-		t.Skip("end-to-end test skipped in -short mode")
-	}
+	zkAddr := e2eZK(t)
 	c := newE2E(t, zkAddr)
 	c.startNimbus(1)
 	c.startSupervisor(0)

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"os/exec"
 	"testing"
 	"time"
@@ -35,13 +34,7 @@ func (c *e2eCluster) getErrors(name string) ([]e2eError, error) {
 // the worker's host and port and a wall-clock time, and survives a kill -9
 // of the leader (the new one reads the errors record from ZooKeeper).
 func TestEndToEndErrors(t *testing.T) {
-	zk := os.Getenv("SQUALL_ZK")
-	if zk == "" {
-		t.Skip("SQUALL_ZK not set: the end-to-end test runs under `make test`, which starts a ZooKeeper")
-	}
-	if testing.Short() {
-		t.Skip("end-to-end test skipped in -short mode")
-	}
+	zk := e2eZK(t)
 	c := newE2E(t, zk)
 	c.startNimbus(2)
 	c.startNimbus(1)

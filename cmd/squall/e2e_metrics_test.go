@@ -69,13 +69,7 @@ func checkPromtool(t *testing.T, what string, exposition []byte) {
 // follows, a supervisor's carries its workers; all pass promtool, and a
 // scrape without a token is refused.
 func TestEndToEndMetrics(t *testing.T) {
-	zk := os.Getenv("SQUALL_ZK")
-	if zk == "" {
-		t.Skip("SQUALL_ZK not set: the end-to-end test runs under `make test`, which starts a ZooKeeper")
-	}
-	if testing.Short() {
-		t.Skip("end-to-end test skipped in -short mode")
-	}
+	zk := e2eZK(t)
 	c := newE2E(t, zk)
 	c.startNimbus(2)
 	c.startNimbus(1)

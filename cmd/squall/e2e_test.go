@@ -68,7 +68,10 @@ type e2eProc struct {
 	log  string
 }
 
-func TestEndToEnd(t *testing.T) {
+// e2eZK is the ZooKeeper of the end-to-end tests (make test starts one and
+// sets SQUALL_ZK); without one, or in -short mode, the test is skipped.
+func e2eZK(t *testing.T) string {
+	t.Helper()
 	zk := os.Getenv("SQUALL_ZK")
 	if zk == "" {
 		t.Skip("SQUALL_ZK not set: the end-to-end test runs under `make test`, which starts a ZooKeeper")
@@ -76,6 +79,11 @@ func TestEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end test skipped in -short mode")
 	}
+	return zk
+}
+
+func TestEndToEnd(t *testing.T) {
+	zk := e2eZK(t)
 	c := newE2E(t, zk)
 	c.startNimbus(2)
 	c.startNimbus(1)
